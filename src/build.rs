@@ -1,0 +1,319 @@
+// The build: load → check → media → render → write into a fresh folder → swap it in. A failed or
+// killed build leaves the previous output as it was. The only module that puts the others together.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::content::{Day, Site, load_site};
+use crate::diag::{Diagnostics, Pos, display_path};
+use crate::media::{MediaSettings, MediaStats, derive_images};
+use crate::render::{OutFile, RenderError, RenderInput, Theme, render_site};
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The museum's folder (holds vitrine.toml).
+    pub root: PathBuf,
+    /// Output folder; default `<root>/public`.
+    pub out: PathBuf,
+    /// Image cache; default `<root>/.vitrine/cache`.
+    pub cache: PathBuf,
+    /// Publish draft exhibitions too (preview).
+    pub drafts: bool,
+    /// Show a progress line on a terminal.
+    pub progress: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>) -> BuildOptions {
+        let root = root.into();
+        BuildOptions {
+            out: root.join("public"),
+            cache: root.join(".vitrine").join("cache"),
+            root,
+            drafts: false,
+            progress: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// Warnings of the content (errors stop the build).
+    pub diagnostics: Diagnostics,
+    pub pages: usize,
+    pub files: usize,
+    pub bytes: u64,
+    pub media: MediaStats,
+    pub out: PathBuf,
+    pub millis: u128,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("the content has {} error(s); nothing was built", .0.errors())]
+    Content(Diagnostics),
+    #[error("{0}")]
+    Render(#[from] RenderError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
+    move |source| BuildError::Io { path: path.to_path_buf(), source }
+}
+
+/// Load and check the site: every diagnostic of the content and of the theme's UI strings.
+pub fn check(root: &Path) -> (Option<(Site, Theme)>, Diagnostics) {
+    let (site, mut diags) = load_site(root);
+    let Some(site) = site else { return (None, diags) };
+    diags.extend(crate::check::check_site(&site));
+    match Theme::load(root, &site.config.theme) {
+        Ok(theme) => {
+            diags.extend(theme.locales().1);
+            (Some((site, theme)), diags)
+        }
+        Err(e) => {
+            diags.error("unreadable-theme", Pos::file(format!("themes/{}", site.config.theme)), "", e.to_string(), "");
+            (None, diags)
+        }
+    }
+}
+
+/// Build the site into `opts.out`, atomically.
+pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let (loaded, diags) = check(&opts.root);
+    let Some((site, theme)) = loaded.filter(|_| !diags.has_errors()) else {
+        return Err(BuildError::Content(diags));
+    };
+    let (locales, _) = theme.locales();
+
+    let staging = staging_dir(&opts.out);
+    clean_leftovers(&opts.out);
+    std::fs::create_dir_all(&staging).map_err(io(&staging))?;
+    // Whatever happens below, the staging folder does not outlive this function.
+    let guard = RemoveOnDrop(staging.clone());
+
+    // Media.
+    let visible = site.visible_item_ids(opts.drafts);
+    let sources: Vec<PathBuf> = visible
+        .iter()
+        .filter_map(|id| site.items.get(*id))
+        .flat_map(|it| it.images.iter().map(|im| im.path.clone()))
+        .collect();
+    let settings = MediaSettings { widths: site.config.image_widths.clone(), quality: site.config.image_quality };
+    let progress = Progress::new(opts.progress);
+    let (media, errors, stats) =
+        derive_images(&sources, &settings, &opts.cache.join("media"), &staging, &|d, t| progress.show("images", d, t));
+    progress.done();
+    if !errors.is_empty() {
+        let mut d = Diagnostics::default();
+        for e in errors {
+            d.error(
+                "unreadable-image",
+                Pos::file(display_path(&opts.root, &e.path)),
+                "",
+                format!("the image cannot be processed: {}", e.message),
+                "open it in an image editor and save it again as JPEG or PNG",
+            );
+        }
+        return Err(BuildError::Content(d));
+    }
+    let audio = copy_audio(&site, &visible, &staging)?;
+    copy_static(&opts.root.join("static"), &staging)?;
+
+    let input = RenderInput {
+        site: &site,
+        theme: &theme,
+        locales: &locales,
+        media: &media,
+        audio: &audio,
+        drafts: opts.drafts,
+        today: Day::today(),
+    };
+    let files = render_site(&input)?;
+    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
+    write_files(&staging, &files)?;
+
+    swap_in(&staging, &opts.out)?;
+    drop(guard);
+    let (count, bytes) = tree_size(&opts.out);
+    Ok(BuildReport {
+        diagnostics: diags,
+        pages,
+        files: count,
+        bytes,
+        media: stats,
+        out: opts.out.clone(),
+        millis: started.elapsed().as_millis(),
+    })
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        if self.0.exists() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn sibling(out: &Path, tag: &str) -> PathBuf {
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    out.with_file_name(format!(".{name}.{tag}"))
+}
+
+fn staging_dir(out: &Path) -> PathBuf {
+    sibling(out, &format!("building-{}", std::process::id()))
+}
+
+/// Staging folders of builds that were killed. Their process is gone, so they are garbage; the
+/// live output was never touched by them.
+fn clean_leftovers(out: &Path) {
+    let Some(parent) = out.parent() else { return };
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!(".{name}.building-");
+    let Ok(rd) = std::fs::read_dir(parent) else { return };
+    for e in rd.filter_map(Result::ok) {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = n.strip_prefix(&prefix).and_then(|p| p.parse::<u32>().ok())
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+/// Put `staging` in place of `out`. On Linux the two folders are exchanged in one atomic step
+/// (renameat2 RENAME_EXCHANGE), so `out` always exists and is always complete.
+fn swap_in(staging: &Path, out: &Path) -> Result<(), BuildError> {
+    if !out.exists() {
+        return std::fs::rename(staging, out).map_err(io(out));
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let a = CString::new(staging.as_os_str().as_bytes()).map_err(|e| io(staging)(std::io::Error::other(e)))?;
+        let b = CString::new(out.as_os_str().as_bytes()).map_err(|e| io(out)(std::io::Error::other(e)))?;
+        // SAFETY: both are valid NUL-terminated paths; the call has no other memory effects.
+        let rc = unsafe {
+            libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
+        };
+        if rc == 0 {
+            // `staging` now holds the previous site; the guard removes it.
+            return Ok(());
+        }
+    }
+    // Elsewhere (or a file system without exchange): move the old one aside, then the new one in.
+    let old = sibling(out, &format!("old-{}", std::process::id()));
+    std::fs::rename(out, &old).map_err(io(out))?;
+    if let Err(e) = std::fs::rename(staging, out) {
+        let _ = std::fs::rename(&old, out);
+        return Err(io(out)(e));
+    }
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+fn write_files(root: &Path, files: &[OutFile]) -> Result<(), BuildError> {
+    let dirs: std::collections::BTreeSet<PathBuf> =
+        files.iter().filter_map(|f| root.join(&f.path).parent().map(Path::to_path_buf)).collect();
+    for d in &dirs {
+        std::fs::create_dir_all(d).map_err(io(d))?;
+    }
+    files.par_iter().try_for_each(|f| {
+        let p = root.join(&f.path);
+        std::fs::write(&p, &f.bytes).map_err(io(&p))
+    })
+}
+
+/// Audio files under content-hashed names in media/.
+fn copy_audio(
+    site: &Site,
+    visible: &std::collections::BTreeSet<&str>,
+    staging: &Path,
+) -> Result<HashMap<PathBuf, String>, BuildError> {
+    let mut map = HashMap::new();
+    let dir = staging.join("media");
+    for it in visible.iter().filter_map(|id| site.items.get(*id)) {
+        for a in &it.audio {
+            let bytes = std::fs::read(&a.path).map_err(io(&a.path))?;
+            let ext = a.path.extension().and_then(|e| e.to_str()).unwrap_or("bin").to_ascii_lowercase();
+            let url = format!("media/{}.{ext}", &blake3::hash(&bytes).to_hex()[..20]);
+            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+            std::fs::write(staging.join(&url), &bytes).map_err(io(&a.path))?;
+            map.insert(a.path.clone(), url);
+        }
+    }
+    Ok(map)
+}
+
+/// Copy `static/` as it is (logo, favicon). Symbolic links are not followed.
+fn copy_static(from: &Path, to: &Path) -> Result<(), BuildError> {
+    if !from.is_dir() {
+        return Ok(());
+    }
+    for e in std::fs::read_dir(from).map_err(io(from))?.filter_map(Result::ok) {
+        let ft = e.file_type().map_err(io(&e.path()))?;
+        let dest = to.join(e.file_name());
+        if ft.is_dir() {
+            std::fs::create_dir_all(&dest).map_err(io(&dest))?;
+            copy_static(&e.path(), &dest)?;
+        } else if ft.is_file() {
+            std::fs::copy(e.path(), &dest).map_err(io(&dest))?;
+        }
+    }
+    Ok(())
+}
+
+fn tree_size(p: &Path) -> (usize, u64) {
+    let mut n = 0;
+    let mut bytes = 0;
+    if let Ok(rd) = std::fs::read_dir(p) {
+        for e in rd.filter_map(Result::ok) {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => {
+                    let (a, b) = tree_size(&e.path());
+                    n += a;
+                    bytes += b;
+                }
+                Ok(_) => {
+                    n += 1;
+                    bytes += e.metadata().map(|m| m.len()).unwrap_or(0);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    (n, bytes)
+}
+
+/// A one-line progress display on a terminal; silent otherwise.
+struct Progress {
+    on: bool,
+}
+
+impl Progress {
+    fn new(wanted: bool) -> Progress {
+        Progress { on: wanted && std::io::stderr().is_terminal() }
+    }
+
+    fn show(&self, what: &str, done: usize, total: usize) {
+        if self.on {
+            eprint!("\r  {what} {done}/{total}   ");
+        }
+    }
+
+    fn done(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+// The command line: clap definitions and one function per subcommand. Turns library results
+// into text and exit codes; holds no logic of its own.
+
+mod build;
+mod check;
+mod new;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "vitrine", version, about = "Bilingual museum exhibition sites from content folders")]
+pub struct Cli {
+    /// The museum's folder (the one with vitrine.toml).
+    #[arg(long, global = true, default_value = ".")]
+    pub root: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build the static site into public/ (or --out).
+    Build(build::BuildArgs),
+    /// Report errors and warnings in the content, without building.
+    Check(check::CheckArgs),
+    /// Create a new site, exhibition, object or programme with every field explained.
+    #[command(subcommand)]
+    New(new::NewCommand),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build(a) => build::run(&cli.root, a),
+        Command::Check(a) => check::run(&cli.root, a),
+        Command::New(c) => new::run(&cli.root, c),
+    }
+}
+
+/// Print diagnostics to stderr, sorted, followed by a count.
+pub(crate) fn print_diagnostics(d: &crate::diag::Diagnostics) {
+    for x in d.sorted() {
+        eprintln!("{x}");
+    }
+}

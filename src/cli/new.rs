@@ -1,0 +1,47 @@
+// `vitrine new`: write a commented skeleton of a site, exhibition, object or programme.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::scaffold;
+
+#[derive(clap::Subcommand, Debug)]
+pub enum NewCommand {
+    /// A new museum site in FOLDER: vitrine.toml and an empty exhibits/ folder.
+    Site { folder: PathBuf },
+    /// A new exhibition exhibits/<NAME>/ (NAME: lower-case letters, digits, '-').
+    Exhibit { name: String },
+    /// A new object exhibits/<EXHIBIT>/objects/<ID>/.
+    Object {
+        id: String,
+        #[arg(long)]
+        exhibit: String,
+    },
+    /// A new learning programme exhibits/<EXHIBIT>/programmes/<NAME>.toml.
+    Programme {
+        name: String,
+        #[arg(long)]
+        exhibit: String,
+    },
+}
+
+pub fn run(root: &Path, c: NewCommand) -> ExitCode {
+    let r = match c {
+        NewCommand::Site { folder } => scaffold::new_site(&folder),
+        NewCommand::Exhibit { name } => scaffold::new_exhibit(root, &name),
+        NewCommand::Object { id, exhibit } => scaffold::new_item(root, &exhibit, &id),
+        NewCommand::Programme { name, exhibit } => scaffold::new_programme(root, &exhibit, &name),
+    };
+    match r {
+        Ok(created) => {
+            for p in created {
+                println!("created {}", p.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

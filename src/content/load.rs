@@ -1,0 +1,704 @@
+// The loader: vitrine.toml and exhibits/ into a typed `Site`, with every problem of every file
+// collected as a diagnostic. Cross-file checks (unknown IDs, missing translations) are in check.rs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+use toml::Spanned;
+
+use super::raw::*;
+use super::tomlfile::{Source, parse_file, read_text};
+use super::*;
+use crate::diag::{Diagnostics, Pos, display_path};
+use crate::text::{is_valid_id, is_valid_slug};
+
+/// Image formats Vitrine can read from an object folder.
+pub const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
+pub const AUDIO_EXTENSIONS: [&str; 4] = ["mp3", "m4a", "ogg", "opus"];
+
+/// Load the project at `root`. Returns `None` only when there is no usable vitrine.toml; every
+/// other problem is a diagnostic and the rest of the site still loads.
+pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let config_path = root.join("vitrine.toml");
+    if !config_path.is_file() {
+        diags.error(
+            "no-config",
+            Pos::file(display_path(root, &config_path)),
+            "",
+            format!("there is no vitrine.toml in {}", root.display()),
+            "run the command inside the museum's folder, pass --root, or create one with `vitrine new site <folder>`",
+        );
+        return (None, diags);
+    }
+    let config = load_config(root, &config_path, &mut diags);
+
+    let exhibits_dir = root.join("exhibits");
+    let mut exhibit_dirs: Vec<PathBuf> = match std::fs::read_dir(&exhibits_dir) {
+        Ok(rd) => rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect(),
+        Err(_) => {
+            diags.warn(
+                "no-exhibits",
+                Pos::file(display_path(root, &exhibits_dir)),
+                "",
+                "there is no exhibits/ folder, so the site has no exhibitions",
+                "create one with `vitrine new exhibit <name>`",
+            );
+            Vec::new()
+        }
+    };
+    exhibit_dirs.sort();
+    exhibit_dirs.retain(|d| !is_ignored(d));
+
+    let loaded: Vec<(Option<Exhibit>, Vec<Result<Item, String>>, Vec<Programme>, Diagnostics)> =
+        exhibit_dirs.par_iter().map(|dir| load_exhibit_dir(root, dir)).collect();
+
+    let mut exhibits = Vec::new();
+    let mut items: BTreeMap<String, Item> = BTreeMap::new();
+    let mut duplicates = Vec::new();
+    let mut broken_ids = BTreeSet::new();
+    let mut programmes = Vec::new();
+    for (ex, its, progs, d) in loaded {
+        diags.extend(d);
+        exhibits.extend(ex);
+        for it in its {
+            match it {
+                Ok(item) => {
+                    if items.contains_key(&item.id) {
+                        duplicates.push(item);
+                    } else {
+                        items.insert(item.id.clone(), item);
+                    }
+                }
+                Err(folder) => {
+                    broken_ids.insert(folder);
+                }
+            }
+        }
+        programmes.extend(progs);
+    }
+    exhibits.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
+    programmes.sort_by(|a, b| a.slug.cmp(&b.slug));
+
+    let Some(config) = config else { return (None, diags) };
+    (Some(Site { root: root.to_path_buf(), config, exhibits, items, duplicates, broken_ids, programmes }), diags)
+}
+
+/// Hidden and underscore folders are the curator's own (backups, drafts of drafts): skipped.
+fn is_ignored(p: &Path) -> bool {
+    p.file_name().and_then(|n| n.to_str()).is_none_or(|n| n.starts_with('.') || n.starts_with('_'))
+}
+
+fn text(raw: Option<&RawText>) -> Localized {
+    let clean = |s: &Option<String>| s.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    match raw {
+        Some(r) => Localized { vi: clean(&r.vi), en: clean(&r.en), pos: None },
+        None => Localized::default(),
+    }
+}
+
+fn spanned_text(src: &Source, raw: Option<&Spanned<RawText>>) -> Localized {
+    let mut t = text(raw.map(|s| s.get_ref()));
+    t.pos = raw.map(|s| src.pos(s.span()));
+    t
+}
+
+fn list(raw: Option<&RawList>) -> LocalizedList {
+    let clean = |v: &Option<Vec<String>>| {
+        v.iter().flatten().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+    };
+    raw.map(|r| LocalizedList { vi: clean(&r.vi), en: clean(&r.en) }).unwrap_or_default()
+}
+
+fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Config> {
+    let (raw, src): (RawConfig, Source) = parse_file(root, path, diags)?;
+    if let Some(f) = &raw.format
+        && *f.get_ref() != 1
+    {
+        diags.error(
+            "unknown-format",
+            src.pos(f.span()),
+            "format",
+            format!("content format {} is not known to this version of Vitrine", f.get_ref()),
+            "write format = 1, or update Vitrine",
+        );
+    }
+    let base = raw.base_url.get_ref().trim().trim_end_matches('/').to_string();
+    if !(base.starts_with("https://") || base.starts_with("http://")) || base.contains(char::is_whitespace) {
+        diags.error(
+            "invalid-base-url",
+            src.pos(raw.base_url.span()),
+            "base_url",
+            format!("\"{base}\" is not a web address"),
+            "write the site's public address, e.g. base_url = \"https://baotang.ninhbinh.gov.vn\"",
+        );
+    }
+    let theme = raw.theme.as_ref().map_or("default".to_string(), |t| t.get_ref().clone());
+    if let Some(t) = &raw.theme
+        && theme != "default"
+        && !root.join("themes").join(&theme).is_dir()
+    {
+        diags.error(
+            "unknown-theme",
+            src.pos(t.span()),
+            "theme",
+            format!("there is no folder themes/{theme}/"),
+            "create it (its files override the built-in theme's), or write theme = \"default\"",
+        );
+    }
+    let mut widths: Vec<u32> = raw.images.widths.as_ref().map_or(vec![480, 960, 1600], |w| w.get_ref().clone());
+    if let Some(w) = &raw.images.widths
+        && (w.get_ref().is_empty() || w.get_ref().iter().any(|&x| !(16..=8192).contains(&x)))
+    {
+        diags.error(
+            "invalid-widths",
+            src.pos(w.span()),
+            "images.widths",
+            "image widths must be a non-empty list of numbers between 16 and 8192",
+            "e.g. widths = [480, 960, 1600]",
+        );
+        widths = vec![480, 960, 1600];
+    }
+    widths.sort_unstable();
+    widths.dedup();
+    let quality = raw.images.quality.as_ref().map_or(80, |q| *q.get_ref());
+    if let Some(q) = &raw.images.quality
+        && !(30..=100).contains(q.get_ref())
+    {
+        diags.error(
+            "invalid-quality",
+            src.pos(q.span()),
+            "images.quality",
+            "image quality must be between 30 and 100",
+            "80 is a good balance of size and detail",
+        );
+    }
+    let m = &raw.museum;
+    Some(Config {
+        base_url: base,
+        theme,
+        museum: Museum {
+            name: spanned_text(&src, Some(&m.name)),
+            tagline: spanned_text(&src, m.tagline.as_ref()),
+            address: spanned_text(&src, m.address.as_ref()),
+            phone: m.phone.clone(),
+            email: m.email.clone(),
+            hours: m
+                .hours
+                .iter()
+                .map(|h| Hours { days: spanned_text(&src, Some(&h.days)), time: h.time.clone() })
+                .collect(),
+        },
+        image_widths: widths,
+        image_quality: quality,
+    })
+}
+
+/// Read `<stem>.vi.md` and `<stem>.en.md` (or `vi.md`/`en.md` when `stem` is empty).
+fn markdown_pair(root: &Path, dir: &Path, stem: &str, diags: &mut Diagnostics) -> Localized {
+    let mut out = Localized::default();
+    for lang in Lang::ALL {
+        let name = if stem.is_empty() { format!("{}.md", lang.code()) } else { format!("{stem}.{}.md", lang.code()) };
+        let p = dir.join(&name);
+        if p.is_file() {
+            let t = read_text(root, &p, diags).map(|s| s.text.trim().to_string()).filter(|t| !t.is_empty());
+            match lang {
+                Lang::Vi => out.vi = t,
+                Lang::En => out.en = t,
+            }
+        }
+    }
+    out.pos = Some(Pos::file(display_path(root, &dir.join(if stem.is_empty() { "vi.md".into() } else { format!("{stem}.vi.md") }))));
+    out
+}
+
+fn parse_day(src: &Source, raw: Option<&Spanned<toml::value::Datetime>>, field: &str, diags: &mut Diagnostics) -> Option<Day> {
+    let r = raw?;
+    let dt = r.get_ref();
+    match (&dt.date, &dt.time) {
+        (Some(d), None) => Some(Day { year: i32::from(d.year), month: d.month, day: d.day }),
+        _ => {
+            diags.error(
+                "invalid-date",
+                src.pos(r.span()),
+                field,
+                format!("{dt} is not a plain date"),
+                "write only the day, YYYY-MM-DD, e.g. 2026-01-15",
+            );
+            None
+        }
+    }
+}
+
+type ExhibitLoad = (Option<Exhibit>, Vec<Result<Item, String>>, Vec<Programme>, Diagnostics);
+
+fn load_exhibit_dir(root: &Path, dir: &Path) -> ExhibitLoad {
+    let mut diags = Diagnostics::default();
+    let slug = dir.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+    let shown = display_path(root, dir);
+    if !is_valid_slug(&slug) {
+        diags.error(
+            "invalid-slug",
+            Pos::file(&shown),
+            "",
+            format!("the folder name \"{slug}\" cannot be a web address"),
+            "rename the folder with lower-case letters a-z, digits and '-', e.g. co-do-hoa-lu",
+        );
+    }
+    let exhibit = load_exhibit(root, dir, &slug, &mut diags);
+
+    let mut item_dirs: Vec<PathBuf> = std::fs::read_dir(dir.join("objects"))
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default();
+    item_dirs.sort();
+    item_dirs.retain(|d| !is_ignored(d));
+    let results: Vec<(Result<Item, String>, Diagnostics)> = item_dirs
+        .par_iter()
+        .map(|d| {
+            let mut dg = Diagnostics::default();
+            let folder = d.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+            let it = load_item(root, d, &slug, &mut dg).ok_or(folder);
+            (it, dg)
+        })
+        .collect();
+    let mut items = Vec::new();
+    for (it, d) in results {
+        diags.extend(d);
+        items.push(it);
+    }
+
+    let mut programmes = Vec::new();
+    let mut prog_files: Vec<PathBuf> = std::fs::read_dir(dir.join("programmes"))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    prog_files.sort();
+    for f in prog_files {
+        if let Some(p) = load_programme(root, &f, &slug, &mut diags) {
+            programmes.push(p);
+        }
+    }
+    (exhibit, items, programmes, diags)
+}
+
+fn load_exhibit(root: &Path, dir: &Path, slug: &str, diags: &mut Diagnostics) -> Option<Exhibit> {
+    let path = dir.join("exhibit.toml");
+    if !path.is_file() {
+        diags.error(
+            "no-exhibit-toml",
+            Pos::file(display_path(root, dir)),
+            "",
+            "this exhibition folder has no exhibit.toml",
+            "create it with `vitrine new exhibit <name>`, or rename the folder to start with '_' to keep it unpublished",
+        );
+        return None;
+    }
+    let (raw, src): (RawExhibit, Source) = parse_file(root, &path, diags)?;
+    let status = match raw.status.as_ref().map(|s| s.get_ref().as_str()) {
+        None | Some("draft") => Status::Draft,
+        Some("published") => Status::Published,
+        Some(other) => {
+            let span = raw.status.as_ref().map(|s| s.span()).unwrap_or_default();
+            diags.error(
+                "invalid-status",
+                src.pos(span),
+                "status",
+                format!("\"{other}\" is not a status"),
+                "write status = \"draft\" or status = \"published\"",
+            );
+            Status::Draft
+        }
+    };
+    let sections = raw
+        .section
+        .iter()
+        .map(|s| Section {
+            title: spanned_text(&src, Some(&s.title)),
+            text: spanned_text(&src, s.text.as_ref()),
+            items: s.objects.iter().map(|o| (o.get_ref().trim().to_string(), src.pos(o.span()))).collect(),
+        })
+        .collect();
+    let opens = parse_day(&src, raw.opens.as_ref(), "opens", diags);
+    let closes = parse_day(&src, raw.closes.as_ref(), "closes", diags);
+    if let (Some(o), Some(c)) = (opens, closes)
+        && c < o
+    {
+        let span = raw.closes.as_ref().map(|s| s.span()).unwrap_or_default();
+        diags.error(
+            "invalid-date",
+            src.pos(span),
+            "closes",
+            format!("the exhibition closes ({c}) before it opens ({o})"),
+            "correct one of the two dates",
+        );
+    }
+    Some(Exhibit {
+        slug: slug.to_string(),
+        dir: dir.to_path_buf(),
+        pos: Pos::file(&src.shown),
+        title: spanned_text(&src, Some(&raw.title)),
+        summary: spanned_text(&src, raw.summary.as_ref()),
+        intro: markdown_pair(root, dir, "intro", diags),
+        status,
+        order: raw.order.unwrap_or(100),
+        room: spanned_text(&src, raw.room.as_ref()),
+        opens,
+        closes,
+        cover: raw.cover.as_ref().map(|c| (c.get_ref().trim().to_string(), src.pos(c.span()))),
+        sections,
+    })
+}
+
+/// A file name written in a content file, resolved inside `dir`. Refuses absolute paths and `..`
+/// so that content can never make the build read or write outside its folder.
+fn resolve_in(dir: &Path, file: &str) -> Option<PathBuf> {
+    let p = Path::new(file);
+    if file.is_empty() || p.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    Some(dir.join(p))
+}
+
+fn ext_of(file: &str) -> String {
+    Path::new(file).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+}
+
+fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) -> Option<Item> {
+    let path = dir.join("object.toml");
+    let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+    if !path.is_file() {
+        diags.error(
+            "no-object-toml",
+            Pos::file(display_path(root, dir)),
+            "",
+            "this object folder has no object.toml",
+            "create it with `vitrine new object <ID> --exhibit <name>`, or rename the folder to start with '_'",
+        );
+        return None;
+    }
+    let (raw, src): (RawItem, Source) = parse_file(root, &path, diags)?;
+    let id = raw.id.get_ref().trim().to_string();
+    let mut ok = true;
+    if !is_valid_id(&id) {
+        diags.error(
+            "invalid-id",
+            src.pos(raw.id.span()),
+            "id",
+            format!("\"{id}\" cannot be an object ID"),
+            "use capital letters A-Z, digits, '-' and '.', at most 32 characters, e.g. HL-001",
+        );
+        ok = false;
+    } else if id != folder {
+        diags.error(
+            "id-folder-mismatch",
+            src.pos(raw.id.span()),
+            "id",
+            format!("the ID \"{id}\" differs from the folder name \"{folder}\""),
+            "rename the folder or correct the ID: both must be the same",
+        );
+        ok = false;
+    }
+    let d = raw.date.get_ref();
+    let (from, to) = (*d.from.get_ref(), *d.to.get_ref());
+    for (v, span, name) in [(from, d.from.span(), "date.from"), (to, d.to.span(), "date.to")] {
+        if !(-100_000..=2100).contains(&v) {
+            diags.error(
+                "invalid-date",
+                src.pos(span),
+                name,
+                format!("{v} is not a plausible year"),
+                "write a year between -100000 (BCE) and 2100",
+            );
+        }
+    }
+    if from > to {
+        diags.error(
+            "invalid-date",
+            src.pos(d.to.span()),
+            "date.to",
+            format!("the date range ends ({to}) before it starts ({from})"),
+            "date.from is the earliest year and date.to the latest; swap them",
+        );
+    }
+    let mut display = spanned_text(&src, Some(&d.display));
+    if display.is_empty() {
+        diags.error(
+            "invalid-date",
+            src.pos(raw.date.span()),
+            "date.display",
+            "the date has no text to show",
+            "write e.g. display = { vi = \"Thế kỷ 10\", en = \"10th century\" }",
+        );
+        display.vi = Some(from.to_string());
+    }
+
+    let mut images = Vec::new();
+    for (i, im) in raw.image.iter().enumerate() {
+        let r = im.get_ref();
+        let file = r.file.get_ref().trim().to_string();
+        let field = format!("image[{}].file", i + 1);
+        let pos = src.pos(r.file.span());
+        let Some(p) = resolve_in(dir, &file) else {
+            diags.error(
+                "invalid-path",
+                pos,
+                &field,
+                format!("\"{file}\" is not a file name inside this object's folder"),
+                "put the photo in the object's folder and write only its name, e.g. file = \"front.jpg\"",
+            );
+            ok = false;
+            continue;
+        };
+        if !IMAGE_EXTENSIONS.contains(&ext_of(&file).as_str()) {
+            diags.error(
+                "unsupported-image",
+                pos,
+                &field,
+                format!("\"{file}\" is not a JPEG, PNG or WebP image"),
+                "export the photo as .jpg (photographs) or .png (drawings)",
+            );
+            ok = false;
+            continue;
+        }
+        if !p.is_file() {
+            diags.error(
+                "missing-image",
+                pos,
+                &field,
+                format!("there is no file \"{file}\" in {}", display_path(root, dir).display()),
+                "copy the photo into the object's folder or correct the name (names are case-sensitive)",
+            );
+            ok = false;
+            continue;
+        }
+        let (width, height) = match crate::media::probe_dimensions(&p) {
+            Ok(wh) => wh,
+            Err(e) => {
+                diags.error(
+                    "unreadable-image",
+                    pos,
+                    &field,
+                    format!("\"{file}\" cannot be read as an image: {e}"),
+                    "open it in an image editor and save it again as JPEG or PNG",
+                );
+                ok = false;
+                continue;
+            }
+        };
+        let alt = spanned_text(&src, r.alt.as_ref());
+        let mut alt = alt;
+        if alt.pos.is_none() {
+            alt.pos = Some(src.pos(im.span()));
+        }
+        images.push(ImageRef {
+            path: p,
+            file,
+            pos: src.pos(im.span()),
+            alt,
+            caption: text(r.caption.as_ref()),
+            credit: text(r.credit.as_ref()),
+            width,
+            height,
+        });
+    }
+
+    let mut audio = Vec::new();
+    for (i, au) in raw.audio.iter().enumerate() {
+        let r = au.get_ref();
+        let file = r.file.get_ref().trim().to_string();
+        let field = format!("audio[{}].file", i + 1);
+        let lang = Lang::parse(r.lang.get_ref().trim());
+        if lang.is_none() {
+            diags.error(
+                "invalid-lang",
+                src.pos(r.lang.span()),
+                &format!("audio[{}].lang", i + 1),
+                format!("\"{}\" is not a language of the site", r.lang.get_ref()),
+                "write lang = \"vi\" or lang = \"en\"",
+            );
+        }
+        let path = resolve_in(dir, &file).filter(|p| p.is_file());
+        if path.is_none() || !AUDIO_EXTENSIONS.contains(&ext_of(&file).as_str()) {
+            diags.error(
+                "missing-audio",
+                src.pos(r.file.span()),
+                &field,
+                format!("\"{file}\" is not an audio file (MP3, M4A, OGG, Opus) in this object's folder"),
+                "copy the recording into the object's folder and write only its name",
+            );
+            ok = false;
+        }
+        let transcript = match &r.transcript {
+            Some(t) => match resolve_in(dir, t.get_ref().trim()).filter(|p| p.is_file()) {
+                Some(p) => read_text(root, &p, diags).map(|s| s.text),
+                None => {
+                    diags.error(
+                        "missing-transcript",
+                        src.pos(t.span()),
+                        &format!("audio[{}].transcript", i + 1),
+                        format!("there is no transcript file \"{}\" in this object's folder", t.get_ref()),
+                        "write the transcript in a .md file beside object.toml",
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        if let (Some(path), Some(lang)) = (path, lang) {
+            audio.push(AudioRef { path, file, lang, transcript });
+        }
+    }
+
+    if !ok {
+        return None;
+    }
+    Some(Item {
+        id,
+        exhibit: exhibit.to_string(),
+        dir: dir.to_path_buf(),
+        pos: Pos::file(&src.shown),
+        title: spanned_text(&src, Some(&raw.title)),
+        kind: spanned_text(&src, raw.kind.as_ref()),
+        date: Dating { display, from, to },
+        period: spanned_text(&src, raw.period.as_ref()),
+        culture: spanned_text(&src, raw.culture.as_ref()),
+        material: spanned_text(&src, raw.material.as_ref()),
+        technique: spanned_text(&src, raw.technique.as_ref()),
+        dimensions: spanned_text(&src, raw.dimensions.as_ref()),
+        find_place: spanned_text(&src, raw.find_place.as_ref()),
+        credit: spanned_text(&src, raw.credit.as_ref()),
+        rights: raw.rights.as_ref().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+        keywords: list(raw.keywords.as_ref()),
+        related: raw.related.iter().map(|r| (r.get_ref().trim().to_string(), src.pos(r.span()))).collect(),
+        audio_number: raw.audio_number.as_ref().map(|n| (*n.get_ref(), src.pos(n.span()))),
+        images,
+        audio,
+        description: markdown_pair(root, dir, "", diags),
+    })
+}
+
+fn load_programme(root: &Path, path: &Path, exhibit: &str, diags: &mut Diagnostics) -> Option<Programme> {
+    let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    let (raw, src): (RawProgramme, Source) = parse_file(root, path, diags)?;
+    if !is_valid_slug(&slug) {
+        diags.error(
+            "invalid-slug",
+            Pos::file(&src.shown),
+            "",
+            format!("the file name \"{slug}\" cannot be a web address"),
+            "rename the file with lower-case letters a-z, digits and '-', e.g. hoa-lu-lop-6.toml",
+        );
+        return None;
+    }
+    let mut grades = Vec::new();
+    for g in &raw.grades {
+        match u8::try_from(*g.get_ref()) {
+            Ok(v) if (1..=13).contains(&v) => grades.push(v),
+            _ => diags.error(
+                "invalid-grade",
+                src.pos(g.span()),
+                "grades",
+                format!("{} is not a school grade", g.get_ref()),
+                "write grades 1 to 12, or 13 for university students",
+            ),
+        }
+    }
+    let duration_minutes = raw.duration_minutes.as_ref().and_then(|d| match u32::try_from(*d.get_ref()) {
+        Ok(v) if (1..=600).contains(&v) => Some(v),
+        _ => {
+            diags.error(
+                "invalid-duration",
+                src.pos(d.span()),
+                "duration_minutes",
+                format!("{} is not a duration in minutes", d.get_ref()),
+                "write the number of minutes, e.g. duration_minutes = 45",
+            );
+            None
+        }
+    });
+    let mut stops = Vec::new();
+    for (i, s) in raw.stop.iter().enumerate() {
+        let r = s.get_ref();
+        let question = r.question.as_ref().and_then(|q| {
+            let qr = q.get_ref();
+            let field = format!("stop[{}].question", i + 1);
+            let kind = match qr.kind.get_ref().as_str() {
+                "single" => QuestionKind::Single,
+                "multiple" => QuestionKind::Multiple,
+                "text" => QuestionKind::Text,
+                "find" => QuestionKind::Find,
+                other => {
+                    diags.error(
+                        "invalid-question",
+                        src.pos(qr.kind.span()),
+                        &format!("{field}.type"),
+                        format!("\"{other}\" is not a question type"),
+                        "write type = \"single\", \"multiple\", \"text\" or \"find\"",
+                    );
+                    return None;
+                }
+            };
+            let correct = qr.choices.iter().filter(|c| c.correct).count();
+            let choice_based = matches!(kind, QuestionKind::Single | QuestionKind::Multiple);
+            let problem = match kind {
+                _ if choice_based && qr.choices.len() < 2 => Some("a choice question needs at least two choices"),
+                QuestionKind::Single if correct != 1 => {
+                    Some("a single-choice question needs exactly one choice with correct = true")
+                }
+                QuestionKind::Multiple if correct == 0 => {
+                    Some("a multiple-choice question needs at least one choice with correct = true")
+                }
+                QuestionKind::Text | QuestionKind::Find if !qr.choices.is_empty() => {
+                    Some("only single and multiple choice questions have choices")
+                }
+                _ => None,
+            };
+            if let Some(p) = problem {
+                diags.error(
+                    "invalid-question",
+                    src.pos(q.span()),
+                    &field,
+                    p,
+                    "mark the right answers with correct = true, e.g. { vi = \"…\", en = \"…\", correct = true }",
+                );
+            }
+            Some(Question {
+                kind,
+                prompt: spanned_text(&src, Some(&qr.prompt)),
+                choices: qr
+                    .choices
+                    .iter()
+                    .map(|c| Choice {
+                        text: text(Some(&RawText { vi: c.vi.clone(), en: c.en.clone() })),
+                        correct: c.correct,
+                    })
+                    .collect(),
+                answer: text(qr.answer.as_ref()),
+            })
+        });
+        stops.push(Stop {
+            item: r.object.get_ref().trim().to_string(),
+            pos: src.pos(r.object.span()),
+            look: text(r.look.as_ref()),
+            question,
+        });
+    }
+    Some(Programme {
+        slug,
+        exhibit: exhibit.to_string(),
+        pos: Pos::file(&src.shown),
+        title: spanned_text(&src, Some(&raw.title)),
+        summary: spanned_text(&src, raw.summary.as_ref()),
+        grades,
+        subject: text(raw.subject.as_ref()),
+        curriculum: text(raw.curriculum.as_ref()),
+        duration_minutes,
+        objectives: list(raw.objectives.as_ref()),
+        stops,
+    })
+}

@@ -1,0 +1,403 @@
+// The content model: a museum site as curators wrote it (exhibits, sections, items, programmes),
+// validated and typed. Knows nothing about HTML, images' derivatives or HTTP.
+
+mod load;
+mod raw;
+mod tomlfile;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::diag::Pos;
+pub use load::load_site;
+
+/// The two languages of every page. Vietnamese is the default, served at `/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Vi, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        }
+    }
+
+    /// The path prefix of this language's pages: "" for Vietnamese, "en/" for English.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Lang::Vi => "",
+            Lang::En => "en/",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// Text in Vietnamese and English; either may be missing (reported by `vitrine check`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Localized {
+    pub vi: Option<String>,
+    pub en: Option<String>,
+    /// Where it was written, for diagnostics.
+    #[serde(skip)]
+    pub pos: Option<Pos>,
+}
+
+impl Localized {
+    pub fn get(&self, lang: Lang) -> Option<&str> {
+        match lang {
+            Lang::Vi => self.vi.as_deref(),
+            Lang::En => self.en.as_deref(),
+        }
+    }
+
+    /// The text in `lang`, or else in the other language, with the language it is really in.
+    pub fn pick(&self, lang: Lang) -> Option<(&str, Lang)> {
+        self.get(lang).map(|t| (t, lang)).or_else(|| self.get(lang.other()).map(|t| (t, lang.other())))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.vi.is_none() && self.en.is_none()
+    }
+
+    pub fn missing(&self) -> Vec<Lang> {
+        Lang::ALL.into_iter().filter(|l| self.get(*l).is_none()).collect()
+    }
+}
+
+/// Lists in both languages (keywords, objectives).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LocalizedList {
+    pub vi: Vec<String>,
+    pub en: Vec<String>,
+}
+
+impl LocalizedList {
+    pub fn get(&self, lang: Lang) -> &[String] {
+        match lang {
+            Lang::Vi => &self.vi,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Published,
+}
+
+/// A calendar date written YYYY-MM-DD in exhibit.toml.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Day {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl std::fmt::Display for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Without a trailing slash, e.g. `https://baotang.ninhbinh.example`.
+    pub base_url: String,
+    pub theme: String,
+    pub museum: Museum,
+    pub image_widths: Vec<u32>,
+    pub image_quality: u8,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Museum {
+    pub name: Localized,
+    pub tagline: Localized,
+    pub address: Localized,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub hours: Vec<Hours>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hours {
+    pub days: Localized,
+    pub time: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exhibit {
+    pub slug: String,
+    pub dir: PathBuf,
+    pub pos: Pos,
+    pub title: Localized,
+    pub summary: Localized,
+    /// Markdown source of intro.vi.md / intro.en.md.
+    pub intro: Localized,
+    pub status: Status,
+    pub order: i64,
+    pub room: Localized,
+    pub opens: Option<Day>,
+    pub closes: Option<Day>,
+    pub cover: Option<(String, Pos)>,
+    pub sections: Vec<Section>,
+}
+
+impl Exhibit {
+    /// IDs shown in this exhibition, in walking order, each once.
+    pub fn item_ids(&self) -> Vec<&str> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.sections
+            .iter()
+            .flat_map(|s| s.items.iter())
+            .map(|(id, _)| id.as_str())
+            .filter(|id| seen.insert(*id))
+            .collect()
+    }
+
+    /// Where to look for the cover picture: the `cover` object, then the objects shown.
+    pub fn cover_candidates(&self) -> Vec<&str> {
+        self.cover.as_ref().map(|c| c.0.as_str()).into_iter().chain(self.item_ids()).collect()
+    }
+
+    /// Open on `today`: opened already (or no date) and not closed yet.
+    pub fn is_current(&self, today: Day) -> bool {
+        self.opens.is_none_or(|d| d <= today) && self.closes.is_none_or(|d| d >= today)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub title: Localized,
+    pub text: Localized,
+    pub items: Vec<(String, Pos)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Dating {
+    pub display: Localized,
+    pub from: i64,
+    pub to: i64,
+}
+
+/// A museum object (called "item" in the code: `Object` clashes with too much).
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub id: String,
+    /// Slug of the exhibit whose folder holds it.
+    pub exhibit: String,
+    pub dir: PathBuf,
+    pub pos: Pos,
+    pub title: Localized,
+    pub kind: Localized,
+    pub date: Dating,
+    pub period: Localized,
+    pub culture: Localized,
+    pub material: Localized,
+    pub technique: Localized,
+    pub dimensions: Localized,
+    pub find_place: Localized,
+    pub credit: Localized,
+    pub rights: Option<String>,
+    pub keywords: LocalizedList,
+    pub related: Vec<(String, Pos)>,
+    pub audio_number: Option<(u32, Pos)>,
+    pub images: Vec<ImageRef>,
+    pub audio: Vec<AudioRef>,
+    /// Markdown source of vi.md / en.md.
+    pub description: Localized,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImageRef {
+    /// Absolute path of the full-resolution file.
+    pub path: PathBuf,
+    pub file: String,
+    pub pos: Pos,
+    pub alt: Localized,
+    pub caption: Localized,
+    pub credit: Localized,
+    /// Pixel size as stored (before EXIF orientation).
+    pub width: u32,
+    pub height: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct AudioRef {
+    pub path: PathBuf,
+    pub file: String,
+    pub lang: Lang,
+    /// Markdown transcript.
+    pub transcript: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Programme {
+    pub slug: String,
+    pub exhibit: String,
+    pub pos: Pos,
+    pub title: Localized,
+    pub summary: Localized,
+    pub grades: Vec<u8>,
+    pub subject: Localized,
+    pub curriculum: Localized,
+    pub duration_minutes: Option<u32>,
+    pub objectives: LocalizedList,
+    pub stops: Vec<Stop>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stop {
+    pub item: String,
+    pub pos: Pos,
+    pub look: Localized,
+    pub question: Option<Question>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuestionKind {
+    Single,
+    Multiple,
+    Text,
+    Find,
+}
+
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub kind: QuestionKind,
+    pub prompt: Localized,
+    pub choices: Vec<Choice>,
+    pub answer: Localized,
+}
+
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub text: Localized,
+    pub correct: bool,
+}
+
+/// Everything loaded from a project folder.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    /// Sorted by `order`, then slug.
+    pub exhibits: Vec<Exhibit>,
+    /// All items by ID. Duplicated IDs keep the first found; the others are in `duplicates`.
+    pub items: BTreeMap<String, Item>,
+    pub duplicates: Vec<Item>,
+    /// Object folders that failed to load (their errors are reported); references to them are
+    /// not reported again.
+    pub broken_ids: std::collections::BTreeSet<String>,
+    pub programmes: Vec<Programme>,
+}
+
+impl Site {
+    pub fn exhibit(&self, slug: &str) -> Option<&Exhibit> {
+        self.exhibits.iter().find(|e| e.slug == slug)
+    }
+}
+
+impl Site {
+    /// Exhibitions that go on the site: published ones, or all with `drafts`.
+    pub fn visible_exhibits(&self, drafts: bool) -> Vec<&Exhibit> {
+        self.exhibits.iter().filter(|e| drafts || e.status == Status::Published).collect()
+    }
+
+    /// IDs of items that get a page: those shown in a visible exhibition's sections, and those
+    /// whose folder is in a visible exhibition.
+    pub fn visible_item_ids(&self, drafts: bool) -> std::collections::BTreeSet<&str> {
+        let ex = self.visible_exhibits(drafts);
+        let mut ids: std::collections::BTreeSet<&str> = ex
+            .iter()
+            .flat_map(|e| e.sections.iter().flat_map(|s| s.items.iter()))
+            .filter_map(|(id, _)| self.items.get_key_value(id.as_str()).map(|(k, _)| k.as_str()))
+            .collect();
+        for it in self.items.values() {
+            if ex.iter().any(|e| e.slug == it.exhibit) {
+                ids.insert(it.id.as_str());
+            }
+        }
+        ids
+    }
+
+    /// The exhibition an item's page belongs to (breadcrumbs, previous/next): the first visible
+    /// exhibition, in site order, that shows it; else its folder's exhibition.
+    pub fn home_exhibit(&self, id: &str, drafts: bool) -> Option<&Exhibit> {
+        let ex = self.visible_exhibits(drafts);
+        ex.iter()
+            .find(|e| e.sections.iter().any(|s| s.items.iter().any(|(i, _)| i == id)))
+            .or_else(|| ex.iter().find(|e| self.items.get(id).is_some_and(|it| it.exhibit == e.slug)))
+            .copied()
+    }
+
+    pub fn visible_programmes(&self, drafts: bool) -> Vec<&Programme> {
+        let ex = self.visible_exhibits(drafts);
+        self.programmes.iter().filter(|p| ex.iter().any(|e| e.slug == p.exhibit)).collect()
+    }
+}
+
+impl Day {
+    /// The UTC calendar day of a Unix time (Howard Hinnant's civil-from-days).
+    pub fn from_unix(secs: i64) -> Day {
+        let z = secs.div_euclid(86_400) + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Day { year, month, day }
+    }
+
+    /// Today, or the day of `SOURCE_DATE_EPOCH` when set (reproducible builds).
+    pub fn today() -> Day {
+        let secs = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0)
+        });
+        Day::from_unix(secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Day;
+
+    #[test]
+    fn civil_days() {
+        assert_eq!(Day::from_unix(0), Day { year: 1970, month: 1, day: 1 });
+        assert_eq!(Day::from_unix(1_795_564_800), Day { year: 2026, month: 11, day: 25 });
+        assert_eq!(Day::from_unix(951_782_400), Day { year: 2000, month: 2, day: 29 });
+    }
+}

@@ -1,0 +1,14 @@
+//! Vitrine: bilingual (Vietnamese/English) museum exhibition sites from content folders.
+//!
+//! The pipeline runs one way: `content` (load) → `check` → `media` → `render` → `build` (write and
+//! swap in). The command line in `cli` only calls into these.
+
+pub mod build;
+pub mod check;
+pub mod cli;
+pub mod content;
+pub mod diag;
+pub mod media;
+pub mod render;
+pub mod scaffold;
+pub mod text;

@@ -1,0 +1,494 @@
+// Pages: the minijinja environment over the theme, page contexts built from views, the search
+// index, sitemap and open data. Produces files in memory; knows nothing of HTTP or of writing.
+
+pub mod markdown;
+mod opendata;
+mod search;
+pub mod theme;
+pub mod views;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use minijinja::value::{Kwargs, Serde};
+use minijinja::{Environment, State, UndefinedBehavior, Value, context};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::content::{Day, Lang, Site};
+use crate::media::Derived;
+pub use theme::{Locales, Theme};
+use views::*;
+
+/// One file of the built site, by its path relative to the output root.
+#[derive(Debug, Clone)]
+pub struct OutFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("theme template {name}: {source:#}")]
+    Template { name: String, source: minijinja::Error },
+    #[error("page {page}: {source:#}")]
+    Page { page: String, source: minijinja::Error },
+}
+
+pub struct RenderInput<'a> {
+    pub site: &'a Site,
+    pub theme: &'a Theme,
+    pub locales: &'a Locales,
+    pub media: &'a HashMap<PathBuf, Derived>,
+    /// Public path (relative to the site root) of each audio file, by source path.
+    pub audio: &'a HashMap<PathBuf, String>,
+    pub drafts: bool,
+    pub today: Day,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Alternate {
+    hreflang: &'static str,
+    href: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Crumb {
+    name: String,
+    url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct HoursView {
+    days: Option<Txt>,
+    time: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct SiteView {
+    name: Option<Txt>,
+    tagline: Option<Txt>,
+    address: Option<Txt>,
+    phone: Option<String>,
+    email: Option<String>,
+    hours: Vec<HoursView>,
+    base_url: String,
+}
+
+/// What every page template gets besides its own `page` data.
+#[derive(Debug, Clone, Serialize)]
+struct Base {
+    lang: &'static str,
+    other_lang: &'static str,
+    /// Relative path to the site root ("../../"); prefix of every asset and media URL.
+    root: String,
+    /// Relative URL of this language's home page.
+    home: String,
+    /// Relative URL of the same page in the other language.
+    twin: String,
+    canonical: String,
+    alternates: Vec<Alternate>,
+    title: String,
+    description: String,
+    og_type: &'static str,
+    og_image: Option<String>,
+    jsonld: Option<String>,
+    /// Which part of the navigation is current: home, exhibits, programmes, search, none.
+    nav: &'static str,
+    breadcrumbs: Vec<Crumb>,
+    site: SiteView,
+    search_url: String,
+    build_year: i32,
+}
+
+struct PageSpec {
+    /// Language-neutral path of the page folder, "" for home, "o/HL-001/" for an object.
+    path: String,
+    template: &'static str,
+    title: Option<Txt>,
+    description: String,
+    og_type: &'static str,
+    og_image: Option<String>,
+    jsonld: Option<serde_json::Value>,
+    nav: &'static str,
+    crumbs: Vec<(String, String)>,
+    data: Value,
+}
+
+fn plain(t: &Option<Txt>) -> String {
+    t.as_ref().map(|t| t.text.clone()).unwrap_or_default()
+}
+
+fn abs(site: &Site, path: &str) -> String {
+    format!("{}/{}", site.config.base_url, path)
+}
+
+/// The path part of base_url ("/" or "/sub/"): root of pages that can be served at any address
+/// (the 404 page).
+fn base_path(site: &Site) -> String {
+    let after_scheme = site.config.base_url.splitn(2, "://").nth(1).unwrap_or("");
+    match after_scheme.find('/') {
+        Some(i) => format!("{}/", after_scheme[i..].trim_end_matches('/')),
+        None => "/".to_string(),
+    }
+}
+
+fn json_for_script(v: &serde_json::Value) -> String {
+    // '<' only occurs inside JSON strings, where \u003c means the same: no </script> can appear.
+    serde_json::to_string(v).unwrap_or_default().replace('<', "\\u003c")
+}
+
+fn site_view(site: &Site, lang: Lang) -> SiteView {
+    let m = &site.config.museum;
+    SiteView {
+        name: txt(&m.name, lang),
+        tagline: txt(&m.tagline, lang),
+        address: txt(&m.address, lang),
+        phone: m.phone.clone(),
+        email: m.email.clone(),
+        hours: m.hours.iter().map(|h| HoursView { days: txt(&h.days, lang), time: h.time.clone() }).collect(),
+        base_url: site.config.base_url.clone(),
+    }
+}
+
+/// Asset file names with a content hash, so they can be cached for a year.
+fn hashed_assets(theme: &Theme) -> (BTreeMap<String, String>, Vec<OutFile>) {
+    let mut map = BTreeMap::new();
+    let mut files = Vec::new();
+    for (name, bytes) in theme.assets() {
+        let hash = &blake3::hash(bytes).to_hex()[..10];
+        let hashed = match name.rsplit_once('.') {
+            Some((stem, ext)) => format!("assets/{stem}.{hash}.{ext}"),
+            None => format!("assets/{name}.{hash}"),
+        };
+        map.insert(name.to_string(), hashed.clone());
+        files.push(OutFile { path: hashed, bytes: bytes.to_vec() });
+    }
+    (map, files)
+}
+
+/// The template environment: the theme's templates, autoescape, strict undefined, and the
+/// functions `t`, `asset` and `txt`.
+pub fn environment(theme: &Theme, locales: &Locales, assets: BTreeMap<String, String>) -> Result<Environment<'static>, RenderError> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    for (name, source) in theme.templates() {
+        env.add_template_owned(name.to_string(), source)
+            .map_err(|source| RenderError::Template { name: name.to_string(), source })?;
+    }
+    let locales = Arc::new(locales.clone());
+    env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+        let lang = state.lookup("lang").and_then(|l| l.as_str().and_then(Lang::parse)).unwrap_or(Lang::Vi);
+        let mut s = locales.text(lang, key);
+        for k in kwargs.args() {
+            let v: Value = kwargs.get(k)?;
+            s = s.replace(&format!("{{{k}}}"), &v.to_string());
+        }
+        Ok(s)
+    });
+    let assets = Arc::new(assets);
+    env.add_function("asset", move |state: &State, name: &str| -> Result<String, minijinja::Error> {
+        let root = state.lookup("root").map(|r| r.to_string()).unwrap_or_default();
+        match assets.get(name) {
+            Some(h) => Ok(format!("{root}{h}")),
+            None => Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("the theme has no asset assets/{name}"),
+            )),
+        }
+    });
+    // Text with a lang attribute when it is shown in the other language.
+    env.add_function("txt", |state: &State, v: Value| -> Result<Value, minijinja::Error> {
+        if v.is_none() || v.is_undefined() {
+            return Ok(Value::from(""));
+        }
+        let text = v.get_attr("text")?;
+        let missing = v.get_attr("missing")?.is_true();
+        let page_lang = state.lookup("lang").map(|l| l.to_string()).unwrap_or_default();
+        let lang = v.get_attr("lang")?.to_string();
+        let esc = minijinja::HtmlEscape(&text.to_string()).to_string();
+        Ok(Value::from_safe_string(if missing && lang != page_lang {
+            format!("<span lang=\"{lang}\">{esc}</span>")
+        } else {
+            esc
+        }))
+    });
+    Ok(env)
+}
+
+/// Render every page of the site in both languages, the search index, sitemap, robots.txt and
+/// open data. Pages render in parallel.
+pub fn render_site(input: &RenderInput) -> Result<Vec<OutFile>, RenderError> {
+    let site = input.site;
+    let (asset_map, mut files) = hashed_assets(input.theme);
+    let env = environment(input.theme, input.locales, asset_map)?;
+    let visible = site.visible_item_ids(input.drafts);
+    let exhibits = site.visible_exhibits(input.drafts);
+    let programmes = site.visible_programmes(input.drafts);
+
+    let mut jobs: Vec<(Lang, PageSpec)> = Vec::new();
+    for lang in Lang::ALL {
+        // A context at the language root, for views whose URLs the base context rewrites later.
+        let specs = page_specs(input, lang, &visible, &exhibits, &programmes);
+        jobs.extend(specs.into_iter().map(|s| (lang, s)));
+    }
+
+    let rendered: Result<Vec<OutFile>, RenderError> = jobs
+        .par_iter()
+        .map(|(lang, spec)| render_page(&env, input, *lang, spec))
+        .collect();
+    files.extend(rendered?);
+    for lang in Lang::ALL {
+        files.extend(not_found_page(&env, input, lang)?);
+    }
+
+    files.extend(search::index_files(input, &visible, &exhibits));
+    files.extend(opendata::files(input, &visible, &exhibits, &programmes));
+    Ok(files)
+}
+
+fn depth_root(lang: Lang, path: &str) -> String {
+    "../".repeat(format!("{}{}", lang.prefix(), path).matches('/').count())
+}
+
+fn ctx_for<'a>(input: &'a RenderInput, lang: Lang, path: &str, visible: &'a BTreeSet<&'a str>) -> Ctx<'a> {
+    Ctx { site: input.site, media: input.media, lang, root: depth_root(lang, path), visible_items: visible, drafts: input.drafts }
+}
+
+fn page_specs(
+    input: &RenderInput,
+    lang: Lang,
+    visible: &BTreeSet<&str>,
+    exhibits: &[&crate::content::Exhibit],
+    programmes: &[&crate::content::Programme],
+) -> Vec<PageSpec> {
+    let site = input.site;
+    let mut out = Vec::new();
+    let museum_name = txt(&site.config.museum.name, lang);
+    let home_crumb = |ctx: &Ctx| (plain(&museum_name), format!("{}{}", ctx.root, lang.prefix()));
+
+    // Home.
+    {
+        let ctx = ctx_for(input, lang, "", visible);
+        let cards: Vec<ExhibitCard> = exhibits.iter().map(|e| exhibit_card(&ctx, e, input.today)).collect();
+        let current: Vec<&ExhibitCard> = cards.iter().filter(|c| c.current).collect();
+        let og_image = exhibits.iter().find_map(|e| og_image_of(input, e.cover_candidates()));
+        out.push(PageSpec {
+            path: String::new(),
+            template: "home.html",
+            title: museum_name.clone(),
+            description: plain(&txt(&site.config.museum.tagline, lang)),
+            og_type: "website",
+            og_image,
+            jsonld: Some(opendata::museum_jsonld(site, lang)),
+            nav: "home",
+            crumbs: vec![],
+            data: Value::from(Serde(context_map([("current", serde_json::to_value(&current).unwrap_or_default()), ("exhibits", serde_json::to_value(&cards).unwrap_or_default())]))),
+        });
+    }
+    // Exhibition list.
+    {
+        let path = "e/";
+        let ctx = ctx_for(input, lang, path, visible);
+        let cards: Vec<ExhibitCard> = exhibits.iter().map(|e| exhibit_card(&ctx, e, input.today)).collect();
+        out.push(PageSpec {
+            path: path.into(),
+            template: "exhibits.html",
+            title: Some(Txt { text: input.locales.text(lang, "nav.exhibits"), lang: lang.code(), missing: false }),
+            description: plain(&txt(&site.config.museum.tagline, lang)),
+            og_type: "website",
+            og_image: None,
+            jsonld: None,
+            nav: "exhibits",
+            crumbs: vec![home_crumb(&ctx)],
+            data: Value::from(Serde(context_map([("exhibits", serde_json::to_value(&cards).unwrap_or_default())]))),
+        });
+    }
+    // Each exhibition.
+    for ex in exhibits {
+        let path = format!("e/{}/", ex.slug);
+        let ctx = ctx_for(input, lang, &path, visible);
+        let view = exhibit_view(&ctx, ex, input.today);
+        let og_image = og_image_of(input, ex.cover_candidates());
+        out.push(PageSpec {
+            path: path.clone(),
+            template: "exhibit.html",
+            title: view.card.title.clone(),
+            description: plain(&view.card.summary),
+            og_type: "website",
+            og_image: og_image.clone(),
+            jsonld: Some(opendata::exhibit_jsonld(site, ex, lang, og_image)),
+            nav: "exhibits",
+            crumbs: vec![home_crumb(&ctx), (input.locales.text(lang, "nav.exhibits"), ctx.url("e/"))],
+            data: Value::from(Serde(view)),
+        });
+    }
+    // Each object.
+    for id in visible {
+        let Some(it) = site.items.get(*id) else { continue };
+        let path = format!("o/{id}/");
+        let ctx = ctx_for(input, lang, &path, visible);
+        let view = item_view(&ctx, it, input.audio);
+        let og_image = og_image_of(input, std::iter::once(*id));
+        let mut crumbs = vec![home_crumb(&ctx), (input.locales.text(lang, "nav.exhibits"), ctx.url("e/"))];
+        if let Some(e) = &view.exhibit {
+            crumbs.push((plain(&e.title), e.url.clone()));
+        }
+        let description = match &view.description {
+            Some(_) => crate::text::excerpt(&markdown::to_plain(it.description.pick(lang).map_or("", |p| p.0)), 200),
+            None => plain(&view.title),
+        };
+        out.push(PageSpec {
+            path: path.clone(),
+            template: "object.html",
+            title: view.title.clone(),
+            description,
+            og_type: "article",
+            og_image,
+            jsonld: Some(opendata::item_jsonld(site, it, lang, input.media, input.drafts)),
+            nav: "exhibits",
+            crumbs,
+            data: Value::from(Serde(view)),
+        });
+    }
+    // Programmes.
+    {
+        let path = "p/";
+        let ctx = ctx_for(input, lang, path, visible);
+        let list: Vec<ProgrammeView> = programmes.iter().map(|p| programme_view(&ctx, p)).collect();
+        out.push(PageSpec {
+            path: path.into(),
+            template: "programmes.html",
+            title: Some(Txt { text: input.locales.text(lang, "nav.programmes"), lang: lang.code(), missing: false }),
+            description: input.locales.text(lang, "programmes.intro"),
+            og_type: "website",
+            og_image: None,
+            jsonld: None,
+            nav: "programmes",
+            crumbs: vec![home_crumb(&ctx)],
+            data: Value::from(Serde(context_map([("programmes", serde_json::to_value(&list).unwrap_or_default())]))),
+        });
+    }
+    for p in programmes {
+        let path = format!("p/{}/", p.slug);
+        let ctx = ctx_for(input, lang, &path, visible);
+        let view = programme_view(&ctx, p);
+        out.push(PageSpec {
+            path: path.clone(),
+            template: "programme.html",
+            title: view.title.clone(),
+            description: plain(&view.summary),
+            og_type: "website",
+            og_image: None,
+            jsonld: None,
+            nav: "programmes",
+            crumbs: vec![home_crumb(&ctx), (input.locales.text(lang, "nav.programmes"), ctx.url("p/"))],
+            data: Value::from(Serde(view)),
+        });
+    }
+    // Search.
+    {
+        let path = "search/";
+        let ctx = ctx_for(input, lang, path, visible);
+        out.push(PageSpec {
+            path: path.into(),
+            template: "search.html",
+            title: Some(Txt { text: input.locales.text(lang, "nav.search"), lang: lang.code(), missing: false }),
+            description: input.locales.text(lang, "search.intro"),
+            og_type: "website",
+            og_image: None,
+            jsonld: None,
+            nav: "search",
+            crumbs: vec![home_crumb(&ctx)],
+            data: Value::from(Serde(context_map([(
+                "index",
+                serde_json::Value::String(format!("{}search/{}.json", ctx.root, lang.code())),
+            )]))),
+        });
+    }
+    out
+}
+
+fn context_map<const N: usize>(pairs: [(&str, serde_json::Value); N]) -> serde_json::Map<String, serde_json::Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Absolute URL of the first image of the first of `ids` that has one, at a size social networks
+/// like (about 960 px wide).
+fn og_image_of<'a>(input: &RenderInput, ids: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    ids.into_iter()
+        .filter_map(|id| input.site.items.get(id))
+        .find_map(|it| it.images.first().and_then(|im| input.media.get(&im.path)))
+        .map(|d| abs(input.site, &d.at_least(960).url))
+}
+
+fn base_for(input: &RenderInput, lang: Lang, spec: &PageSpec, root: String) -> Base {
+    let site = input.site;
+    let museum = plain(&txt(&site.config.museum.name, lang));
+    let title = match &spec.title {
+        Some(t) if spec.path.is_empty() => t.text.clone(),
+        Some(t) => format!("{} · {museum}", t.text),
+        None => museum.clone(),
+    };
+    Base {
+        lang: lang.code(),
+        other_lang: lang.other().code(),
+        home: format!("{root}{}", lang.prefix()),
+        twin: format!("{root}{}{}", lang.other().prefix(), spec.path),
+        canonical: abs(site, &format!("{}{}", lang.prefix(), spec.path)),
+        alternates: vec![
+            Alternate { hreflang: "vi", href: abs(site, &spec.path) },
+            Alternate { hreflang: "en", href: abs(site, &format!("en/{}", spec.path)) },
+            Alternate { hreflang: "x-default", href: abs(site, &spec.path) },
+        ],
+        title,
+        description: spec.description.clone(),
+        og_type: spec.og_type,
+        og_image: spec.og_image.clone(),
+        jsonld: spec.jsonld.as_ref().map(json_for_script),
+        nav: spec.nav,
+        breadcrumbs: spec.crumbs.iter().map(|(n, u)| Crumb { name: n.clone(), url: u.clone() }).collect(),
+        site: site_view(site, lang),
+        search_url: format!("{root}{}search/", lang.prefix()),
+        build_year: input.today.year,
+        root,
+    }
+}
+
+fn render_page(env: &Environment, input: &RenderInput, lang: Lang, spec: &PageSpec) -> Result<OutFile, RenderError> {
+    let root = depth_root(lang, &spec.path);
+    let base = base_for(input, lang, spec, root);
+    let path = format!("{}{}index.html", lang.prefix(), spec.path);
+    let html = env
+        .get_template(spec.template)
+        .and_then(|t| t.render(context! { page => spec.data.clone(), ..Value::from(Serde(&base)) }))
+        .map_err(|source| RenderError::Page { page: path.clone(), source })?;
+    Ok(OutFile { path, bytes: html.into_bytes() })
+}
+
+fn not_found_page(env: &Environment, input: &RenderInput, lang: Lang) -> Result<Vec<OutFile>, RenderError> {
+    let spec = PageSpec {
+        path: String::new(),
+        template: "404.html",
+        title: Some(Txt { text: input.locales.text(lang, "notfound.title"), lang: lang.code(), missing: false }),
+        description: String::new(),
+        og_type: "website",
+        og_image: None,
+        jsonld: None,
+        nav: "none",
+        crumbs: vec![],
+        data: Value::from(()),
+    };
+    // Served at any missing address: links must not depend on the page's own place.
+    let root = base_path(input.site);
+    let mut base = base_for(input, lang, &spec, root.clone());
+    base.twin = format!("{root}{}404.html", lang.other().prefix());
+    base.canonical = abs(input.site, &format!("{}404.html", lang.prefix()));
+    let path = format!("{}404.html", lang.prefix());
+    let html = env
+        .get_template("404.html")
+        .and_then(|t| t.render(context! { page => Value::from(()), ..Value::from(Serde(&base)) }))
+        .map_err(|source| RenderError::Page { page: path.clone(), source })?;
+    Ok(vec![OutFile { path, bytes: html.into_bytes() }])
+}

@@ -1,0 +1,218 @@
+// Open data and discovery: schema.org JSON-LD, sitemap.xml with hreflang, robots.txt and a Dublin
+// Core CSV of every published object. Built from the model; no templates involved.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use super::{OutFile, RenderInput, abs, markdown};
+use crate::content::{Exhibit, Item, Lang, Localized, Programme, Site};
+use crate::media::Derived;
+
+fn pick(l: &Localized, lang: Lang) -> Option<String> {
+    l.pick(lang).map(|p| p.0.to_string())
+}
+
+/// A licence URL for the common Creative Commons names, so machines can read the rights.
+pub fn licence_url(rights: &str) -> Option<String> {
+    let r = rights.trim().to_ascii_uppercase();
+    let r = r.strip_prefix("CC ")?;
+    if r == "0" || r.starts_with("0 ") {
+        return Some("https://creativecommons.org/publicdomain/zero/1.0/".into());
+    }
+    let (kind, version) = r.split_once(' ').unwrap_or((r, "4.0"));
+    let kind = kind.to_ascii_lowercase();
+    let ok = ["by", "by-sa", "by-nd", "by-nc", "by-nc-sa", "by-nc-nd"].contains(&kind.as_str());
+    ok.then(|| format!("https://creativecommons.org/licenses/{kind}/{version}/"))
+}
+
+fn strip_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect(),
+        ),
+        other => other,
+    }
+}
+
+pub fn museum_jsonld(site: &Site, lang: Lang) -> Value {
+    let m = &site.config.museum;
+    strip_nulls(json!({
+        "@context": "https://schema.org",
+        "@type": "Museum",
+        "name": pick(&m.name, lang),
+        "description": pick(&m.tagline, lang),
+        "url": abs(site, lang.prefix()),
+        "address": pick(&m.address, lang),
+        "telephone": m.phone,
+        "email": m.email,
+    }))
+}
+
+pub fn exhibit_jsonld(site: &Site, ex: &Exhibit, lang: Lang, image: Option<String>) -> Value {
+    let m = &site.config.museum;
+    strip_nulls(json!({
+        "@context": "https://schema.org",
+        "@type": "ExhibitionEvent",
+        "name": pick(&ex.title, lang),
+        "description": pick(&ex.summary, lang),
+        "url": abs(site, &format!("{}e/{}/", lang.prefix(), ex.slug)),
+        "inLanguage": lang.code(),
+        "image": image,
+        "startDate": ex.opens.map(|d| d.to_string()),
+        "endDate": ex.closes.map(|d| d.to_string()),
+        "eventAttendanceMode": "https://schema.org/MixedEventAttendanceMode",
+        "location": strip_nulls(json!({
+            "@type": "Museum",
+            "name": pick(&m.name, lang),
+            "address": pick(&m.address, lang),
+        })),
+    }))
+}
+
+/// ISO 8601 year or year range (`0968/1009`, `-0500`), for `temporalCoverage`.
+fn iso_years(from: i64, to: i64) -> String {
+    let y = |v: i64| if v < 0 { format!("-{:04}", -v) } else { format!("{v:04}") };
+    if from == to { y(from) } else { format!("{}/{}", y(from), y(to)) }
+}
+
+pub fn item_jsonld(site: &Site, it: &Item, lang: Lang, media: &HashMap<PathBuf, Derived>, drafts: bool) -> Value {
+    let url = abs(site, &format!("{}o/{}/", lang.prefix(), it.id));
+    let images: Vec<String> = it
+        .images
+        .iter()
+        .filter_map(|im| media.get(&im.path))
+        .map(|d| abs(site, &d.largest().url))
+        .collect();
+    let desc = it.description.pick(lang).map(|(t, _)| crate::text::excerpt(&markdown::to_plain(t), 300));
+    let keywords = it.keywords.get(lang).join(", ");
+    let part_of = site.home_exhibit(&it.id, drafts).map(|e| {
+        json!({
+            "@type": "ExhibitionEvent",
+            "name": pick(&e.title, lang),
+            "url": abs(site, &format!("{}e/{}/", lang.prefix(), e.slug)),
+        })
+    });
+    strip_nulls(json!({
+        "@context": "https://schema.org",
+        "@type": "VisualArtwork",
+        "@id": format!("{url}#object"),
+        "url": url,
+        "name": pick(&it.title, lang),
+        "identifier": it.id,
+        "description": desc,
+        "image": images,
+        "dateCreated": pick(&it.date.display, lang),
+        "temporalCoverage": iso_years(it.date.from, it.date.to),
+        "artform": pick(&it.kind, lang),
+        "artMedium": pick(&it.material, lang),
+        "size": pick(&it.dimensions, lang),
+        "spatialCoverage": pick(&it.find_place, lang).map(|p| json!({"@type": "Place", "name": p})),
+        "creditText": pick(&it.credit, lang),
+        "copyrightNotice": it.rights,
+        "license": it.rights.as_deref().and_then(licence_url),
+        "keywords": if keywords.is_empty() { None } else { Some(keywords) },
+        "inLanguage": lang.code(),
+        "isPartOf": part_of,
+    }))
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+pub fn files(
+    input: &RenderInput,
+    visible: &BTreeSet<&str>,
+    exhibits: &[&Exhibit],
+    programmes: &[&Programme],
+) -> Vec<OutFile> {
+    let site = input.site;
+    let mut paths: Vec<String> = vec![String::new(), "e/".into(), "p/".into(), "search/".into()];
+    paths.extend(exhibits.iter().map(|e| format!("e/{}/", e.slug)));
+    paths.extend(programmes.iter().map(|p| format!("p/{}/", p.slug)));
+    paths.extend(visible.iter().map(|id| format!("o/{id}/")));
+
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \
+         xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+    );
+    for p in &paths {
+        for lang in Lang::ALL {
+            xml.push_str(&format!("  <url><loc>{}</loc>\n", xml_escape(&abs(site, &format!("{}{p}", lang.prefix())))));
+            for alt in Lang::ALL {
+                xml.push_str(&format!(
+                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
+                    alt.code(),
+                    xml_escape(&abs(site, &format!("{}{p}", alt.prefix())))
+                ));
+            }
+            xml.push_str(&format!(
+                "    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n  </url>\n",
+                xml_escape(&abs(site, p))
+            ));
+        }
+    }
+    xml.push_str("</urlset>\n");
+
+    let robots = format!("User-agent: *\nAllow: /\n\nSitemap: {}\n", abs(site, "sitemap.xml"));
+
+    vec![
+        OutFile { path: "sitemap.xml".into(), bytes: xml.into_bytes() },
+        OutFile { path: "robots.txt".into(), bytes: robots.into_bytes() },
+        OutFile { path: "data/objects.csv".into(), bytes: dublin_core_csv(input, visible) },
+    ]
+}
+
+/// Column names of the open-data CSV: Dublin Core terms, one column per language where the value
+/// is text.
+pub const CSV_COLUMNS: [&str; 20] = [
+    "dc:identifier",
+    "dc:title@vi",
+    "dc:title@en",
+    "dc:type@vi",
+    "dc:type@en",
+    "dc:date@vi",
+    "dc:date@en",
+    "dcterms:temporal",
+    "dc:coverage@vi",
+    "dc:coverage@en",
+    "dcterms:medium@vi",
+    "dcterms:medium@en",
+    "dcterms:extent@vi",
+    "dcterms:extent@en",
+    "dc:subject@vi",
+    "dc:subject@en",
+    "dc:description@vi",
+    "dc:description@en",
+    "dc:rights",
+    "dc:source",
+];
+
+fn dublin_core_csv(input: &RenderInput, visible: &BTreeSet<&str>) -> Vec<u8> {
+    let site = input.site;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(CSV_COLUMNS);
+    let both = |l: &Localized| [l.vi.clone().unwrap_or_default(), l.en.clone().unwrap_or_default()];
+    for id in visible {
+        let Some(it) = site.items.get(*id) else { continue };
+        let desc = |lang: Lang| it.description.get(lang).map(markdown::to_plain).unwrap_or_default();
+        let mut row: Vec<String> = vec![it.id.clone()];
+        row.extend(both(&it.title));
+        row.extend(both(&it.kind));
+        row.extend(both(&it.date.display));
+        row.push(iso_years(it.date.from, it.date.to));
+        row.extend(both(&it.find_place));
+        row.extend(both(&it.material));
+        row.extend(both(&it.dimensions));
+        row.push(it.keywords.vi.join("; "));
+        row.push(it.keywords.en.join("; "));
+        row.push(desc(Lang::Vi));
+        row.push(desc(Lang::En));
+        row.push(it.rights.clone().unwrap_or_default());
+        row.push(abs(site, &format!("o/{}/", it.id)));
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().unwrap_or_default()
+}

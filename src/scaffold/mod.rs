@@ -1,0 +1,90 @@
+// Skeleton files for `vitrine new`, every field commented. Never overwrites a curator's file.
+
+use std::path::{Path, PathBuf};
+
+use crate::text::{is_valid_id, is_valid_slug};
+
+pub const SITE: &str = include_str!("vitrine.toml");
+pub const EXHIBIT: &str = include_str!("exhibit.toml");
+pub const ITEM: &str = include_str!("object.toml");
+pub const PROGRAMME: &str = include_str!("programme.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    #[error("{0} already exists; nothing was changed")]
+    Exists(PathBuf),
+    #[error("\"{0}\" cannot be a name here: use lower-case letters a-z, digits and '-', e.g. co-do-hoa-lu")]
+    BadSlug(String),
+    #[error("\"{0}\" cannot be an object ID: use capital letters A-Z, digits, '-' and '.', e.g. HL-013")]
+    BadId(String),
+    #[error("there is no exhibition folder {0}; create it first with `vitrine new exhibit`")]
+    NoExhibit(PathBuf),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+fn write_new(path: &Path, text: &str) -> Result<PathBuf, ScaffoldError> {
+    if path.exists() {
+        return Err(ScaffoldError::Exists(path.to_path_buf()));
+    }
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|source| ScaffoldError::Io { path: d.to_path_buf(), source })?;
+    }
+    std::fs::write(path, text).map_err(|source| ScaffoldError::Io { path: path.to_path_buf(), source })?;
+    Ok(path.to_path_buf())
+}
+
+pub fn new_site(folder: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
+    let cfg = folder.join("vitrine.toml");
+    let mut out = vec![write_new(&cfg, SITE)?];
+    let ex = folder.join("exhibits");
+    std::fs::create_dir_all(&ex).map_err(|source| ScaffoldError::Io { path: ex.clone(), source })?;
+    out.push(ex);
+    Ok(out)
+}
+
+pub fn new_exhibit(root: &Path, slug: &str) -> Result<Vec<PathBuf>, ScaffoldError> {
+    if !is_valid_slug(slug) {
+        return Err(ScaffoldError::BadSlug(slug.to_string()));
+    }
+    let dir = root.join("exhibits").join(slug);
+    if dir.exists() {
+        return Err(ScaffoldError::Exists(dir));
+    }
+    Ok(vec![
+        write_new(&dir.join("exhibit.toml"), EXHIBIT)?,
+        write_new(&dir.join("intro.vi.md"), "Giới thiệu trưng bày (Markdown).\n")?,
+        write_new(&dir.join("intro.en.md"), "Introduction to the exhibition (Markdown).\n")?,
+    ])
+}
+
+fn exhibit_dir(root: &Path, slug: &str) -> Result<PathBuf, ScaffoldError> {
+    let dir = root.join("exhibits").join(slug);
+    if !is_valid_slug(slug) || !dir.is_dir() {
+        return Err(ScaffoldError::NoExhibit(dir));
+    }
+    Ok(dir)
+}
+
+pub fn new_item(root: &Path, exhibit: &str, id: &str) -> Result<Vec<PathBuf>, ScaffoldError> {
+    if !is_valid_id(id) {
+        return Err(ScaffoldError::BadId(id.to_string()));
+    }
+    let dir = exhibit_dir(root, exhibit)?.join("objects").join(id);
+    if dir.exists() {
+        return Err(ScaffoldError::Exists(dir));
+    }
+    Ok(vec![
+        write_new(&dir.join("object.toml"), &ITEM.replace("__ID__", id))?,
+        write_new(&dir.join("vi.md"), "Mô tả chi tiết hiện vật (Markdown).\n")?,
+        write_new(&dir.join("en.md"), "Full description of the object (Markdown).\n")?,
+    ])
+}
+
+pub fn new_programme(root: &Path, exhibit: &str, slug: &str) -> Result<Vec<PathBuf>, ScaffoldError> {
+    if !is_valid_slug(slug) {
+        return Err(ScaffoldError::BadSlug(slug.to_string()));
+    }
+    let path = exhibit_dir(root, exhibit)?.join("programmes").join(format!("{slug}.toml"));
+    Ok(vec![write_new(&path, PROGRAMME)?])
+}

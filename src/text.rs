@@ -1,0 +1,181 @@
+// Text helpers for Vietnamese and English: NFC normalisation, tone-less folding for search, word
+// tokens, a Vietnamese-aware sort key and slug/ID rules. Pure functions: no I/O, no HTML.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// NFC-normalise text as it comes from a file, a form or a spreadsheet, so that the same word
+/// typed on two keyboards (precomposed or combining marks) compares equal.
+pub fn nfc(s: &str) -> String {
+    s.nfc().collect()
+}
+
+/// Lower case, all diacritics removed, đ → d: the form a visitor types without a Vietnamese
+/// keyboard. Used only as a fallback match, since dropping a tone changes the word.
+pub fn fold(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'đ' { 'd' } else { c })
+        .collect()
+}
+
+/// Words of a text: runs of letters and digits after NFC and lower-casing. Never stemmed, never
+/// trimmed: Vietnamese syllables are short and each one matters.
+pub fn words(s: &str) -> Vec<String> {
+    let lower: String = s.nfc().flat_map(char::to_lowercase).collect();
+    lower
+        .split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Position of a base letter in the Vietnamese alphabet (a ă â b c d đ e ê g h i k l m n o ô ơ p q
+/// r s t u ư v x y); other characters sort after, by code point. (0, 0) is kept for "end of word".
+fn base_rank(c: char) -> (u32, u32) {
+    const ALPHABET: &str = "aăâbcdđeêghiklmnoôơpqrstuưvxy";
+    match ALPHABET.chars().position(|a| a == c) {
+        Some(p) => (1, p as u32),
+        None => (2, c as u32),
+    }
+}
+
+/// Tone of a syllable's vowel: none, huyền (grave), hỏi (hook), ngã (tilde), sắc (acute), nặng
+/// (dot below), in the order Vietnamese dictionaries use.
+fn tone_rank(mark: char) -> Option<u32> {
+    match mark {
+        '\u{300}' => Some(1),
+        '\u{309}' => Some(2),
+        '\u{303}' => Some(3),
+        '\u{301}' => Some(4),
+        '\u{323}' => Some(5),
+        _ => None,
+    }
+}
+
+/// A sort key that orders Vietnamese words as a dictionary does: letters first by the Vietnamese
+/// alphabet (so "Đ" comes after "D", "Ư" after "U"), then by tone, then by case.
+pub fn collation_key(s: &str) -> Vec<(u32, u32)> {
+    let mut primary = Vec::new();
+    let mut tones = Vec::new();
+    let mut cases = Vec::new();
+    for c in nfc(s).chars() {
+        // Decompose one letter: base + vowel-quality marks (breve, circumflex, horn) stay part of
+        // the letter; tone marks are kept apart for the secondary level.
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        cases.push((0, u32::from(lower != c)));
+        let mut base = String::new();
+        let mut tone = 0;
+        for d in lower.nfd() {
+            match tone_rank(d) {
+                Some(t) => tone = t,
+                None => base.push(d),
+            }
+        }
+        let letter: String = base.nfc().collect();
+        let mut it = letter.chars();
+        match (it.next(), it.next()) {
+            (Some(l), None) => primary.push(base_rank(l)),
+            _ => primary.extend(letter.chars().map(base_rank)),
+        }
+        tones.push((0, tone));
+    }
+    primary.push((0, 0));
+    primary.extend(tones);
+    primary.push((0, 0));
+    primary.extend(cases);
+    primary
+}
+
+/// Sort strings in Vietnamese order (see [`collation_key`]).
+pub fn sort_vietnamese<T>(items: &mut [T], key: impl Fn(&T) -> &str) {
+    items.sort_by_cached_key(|t| collation_key(key(t)));
+}
+
+/// An exhibit or programme slug: lower-case ASCII letters, digits and '-', 1–64 characters.
+pub fn is_valid_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && !s.starts_with('-')
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// An object ID: capital letters, digits, '-' and '.', 1–32 characters, so that its URL fits QR
+/// alphanumeric mode. Not "." or "..": an ID becomes a folder name in the output.
+pub fn is_valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && !s.starts_with('.')
+        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+}
+
+/// The smallest number of one-character edits between two words, to suggest a field name for a
+/// typo.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Plain text of a short Markdown or HTML-free string, cut at a word boundary near `max` chars.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let mut out: String = s.chars().take(max).collect();
+    if let Some(cut) = out.rfind(' ') {
+        out.truncate(cut);
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_removes_tones_and_d_stroke() {
+        assert_eq!(fold("Hoa Lư"), "hoa lu");
+        assert_eq!(fold("Đinh Tiên Hoàng"), "dinh tien hoang");
+        assert_eq!(fold("Phát Diệm"), "phat diem");
+    }
+
+    #[test]
+    fn nfc_composes_combining_marks() {
+        let decomposed = "Hoa Lu\u{31b}";
+        assert_ne!(decomposed, "Hoa Lư");
+        assert_eq!(nfc(decomposed), "Hoa Lư");
+    }
+
+    #[test]
+    fn words_split_on_punctuation_and_keep_diacritics() {
+        assert_eq!(words("Cố đô Hoa Lư (968–1009)"), ["cố", "đô", "hoa", "lư", "968", "1009"]);
+    }
+
+    #[test]
+    fn vietnamese_order_puts_d_stroke_after_d_and_tones_in_dictionary_order() {
+        let mut v = vec!["Đinh", "Dương", "Ba", "Bà", "Bá", "Bả", "Ăn", "Anh", "Uy", "Ưng"];
+        sort_vietnamese(&mut v, |s| s);
+        assert_eq!(v, ["Anh", "Ăn", "Ba", "Bà", "Bả", "Bá", "Dương", "Đinh", "Uy", "Ưng"]);
+    }
+
+    #[test]
+    fn ids_and_slugs() {
+        assert!(is_valid_id("HL-001"));
+        assert!(!is_valid_id("hl-001"));
+        assert!(!is_valid_id(".."));
+        assert!(is_valid_slug("co-do-hoa-lu"));
+        assert!(!is_valid_slug("Cố đô"));
+    }
+}
