@@ -63,7 +63,10 @@ pub enum BuildError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
-    move |source| BuildError::Io { path: path.to_path_buf(), source }
+    move |source| BuildError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Load and check the site: every diagnostic of the content and of the theme's UI strings.
@@ -77,7 +80,13 @@ pub fn check(root: &Path) -> (Option<(Site, Theme)>, Diagnostics) {
             (Some((site, theme)), diags)
         }
         Err(e) => {
-            diags.error("unreadable-theme", Pos::file(format!("themes/{}", site.config.theme)), "", e.to_string(), "");
+            diags.error(
+                "unreadable-theme",
+                Pos::file(format!("themes/{}", site.config.theme)),
+                "",
+                e.to_string(),
+                "",
+            );
             (None, diags)
         }
     }
@@ -105,10 +114,18 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .filter_map(|id| site.items.get(*id))
         .flat_map(|it| it.images.iter().map(|im| im.path.clone()))
         .collect();
-    let settings = MediaSettings { widths: site.config.image_widths.clone(), quality: site.config.image_quality };
+    let settings = MediaSettings {
+        widths: site.config.image_widths.clone(),
+        quality: site.config.image_quality,
+    };
     let progress = Progress::new(opts.progress);
-    let (media, errors, stats) =
-        derive_images(&sources, &settings, &opts.cache.join("media"), &staging, &|d, t| progress.show("images", d, t));
+    let (media, errors, stats) = derive_images(
+        &sources,
+        &settings,
+        &opts.cache.join("media"),
+        &staging,
+        &|d, t| progress.show("images", d, t),
+    );
     progress.done();
     if !errors.is_empty() {
         let mut d = Diagnostics::default();
@@ -164,7 +181,10 @@ impl Drop for RemoveOnDrop {
 }
 
 fn sibling(out: &Path, tag: &str) -> PathBuf {
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "public".into());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "public".into());
     out.with_file_name(format!(".{name}.{tag}"))
 }
 
@@ -176,7 +196,10 @@ fn staging_dir(out: &Path) -> PathBuf {
 /// live output was never touched by them.
 fn clean_leftovers(out: &Path) {
     let Some(parent) = out.parent() else { return };
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let prefix = format!(".{name}.building-");
     let Ok(rd) = std::fs::read_dir(parent) else { return };
     for e in rd.filter_map(Result::ok) {
@@ -200,11 +223,19 @@ fn swap_in(staging: &Path, out: &Path) -> Result<(), BuildError> {
     {
         use std::ffi::CString;
         use std::os::unix::ffi::OsStrExt;
-        let a = CString::new(staging.as_os_str().as_bytes()).map_err(|e| io(staging)(std::io::Error::other(e)))?;
+        let a = CString::new(staging.as_os_str().as_bytes())
+            .map_err(|e| io(staging)(std::io::Error::other(e)))?;
         let b = CString::new(out.as_os_str().as_bytes()).map_err(|e| io(out)(std::io::Error::other(e)))?;
         // SAFETY: both are valid NUL-terminated paths; the call has no other memory effects.
         let rc = unsafe {
-            libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
+            libc::syscall(
+                libc::SYS_renameat2,
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
         };
         if rc == 0 {
             // `staging` now holds the previous site; the guard removes it.
@@ -223,8 +254,10 @@ fn swap_in(staging: &Path, out: &Path) -> Result<(), BuildError> {
 }
 
 fn write_files(root: &Path, files: &[OutFile]) -> Result<(), BuildError> {
-    let dirs: std::collections::BTreeSet<PathBuf> =
-        files.iter().filter_map(|f| root.join(&f.path).parent().map(Path::to_path_buf)).collect();
+    let dirs: std::collections::BTreeSet<PathBuf> = files
+        .iter()
+        .filter_map(|f| root.join(&f.path).parent().map(Path::to_path_buf))
+        .collect();
     for d in &dirs {
         std::fs::create_dir_all(d).map_err(io(d))?;
     }
@@ -245,7 +278,12 @@ fn copy_audio(
     for it in visible.iter().filter_map(|id| site.items.get(*id)) {
         for a in &it.audio {
             let bytes = std::fs::read(&a.path).map_err(io(&a.path))?;
-            let ext = a.path.extension().and_then(|e| e.to_str()).unwrap_or("bin").to_ascii_lowercase();
+            let ext = a
+                .path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("bin")
+                .to_ascii_lowercase();
             let url = format!("media/{}.{ext}", &blake3::hash(&bytes).to_hex()[..20]);
             std::fs::create_dir_all(&dir).map_err(io(&dir))?;
             std::fs::write(staging.join(&url), &bytes).map_err(io(&a.path))?;
@@ -302,7 +340,9 @@ struct Progress {
 
 impl Progress {
     fn new(wanted: bool) -> Progress {
-        Progress { on: wanted && std::io::stderr().is_terminal() }
+        Progress {
+            on: wanted && std::io::stderr().is_terminal(),
+        }
     }
 
     fn show(&self, what: &str, done: usize, total: usize) {

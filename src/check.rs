@@ -36,7 +36,9 @@ fn unknown_object(d: &mut Diagnostics, site: &Site, pos: &Pos, field: &str, id: 
         pos.clone(),
         field,
         format!("there is no object with the ID \"{id}\""),
-        &format!("{near}IDs are the folder names under exhibits/<exhibition>/objects/ and are case-sensitive"),
+        &format!(
+            "{near}IDs are the folder names under exhibits/<exhibition>/objects/ and are case-sensitive"
+        ),
     );
 }
 
@@ -45,9 +47,13 @@ fn check_references(site: &Site, d: &mut Diagnostics) {
         let first = &site.items[&dup.id];
         d.error(
             "duplicate-id",
-            dup.pos.clone(),
+            dup.id_pos.clone(),
             "id",
-            format!("the ID {} is already used by {}", dup.id, first.pos.file.display()),
+            format!(
+                "the ID {} is already used by {}",
+                dup.id,
+                first.pos.file.display()
+            ),
             "every object needs its own ID across the whole museum; give this one another accession number",
         );
     }
@@ -77,7 +83,11 @@ fn check_references(site: &Site, d: &mut Diagnostics) {
     let in_sections: std::collections::BTreeSet<&str> = site
         .exhibits
         .iter()
-        .flat_map(|e| e.sections.iter().flat_map(|s| s.items.iter().map(|(i, _)| i.as_str())))
+        .flat_map(|e| {
+            e.sections
+                .iter()
+                .flat_map(|s| s.items.iter().map(|(i, _)| i.as_str()))
+        })
         .collect();
     let mut audio_numbers: BTreeMap<u32, &str> = BTreeMap::new();
     for it in site.items.values() {
@@ -114,7 +124,11 @@ fn check_references(site: &Site, d: &mut Diagnostics) {
                 "duplicate-programme",
                 p.pos.clone(),
                 "",
-                format!("a programme named {} already exists in {}", p.slug, first.file.display()),
+                format!(
+                    "a programme named {} already exists in {}",
+                    p.slug,
+                    first.file.display()
+                ),
                 "programme file names must be unique across the museum; rename one of them",
             );
         }
@@ -127,6 +141,17 @@ fn check_references(site: &Site, d: &mut Diagnostics) {
 }
 
 fn missing_translation(d: &mut Diagnostics, t: &Localized, fallback: &Pos, field: &str) {
+    missing_translation_in(d, t, fallback, field, None);
+}
+
+/// `file_stem`: for Markdown texts, the file to write (`intro` → intro.en.md, "" → en.md).
+fn missing_translation_in(
+    d: &mut Diagnostics,
+    t: &Localized,
+    fallback: &Pos,
+    field: &str,
+    file_stem: Option<&str>,
+) {
     if t.is_empty() {
         return;
     }
@@ -140,7 +165,11 @@ fn missing_translation(d: &mut Diagnostics, t: &Localized, fallback: &Pos, field
             t.pos.clone().unwrap_or_else(|| fallback.clone()),
             &format!("{field}.{}", lang.code()),
             format!("there is no {name} text; the {name} page shows the {other} text with a note"),
-            &format!("add {} = \"…\"", lang.code()),
+            &match file_stem {
+                Some("") => format!("write {}.md beside the other language's file", lang.code()),
+                Some(stem) => format!("write {stem}.{}.md beside the other language's file", lang.code()),
+                None => format!("add {} = \"…\"", lang.code()),
+            },
         );
     }
 }
@@ -154,7 +183,7 @@ fn check_translations(site: &Site, d: &mut Diagnostics) {
         missing_translation(d, &ex.title, &ex.pos, "title");
         missing_translation(d, &ex.summary, &ex.pos, "summary");
         let intro_pos = Pos::file(ex.pos.file.with_file_name("intro.vi.md"));
-        missing_translation(d, &ex.intro, &intro_pos, "intro");
+        missing_translation_in(d, &ex.intro, &intro_pos, "intro", Some("intro"));
         for (i, s) in ex.sections.iter().enumerate() {
             missing_translation(d, &s.title, &ex.pos, &format!("section[{}].title", i + 1));
             missing_translation(d, &s.text, &ex.pos, &format!("section[{}].text", i + 1));
@@ -186,7 +215,7 @@ fn check_translations(site: &Site, d: &mut Diagnostics) {
                 "write the long description in vi.md and en.md beside object.toml",
             );
         } else {
-            missing_translation(d, &it.description, &desc_pos, "description");
+            missing_translation_in(d, &it.description, &desc_pos, "description", Some(""));
         }
     }
     for p in &site.programmes {

@@ -21,7 +21,11 @@ pub struct Pos {
 
 impl Pos {
     pub fn file(file: impl Into<PathBuf>) -> Pos {
-        Pos { file: file.into(), line: 0, col: 0 }
+        Pos {
+            file: file.into(),
+            line: 0,
+            col: 0,
+        }
     }
 
     /// The line and column of byte `offset` in `source`.
@@ -30,7 +34,11 @@ impl Pos {
         let before = &source[..floor_char_boundary(source, offset)];
         let line = before.matches('\n').count() + 1;
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        Pos { file: file.into(), line, col }
+        Pos {
+            file: file.into(),
+            line,
+            col,
+        }
     }
 }
 
@@ -125,7 +133,10 @@ impl Diagnostics {
     }
 
     pub fn warnings(&self) -> usize {
-        self.list.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.list
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
     }
 
     pub fn has_errors(&self) -> bool {
@@ -146,5 +157,7 @@ impl Diagnostics {
 
 /// A path shown to the curator: relative to the project root when it is inside it.
 pub fn display_path(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }

@@ -98,7 +98,8 @@ pub fn is_valid_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && !s.starts_with('-')
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// An object ID: capital letters, digits, '-' and '.', 1–32 characters, so that its URL fits QR
@@ -107,7 +108,8 @@ pub fn is_valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 32
         && !s.starts_with('.')
-        && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
 }
 
 /// The smallest number of one-character edits between two words, to suggest a field name for a
@@ -160,14 +162,20 @@ mod tests {
 
     #[test]
     fn words_split_on_punctuation_and_keep_diacritics() {
-        assert_eq!(words("Cố đô Hoa Lư (968–1009)"), ["cố", "đô", "hoa", "lư", "968", "1009"]);
+        assert_eq!(
+            words("Cố đô Hoa Lư (968–1009)"),
+            ["cố", "đô", "hoa", "lư", "968", "1009"]
+        );
     }
 
     #[test]
     fn vietnamese_order_puts_d_stroke_after_d_and_tones_in_dictionary_order() {
         let mut v = vec!["Đinh", "Dương", "Ba", "Bà", "Bá", "Bả", "Ăn", "Anh", "Uy", "Ưng"];
         sort_vietnamese(&mut v, |s| s);
-        assert_eq!(v, ["Anh", "Ăn", "Ba", "Bà", "Bả", "Bá", "Dương", "Đinh", "Uy", "Ưng"]);
+        assert_eq!(
+            v,
+            ["Anh", "Ăn", "Ba", "Bà", "Bả", "Bá", "Dương", "Đinh", "Uy", "Ưng"]
+        );
     }
 
     #[test]

@@ -53,7 +53,10 @@ pub fn run(root: &Path, a: BuildArgs) -> ExitCode {
         }
         Err(BuildError::Content(d)) => {
             super::print_diagnostics(&d);
-            eprintln!("build stopped: {} error(s); the previous site was left as it was", d.errors());
+            eprintln!(
+                "build stopped: {} error(s); the previous site was left as it was",
+                d.errors()
+            );
             ExitCode::FAILURE
         }
         Err(e) => {

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "vitrine", version, about = "Bilingual museum exhibition sites from content folders")]
+#[command(
+    name = "vitrine",
+    version,
+    about = "Bilingual museum exhibition sites from content folders"
+)]
 pub struct Cli {
     /// The museum's folder (the one with vitrine.toml).
     #[arg(long, global = true, default_value = ".")]

@@ -36,7 +36,11 @@ pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
 
     let exhibits_dir = root.join("exhibits");
     let mut exhibit_dirs: Vec<PathBuf> = match std::fs::read_dir(&exhibits_dir) {
-        Ok(rd) => rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect(),
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect(),
         Err(_) => {
             diags.warn(
                 "no-exhibits",
@@ -51,8 +55,15 @@ pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
     exhibit_dirs.sort();
     exhibit_dirs.retain(|d| !is_ignored(d));
 
-    let loaded: Vec<(Option<Exhibit>, Vec<Result<Item, String>>, Vec<Programme>, Diagnostics)> =
-        exhibit_dirs.par_iter().map(|dir| load_exhibit_dir(root, dir)).collect();
+    let loaded: Vec<(
+        Option<Exhibit>,
+        Vec<Result<Item, String>>,
+        Vec<Programme>,
+        Diagnostics,
+    )> = exhibit_dirs
+        .par_iter()
+        .map(|dir| load_exhibit_dir(root, dir))
+        .collect();
 
     let mut exhibits = Vec::new();
     let mut items: BTreeMap<String, Item> = BTreeMap::new();
@@ -81,19 +92,38 @@ pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
     exhibits.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
     programmes.sort_by(|a, b| a.slug.cmp(&b.slug));
 
-    let Some(config) = config else { return (None, diags) };
-    (Some(Site { root: root.to_path_buf(), config, exhibits, items, duplicates, broken_ids, programmes }), diags)
+    let Some(config) = config else {
+        return (None, diags);
+    };
+    (
+        Some(Site {
+            root: root.to_path_buf(),
+            config,
+            exhibits,
+            items,
+            duplicates,
+            broken_ids,
+            programmes,
+        }),
+        diags,
+    )
 }
 
 /// Hidden and underscore folders are the curator's own (backups, drafts of drafts): skipped.
 fn is_ignored(p: &Path) -> bool {
-    p.file_name().and_then(|n| n.to_str()).is_none_or(|n| n.starts_with('.') || n.starts_with('_'))
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_none_or(|n| n.starts_with('.') || n.starts_with('_'))
 }
 
 fn text(raw: Option<&RawText>) -> Localized {
     let clean = |s: &Option<String>| s.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     match raw {
-        Some(r) => Localized { vi: clean(&r.vi), en: clean(&r.en), pos: None },
+        Some(r) => Localized {
+            vi: clean(&r.vi),
+            en: clean(&r.en),
+            pos: None,
+        },
         None => Localized::default(),
     }
 }
@@ -106,9 +136,17 @@ fn spanned_text(src: &Source, raw: Option<&Spanned<RawText>>) -> Localized {
 
 fn list(raw: Option<&RawList>) -> LocalizedList {
     let clean = |v: &Option<Vec<String>>| {
-        v.iter().flatten().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+        v.iter()
+            .flatten()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
     };
-    raw.map(|r| LocalizedList { vi: clean(&r.vi), en: clean(&r.en) }).unwrap_or_default()
+    raw.map(|r| LocalizedList {
+        vi: clean(&r.vi),
+        en: clean(&r.en),
+    })
+    .unwrap_or_default()
 }
 
 fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Config> {
@@ -120,7 +158,10 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
             "unknown-format",
             src.pos(f.span()),
             "format",
-            format!("content format {} is not known to this version of Vitrine", f.get_ref()),
+            format!(
+                "content format {} is not known to this version of Vitrine",
+                f.get_ref()
+            ),
             "write format = 1, or update Vitrine",
         );
     }
@@ -134,7 +175,10 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
             "write the site's public address, e.g. base_url = \"https://baotang.ninhbinh.gov.vn\"",
         );
     }
-    let theme = raw.theme.as_ref().map_or("default".to_string(), |t| t.get_ref().clone());
+    let theme = raw
+        .theme
+        .as_ref()
+        .map_or("default".to_string(), |t| t.get_ref().clone());
     if let Some(t) = &raw.theme
         && theme != "default"
         && !root.join("themes").join(&theme).is_dir()
@@ -147,7 +191,11 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
             "create it (its files override the built-in theme's), or write theme = \"default\"",
         );
     }
-    let mut widths: Vec<u32> = raw.images.widths.as_ref().map_or(vec![480, 960, 1600], |w| w.get_ref().clone());
+    let mut widths: Vec<u32> = raw
+        .images
+        .widths
+        .as_ref()
+        .map_or(vec![480, 960, 1600], |w| w.get_ref().clone());
     if let Some(w) = &raw.images.widths
         && (w.get_ref().is_empty() || w.get_ref().iter().any(|&x| !(16..=8192).contains(&x)))
     {
@@ -187,7 +235,10 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
             hours: m
                 .hours
                 .iter()
-                .map(|h| Hours { days: spanned_text(&src, Some(&h.days)), time: h.time.clone() })
+                .map(|h| Hours {
+                    days: spanned_text(&src, Some(&h.days)),
+                    time: h.time.clone(),
+                })
                 .collect(),
         },
         image_widths: widths,
@@ -199,25 +250,47 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
 fn markdown_pair(root: &Path, dir: &Path, stem: &str, diags: &mut Diagnostics) -> Localized {
     let mut out = Localized::default();
     for lang in Lang::ALL {
-        let name = if stem.is_empty() { format!("{}.md", lang.code()) } else { format!("{stem}.{}.md", lang.code()) };
+        let name = if stem.is_empty() {
+            format!("{}.md", lang.code())
+        } else {
+            format!("{stem}.{}.md", lang.code())
+        };
         let p = dir.join(&name);
         if p.is_file() {
-            let t = read_text(root, &p, diags).map(|s| s.text.trim().to_string()).filter(|t| !t.is_empty());
+            let t = read_text(root, &p, diags)
+                .map(|s| s.text.trim().to_string())
+                .filter(|t| !t.is_empty());
             match lang {
                 Lang::Vi => out.vi = t,
                 Lang::En => out.en = t,
             }
         }
     }
-    out.pos = Some(Pos::file(display_path(root, &dir.join(if stem.is_empty() { "vi.md".into() } else { format!("{stem}.vi.md") }))));
+    out.pos = Some(Pos::file(display_path(
+        root,
+        &dir.join(if stem.is_empty() {
+            "vi.md".into()
+        } else {
+            format!("{stem}.vi.md")
+        }),
+    )));
     out
 }
 
-fn parse_day(src: &Source, raw: Option<&Spanned<toml::value::Datetime>>, field: &str, diags: &mut Diagnostics) -> Option<Day> {
+fn parse_day(
+    src: &Source,
+    raw: Option<&Spanned<toml::value::Datetime>>,
+    field: &str,
+    diags: &mut Diagnostics,
+) -> Option<Day> {
     let r = raw?;
     let dt = r.get_ref();
     match (&dt.date, &dt.time) {
-        (Some(d), None) => Some(Day { year: i32::from(d.year), month: d.month, day: d.day }),
+        (Some(d), None) => Some(Day {
+            year: i32::from(d.year),
+            month: d.month,
+            day: d.day,
+        }),
         _ => {
             diags.error(
                 "invalid-date",
@@ -231,7 +304,12 @@ fn parse_day(src: &Source, raw: Option<&Spanned<toml::value::Datetime>>, field: 
     }
 }
 
-type ExhibitLoad = (Option<Exhibit>, Vec<Result<Item, String>>, Vec<Programme>, Diagnostics);
+type ExhibitLoad = (
+    Option<Exhibit>,
+    Vec<Result<Item, String>>,
+    Vec<Programme>,
+    Diagnostics,
+);
 
 fn load_exhibit_dir(root: &Path, dir: &Path) -> ExhibitLoad {
     let mut diags = Diagnostics::default();
@@ -249,7 +327,12 @@ fn load_exhibit_dir(root: &Path, dir: &Path) -> ExhibitLoad {
     let exhibit = load_exhibit(root, dir, &slug, &mut diags);
 
     let mut item_dirs: Vec<PathBuf> = std::fs::read_dir(dir.join("objects"))
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect())
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
         .unwrap_or_default();
     item_dirs.sort();
     item_dirs.retain(|d| !is_ignored(d));
@@ -320,7 +403,11 @@ fn load_exhibit(root: &Path, dir: &Path, slug: &str, diags: &mut Diagnostics) ->
         .map(|s| Section {
             title: spanned_text(&src, Some(&s.title)),
             text: spanned_text(&src, s.text.as_ref()),
-            items: s.objects.iter().map(|o| (o.get_ref().trim().to_string(), src.pos(o.span()))).collect(),
+            items: s
+                .objects
+                .iter()
+                .map(|o| (o.get_ref().trim().to_string(), src.pos(o.span())))
+                .collect(),
         })
         .collect();
     let opens = parse_day(&src, raw.opens.as_ref(), "opens", diags);
@@ -349,7 +436,10 @@ fn load_exhibit(root: &Path, dir: &Path, slug: &str, diags: &mut Diagnostics) ->
         room: spanned_text(&src, raw.room.as_ref()),
         opens,
         closes,
-        cover: raw.cover.as_ref().map(|c| (c.get_ref().trim().to_string(), src.pos(c.span()))),
+        cover: raw
+            .cover
+            .as_ref()
+            .map(|c| (c.get_ref().trim().to_string(), src.pos(c.span()))),
         sections,
     })
 }
@@ -365,7 +455,11 @@ fn resolve_in(dir: &Path, file: &str) -> Option<PathBuf> {
 }
 
 fn ext_of(file: &str) -> String {
-    Path::new(file).extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+    Path::new(file)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) -> Option<Item> {
@@ -406,13 +500,13 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
     let d = raw.date.get_ref();
     let (from, to) = (*d.from.get_ref(), *d.to.get_ref());
     for (v, span, name) in [(from, d.from.span(), "date.from"), (to, d.to.span(), "date.to")] {
-        if !(-100_000..=2100).contains(&v) {
+        if !(-4_600_000_000..=2100).contains(&v) {
             diags.error(
                 "invalid-date",
                 src.pos(span),
                 name,
                 format!("{v} is not a plausible year"),
-                "write a year between -100000 (BCE) and 2100",
+                "write a year between -4600000000 (the age of the Earth, for geology) and 2100; negative years are BCE",
             );
         }
     }
@@ -470,7 +564,10 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
                 "missing-image",
                 pos,
                 &field,
-                format!("there is no file \"{file}\" in {}", display_path(root, dir).display()),
+                format!(
+                    "there is no file \"{file}\" in {}",
+                    display_path(root, dir).display()
+                ),
                 "copy the photo into the object's folder or correct the name (names are case-sensitive)",
             );
             ok = false;
@@ -541,7 +638,10 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
                         "missing-transcript",
                         src.pos(t.span()),
                         &format!("audio[{}].transcript", i + 1),
-                        format!("there is no transcript file \"{}\" in this object's folder", t.get_ref()),
+                        format!(
+                            "there is no transcript file \"{}\" in this object's folder",
+                            t.get_ref()
+                        ),
                         "write the transcript in a .md file beside object.toml",
                     );
                     None
@@ -550,7 +650,12 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
             None => None,
         };
         if let (Some(path), Some(lang)) = (path, lang) {
-            audio.push(AudioRef { path, file, lang, transcript });
+            audio.push(AudioRef {
+                path,
+                file,
+                lang,
+                transcript,
+            });
         }
     }
 
@@ -562,6 +667,7 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
         exhibit: exhibit.to_string(),
         dir: dir.to_path_buf(),
         pos: Pos::file(&src.shown),
+        id_pos: src.pos(raw.id.span()),
         title: spanned_text(&src, Some(&raw.title)),
         kind: spanned_text(&src, raw.kind.as_ref()),
         date: Dating { display, from, to },
@@ -572,10 +678,21 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
         dimensions: spanned_text(&src, raw.dimensions.as_ref()),
         find_place: spanned_text(&src, raw.find_place.as_ref()),
         credit: spanned_text(&src, raw.credit.as_ref()),
-        rights: raw.rights.as_ref().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+        rights: raw
+            .rights
+            .as_ref()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty()),
         keywords: list(raw.keywords.as_ref()),
-        related: raw.related.iter().map(|r| (r.get_ref().trim().to_string(), src.pos(r.span()))).collect(),
-        audio_number: raw.audio_number.as_ref().map(|n| (*n.get_ref(), src.pos(n.span()))),
+        related: raw
+            .related
+            .iter()
+            .map(|r| (r.get_ref().trim().to_string(), src.pos(r.span())))
+            .collect(),
+        audio_number: raw
+            .audio_number
+            .as_ref()
+            .map(|n| (*n.get_ref(), src.pos(n.span()))),
         images,
         audio,
         description: markdown_pair(root, dir, "", diags),
@@ -583,7 +700,11 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
 }
 
 fn load_programme(root: &Path, path: &Path, exhibit: &str, diags: &mut Diagnostics) -> Option<Programme> {
-    let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+    let slug = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_string();
     let (raw, src): (RawProgramme, Source) = parse_file(root, path, diags)?;
     if !is_valid_slug(&slug) {
         diags.error(
@@ -608,19 +729,22 @@ fn load_programme(root: &Path, path: &Path, exhibit: &str, diags: &mut Diagnosti
             ),
         }
     }
-    let duration_minutes = raw.duration_minutes.as_ref().and_then(|d| match u32::try_from(*d.get_ref()) {
-        Ok(v) if (1..=600).contains(&v) => Some(v),
-        _ => {
-            diags.error(
-                "invalid-duration",
-                src.pos(d.span()),
-                "duration_minutes",
-                format!("{} is not a duration in minutes", d.get_ref()),
-                "write the number of minutes, e.g. duration_minutes = 45",
-            );
-            None
-        }
-    });
+    let duration_minutes = raw
+        .duration_minutes
+        .as_ref()
+        .and_then(|d| match u32::try_from(*d.get_ref()) {
+            Ok(v) if (1..=600).contains(&v) => Some(v),
+            _ => {
+                diags.error(
+                    "invalid-duration",
+                    src.pos(d.span()),
+                    "duration_minutes",
+                    format!("{} is not a duration in minutes", d.get_ref()),
+                    "write the number of minutes, e.g. duration_minutes = 45",
+                );
+                None
+            }
+        });
     let mut stops = Vec::new();
     for (i, s) in raw.stop.iter().enumerate() {
         let r = s.get_ref();

@@ -75,7 +75,9 @@ impl Localized {
 
     /// The text in `lang`, or else in the other language, with the language it is really in.
     pub fn pick(&self, lang: Lang) -> Option<(&str, Lang)> {
-        self.get(lang).map(|t| (t, lang)).or_else(|| self.get(lang.other()).map(|t| (t, lang.other())))
+        self.get(lang)
+            .map(|t| (t, lang))
+            .or_else(|| self.get(lang.other()).map(|t| (t, lang.other())))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -182,7 +184,12 @@ impl Exhibit {
 
     /// Where to look for the cover picture: the `cover` object, then the objects shown.
     pub fn cover_candidates(&self) -> Vec<&str> {
-        self.cover.as_ref().map(|c| c.0.as_str()).into_iter().chain(self.item_ids()).collect()
+        self.cover
+            .as_ref()
+            .map(|c| c.0.as_str())
+            .into_iter()
+            .chain(self.item_ids())
+            .collect()
     }
 
     /// Open on `today`: opened already (or no date) and not closed yet.
@@ -213,6 +220,8 @@ pub struct Item {
     pub exhibit: String,
     pub dir: PathBuf,
     pub pos: Pos,
+    /// Where the `id` is written.
+    pub id_pos: Pos,
     pub title: Localized,
     pub kind: Localized,
     pub date: Dating,
@@ -327,7 +336,10 @@ impl Site {
 impl Site {
     /// Exhibitions that go on the site: published ones, or all with `drafts`.
     pub fn visible_exhibits(&self, drafts: bool) -> Vec<&Exhibit> {
-        self.exhibits.iter().filter(|e| drafts || e.status == Status::Published).collect()
+        self.exhibits
+            .iter()
+            .filter(|e| drafts || e.status == Status::Published)
+            .collect()
     }
 
     /// IDs of items that get a page: those shown in a visible exhibition's sections, and those
@@ -353,13 +365,19 @@ impl Site {
         let ex = self.visible_exhibits(drafts);
         ex.iter()
             .find(|e| e.sections.iter().any(|s| s.items.iter().any(|(i, _)| i == id)))
-            .or_else(|| ex.iter().find(|e| self.items.get(id).is_some_and(|it| it.exhibit == e.slug)))
+            .or_else(|| {
+                ex.iter()
+                    .find(|e| self.items.get(id).is_some_and(|it| it.exhibit == e.slug))
+            })
             .copied()
     }
 
     pub fn visible_programmes(&self, drafts: bool) -> Vec<&Programme> {
         let ex = self.visible_exhibits(drafts);
-        self.programmes.iter().filter(|p| ex.iter().any(|e| e.slug == p.exhibit)).collect()
+        self.programmes
+            .iter()
+            .filter(|p| ex.iter().any(|e| e.slug == p.exhibit))
+            .collect()
     }
 }
 
@@ -380,12 +398,15 @@ impl Day {
 
     /// Today, or the day of `SOURCE_DATE_EPOCH` when set (reproducible builds).
     pub fn today() -> Day {
-        let secs = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0)
-        });
+        let secs = std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0)
+            });
         Day::from_unix(secs)
     }
 }
@@ -396,8 +417,29 @@ mod tests {
 
     #[test]
     fn civil_days() {
-        assert_eq!(Day::from_unix(0), Day { year: 1970, month: 1, day: 1 });
-        assert_eq!(Day::from_unix(1_795_564_800), Day { year: 2026, month: 11, day: 25 });
-        assert_eq!(Day::from_unix(951_782_400), Day { year: 2000, month: 2, day: 29 });
+        assert_eq!(
+            Day::from_unix(0),
+            Day {
+                year: 1970,
+                month: 1,
+                day: 1
+            }
+        );
+        assert_eq!(
+            Day::from_unix(1_795_564_800),
+            Day {
+                year: 2026,
+                month: 11,
+                day: 25
+            }
+        );
+        assert_eq!(
+            Day::from_unix(951_782_400),
+            Day {
+                year: 2000,
+                month: 2,
+                day: 29
+            }
+        );
     }
 }

@@ -5,7 +5,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 #[derive(Deserialize, Default, Clone, Debug)]
-#[serde(deny_unknown_fields, expecting = "text in both languages, written { vi = \"…\", en = \"…\" }")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "text in both languages, written { vi = \"…\", en = \"…\" }"
+)]
 pub struct RawText {
     pub vi: Option<String>,
     pub en: Option<String>,

@@ -25,10 +25,16 @@ pub fn read_text(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<So
     let shown = display_path(root, path);
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(s) => Some(Source { shown, text: nfc(s.trim_start_matches('\u{feff}')) }),
+            Ok(s) => Some(Source {
+                shown,
+                text: nfc(s.trim_start_matches('\u{feff}')),
+            }),
             Err(e) => {
                 let bytes = e.into_bytes();
-                let good = std::str::from_utf8(&bytes).map_err(|e| e.valid_up_to()).err().unwrap_or(0);
+                let good = std::str::from_utf8(&bytes)
+                    .map_err(|e| e.valid_up_to())
+                    .err()
+                    .unwrap_or(0);
                 let text = String::from_utf8_lossy(&bytes[..good]).into_owned();
                 diags.error(
                     "not-utf8",
@@ -41,7 +47,13 @@ pub fn read_text(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<So
             }
         },
         Err(e) => {
-            diags.error("unreadable-file", Pos::file(&shown), "", format!("cannot read this file: {e}"), "");
+            diags.error(
+                "unreadable-file",
+                Pos::file(&shown),
+                "",
+                format!("cannot read this file: {e}"),
+                "",
+            );
             None
         }
     }
@@ -58,7 +70,11 @@ pub fn parse_file<T: DeserializeOwned>(
         Ok(v) => Some((v, src)),
         Err(e) => {
             let offset = e.span().map_or(0, |s| s.start);
-            let pos = if e.span().is_some() { Pos::at(&src.shown, &src.text, offset) } else { Pos::file(&src.shown) };
+            let pos = if e.span().is_some() {
+                Pos::at(&src.shown, &src.text, offset)
+            } else {
+                Pos::file(&src.shown)
+            };
             let field = field_at(&src.text, offset);
             let (message, hint) = explain(e.message(), &field);
             diags.error("invalid-toml", pos, &field, message, &hint);
@@ -101,9 +117,14 @@ fn field_at(text: &str, offset: usize) -> String {
             .collect();
         (!k.is_empty()).then_some(k)
     };
-    let line_key = line.split_once('=').map(|(k, _)| k.trim().to_string()).filter(|k| {
-        !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
-    });
+    let line_key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().to_string())
+        .filter(|k| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
+        });
     // The error may point at a key itself (unknown field): then the key is the text at offset.
     let at_key: String = text[start..line_end]
         .chars()
@@ -138,7 +159,11 @@ fn explain(message: &str, field: &str) -> (String, String) {
             .map(|a| (edit_distance(name, a), *a))
             .filter(|(d, _)| *d <= 3)
             .min();
-        let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+        let list = allowed
+            .iter()
+            .map(|a| format!("`{a}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let hint = match best {
             Some((_, a)) => format!("did you mean `{a}`? The fields allowed here are {list}"),
             None => format!("remove it or correct it; the fields allowed here are {list}"),
@@ -147,14 +172,30 @@ fn explain(message: &str, field: &str) -> (String, String) {
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or(rest);
-        return (format!("the required field `{name}` is missing"), format!("add `{name} = …` (see `vitrine new`)"));
+        return (
+            format!("the required field `{name}` is missing"),
+            format!("add `{name} = …` (see `vitrine new`)"),
+        );
     }
     let leaf = field.rsplit('.').next().unwrap_or("");
+    // `invalid type: string "khoảng 968", expected i64` → `"khoảng 968" is not a whole number`.
+    let message = match message
+        .strip_prefix("invalid type: string ")
+        .and_then(|r| r.rsplit_once(", expected "))
+    {
+        Some((value, "i64" | "u32" | "u8" | "an integer")) => format!("{value} is not a whole number"),
+        Some((value, expected)) => format!("{value} is text, but {expected} is needed here"),
+        None => message,
+    };
     let hint = match leaf {
-        "from" | "to" => "write the year as a number, e.g. from = 968 (negative for BCE), and keep words such \
+        "from" | "to" => {
+            "write the year as a number, e.g. from = 968 (negative for BCE), and keep words such \
                           as \"khoảng\" or \"circa\" in date.display"
-            .to_string(),
-        "opens" | "closes" => "write the date as YYYY-MM-DD without quotes, e.g. opens = 2026-01-15".to_string(),
+                .to_string()
+        }
+        "opens" | "closes" => {
+            "write the date as YYYY-MM-DD without quotes, e.g. opens = 2026-01-15".to_string()
+        }
         "widths" => "write a list of pixel widths, e.g. widths = [480, 960, 1600]".to_string(),
         _ if message.contains("expected text in both languages") => {
             format!("write {leaf} = {{ vi = \"…\", en = \"…\" }}")
@@ -180,7 +221,10 @@ mod tests {
 
     #[test]
     fn unknown_field_gets_a_suggestion() {
-        let (m, h) = explain("unknown field `titel`, expected one of `id`, `title`, `kind`", "titel");
+        let (m, h) = explain(
+            "unknown field `titel`, expected one of `id`, `title`, `kind`",
+            "titel",
+        );
         assert_eq!(m, "unknown field `titel`");
         assert!(h.starts_with("did you mean `title`?"), "{h}");
     }

@@ -43,15 +43,24 @@ pub struct Derived {
 impl Derived {
     /// The smallest variant at least `w` wide, or the largest.
     pub fn at_least(&self, w: u32) -> &Variant {
-        self.variants.iter().find(|v| v.width >= w).unwrap_or_else(|| self.largest())
+        self.variants
+            .iter()
+            .find(|v| v.width >= w)
+            .unwrap_or_else(|| self.largest())
     }
 
     pub fn largest(&self) -> &Variant {
-        self.variants.last().expect("a Derived always has at least one variant")
+        self.variants
+            .last()
+            .expect("a Derived always has at least one variant")
     }
 
     pub fn srcset(&self, prefix: &str) -> String {
-        self.variants.iter().map(|v| format!("{prefix}{} {}w", v.url, v.width)).collect::<Vec<_>>().join(", ")
+        self.variants
+            .iter()
+            .map(|v| format!("{prefix}{} {}w", v.url, v.width))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -80,11 +89,16 @@ fn limits() -> Limits {
 
 /// Pixel size from the file header only, without decoding the image.
 pub fn probe_dimensions(path: &Path) -> Result<(u32, u32), String> {
-    let mut r = ImageReader::open(path).map_err(|e| e.to_string())?.with_guessed_format().map_err(|e| e.to_string())?;
+    let mut r = ImageReader::open(path)
+        .map_err(|e| e.to_string())?
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
     r.limits(limits());
     let (w, h) = r.into_dimensions().map_err(|e| e.to_string())?;
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
-        return Err(format!("{w}×{h} px is outside the supported size (1 to {MAX_SIDE} px a side)"));
+        return Err(format!(
+            "{w}×{h} px is outside the supported size (1 to {MAX_SIDE} px a side)"
+        ));
     }
     Ok((w, h))
 }
@@ -114,7 +128,10 @@ pub fn derive_images(
     let encoded = AtomicUsize::new(0);
     let reused = AtomicUsize::new(0);
     if let Err(e) = std::fs::create_dir_all(&media_out).and_then(|_| std::fs::create_dir_all(cache_dir)) {
-        let err = MediaError { path: media_out.clone(), message: format!("cannot create folder: {e}") };
+        let err = MediaError {
+            path: media_out.clone(),
+            message: format!("cannot create folder: {e}"),
+        };
         return (HashMap::new(), vec![err], MediaStats::default());
     }
     let results: Vec<(PathBuf, Result<Derived, String>)> = sources
@@ -157,7 +174,10 @@ fn derive_one(
     let key = cache_key(&bytes, settings);
     let entry = cache_dir.join(&key);
     let meta_path = entry.join("meta.json");
-    let derived = match std::fs::read(&meta_path).ok().and_then(|m| serde_json::from_slice::<Derived>(&m).ok()) {
+    let derived = match std::fs::read(&meta_path)
+        .ok()
+        .and_then(|m| serde_json::from_slice::<Derived>(&m).ok())
+    {
         Some(d) if d.variants.iter().all(|v| entry.join(file_name(&v.url)).is_file()) => {
             reused.fetch_add(1, Ordering::Relaxed);
             d
@@ -204,7 +224,11 @@ fn encode_entry(
         // Never upscale: the original width stands in for every larger step.
         widths.push(w);
     }
-    let tmp = cache_dir.join(format!(".tmp-{key}-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let tmp = cache_dir.join(format!(
+        ".tmp-{key}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot write the image cache: {e}"))?;
     let mut variants = Vec::new();
@@ -219,12 +243,23 @@ fn encode_entry(
         let file = std::fs::File::create(tmp.join(&name)).map_err(|e| format!("cannot write {name}: {e}"))?;
         let mut out = std::io::BufWriter::new(file);
         let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, settings.quality);
-        current.to_rgb8().write_with_encoder(enc).map_err(|e| format!("cannot encode {name}: {e}"))?;
+        current
+            .to_rgb8()
+            .write_with_encoder(enc)
+            .map_err(|e| format!("cannot encode {name}: {e}"))?;
         encoded.fetch_add(1, Ordering::Relaxed);
-        variants.push(Variant { url: format!("media/{name}"), width: tw, height: th });
+        variants.push(Variant {
+            url: format!("media/{name}"),
+            width: tw,
+            height: th,
+        });
     }
     variants.reverse();
-    let d = Derived { width: w, height: h, variants };
+    let d = Derived {
+        width: w,
+        height: h,
+        variants,
+    };
     let meta = serde_json::to_vec_pretty(&d).map_err(|e| e.to_string())?;
     std::fs::write(tmp.join("meta.json"), meta).map_err(|e| format!("cannot write the image cache: {e}"))?;
     let entry = cache_dir.join(key);

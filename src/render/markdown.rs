@@ -29,16 +29,40 @@ pub fn to_html(md: &str) -> String {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
     let events = Parser::new_ext(md, opts).map(|ev| match ev {
         Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
-        Event::Start(Tag::Heading { level, id, classes, attrs }) => {
-            Event::Start(Tag::Heading { level: shift(level), id, classes, attrs })
-        }
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Event::Start(Tag::Heading {
+            level: shift(level),
+            id,
+            classes,
+            attrs,
+        }),
         Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(shift(level))),
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) if !safe_url(&dest_url) => {
-            Event::Start(Tag::Link { link_type, dest_url: CowStr::Borrowed("#"), title, id })
-        }
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) if !safe_url(&dest_url) => {
-            Event::Start(Tag::Image { link_type, dest_url: CowStr::Borrowed("#"), title, id })
-        }
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if !safe_url(&dest_url) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: CowStr::Borrowed("#"),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if !safe_url(&dest_url) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: CowStr::Borrowed("#"),
+            title,
+            id,
+        }),
         other => other,
     });
     let mut out = String::with_capacity(md.len() * 3 / 2);

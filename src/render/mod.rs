@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use minijinja::value::{Kwargs, Serde};
-use minijinja::{Environment, State, UndefinedBehavior, Value, context};
+use minijinja::{AutoEscape, Environment, State, UndefinedBehavior, Value, context};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -89,7 +89,10 @@ struct Base {
     twin: String,
     canonical: String,
     alternates: Vec<Alternate>,
+    /// Full `<title>`: page name · museum name.
     title: String,
+    /// The page's own name (last breadcrumb, heading).
+    name: String,
     description: String,
     og_type: &'static str,
     og_image: Option<String>,
@@ -136,7 +139,9 @@ fn base_path(site: &Site) -> String {
 
 fn json_for_script(v: &serde_json::Value) -> String {
     // '<' only occurs inside JSON strings, where \u003c means the same: no </script> can appear.
-    serde_json::to_string(v).unwrap_or_default().replace('<', "\\u003c")
+    serde_json::to_string(v)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
 }
 
 fn site_view(site: &Site, lang: Lang) -> SiteView {
@@ -147,7 +152,14 @@ fn site_view(site: &Site, lang: Lang) -> SiteView {
         address: txt(&m.address, lang),
         phone: m.phone.clone(),
         email: m.email.clone(),
-        hours: m.hours.iter().map(|h| HoursView { days: txt(&h.days, lang), time: h.time.clone() }).collect(),
+        hours: m
+            .hours
+            .iter()
+            .map(|h| HoursView {
+                days: txt(&h.days, lang),
+                time: h.time.clone(),
+            })
+            .collect(),
         base_url: site.config.base_url.clone(),
     }
 }
@@ -163,58 +175,107 @@ fn hashed_assets(theme: &Theme) -> (BTreeMap<String, String>, Vec<OutFile>) {
             None => format!("assets/{name}.{hash}"),
         };
         map.insert(name.to_string(), hashed.clone());
-        files.push(OutFile { path: hashed, bytes: bytes.to_vec() });
+        files.push(OutFile {
+            path: hashed,
+            bytes: bytes.to_vec(),
+        });
     }
     (map, files)
 }
 
 /// The template environment: the theme's templates, autoescape, strict undefined, and the
 /// functions `t`, `asset` and `txt`.
-pub fn environment(theme: &Theme, locales: &Locales, assets: BTreeMap<String, String>) -> Result<Environment<'static>, RenderError> {
+pub fn environment(
+    theme: &Theme,
+    locales: &Locales,
+    assets: BTreeMap<String, String>,
+) -> Result<Environment<'static>, RenderError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // HTML escaping of the five characters that matter, leaving '/' alone: URLs stay readable and
+    // pages smaller than with minijinja's default, which also escapes '/'.
+    env.set_formatter(|out, state, value| {
+        if matches!(state.auto_escape(), AutoEscape::Html)
+            && !value.is_safe()
+            && let Some(s) = value.as_str()
+        {
+            return out.write_str(&escape_html(s)).map_err(minijinja::Error::from);
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
     for (name, source) in theme.templates() {
         env.add_template_owned(name.to_string(), source)
-            .map_err(|source| RenderError::Template { name: name.to_string(), source })?;
+            .map_err(|source| RenderError::Template {
+                name: name.to_string(),
+                source,
+            })?;
     }
     let locales = Arc::new(locales.clone());
-    env.add_function("t", move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
-        let lang = state.lookup("lang").and_then(|l| l.as_str().and_then(Lang::parse)).unwrap_or(Lang::Vi);
-        let mut s = locales.text(lang, key);
-        for k in kwargs.args() {
-            let v: Value = kwargs.get(k)?;
-            s = s.replace(&format!("{{{k}}}"), &v.to_string());
-        }
-        Ok(s)
-    });
+    env.add_function(
+        "t",
+        move |state: &State, key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+            let lang = state
+                .lookup("lang")
+                .and_then(|l| l.as_str().and_then(Lang::parse))
+                .unwrap_or(Lang::Vi);
+            let mut s = locales.text(lang, key);
+            for k in kwargs.args() {
+                let v: Value = kwargs.get(k)?;
+                s = s.replace(&format!("{{{k}}}"), &v.to_string());
+            }
+            Ok(s)
+        },
+    );
     let assets = Arc::new(assets);
-    env.add_function("asset", move |state: &State, name: &str| -> Result<String, minijinja::Error> {
-        let root = state.lookup("root").map(|r| r.to_string()).unwrap_or_default();
-        match assets.get(name) {
-            Some(h) => Ok(format!("{root}{h}")),
-            None => Err(minijinja::Error::new(
-                minijinja::ErrorKind::InvalidOperation,
-                format!("the theme has no asset assets/{name}"),
-            )),
-        }
-    });
+    env.add_function(
+        "asset",
+        move |state: &State, name: &str| -> Result<String, minijinja::Error> {
+            let root = state.lookup("root").map(|r| r.to_string()).unwrap_or_default();
+            match assets.get(name) {
+                Some(h) => Ok(format!("{root}{h}")),
+                None => Err(minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("the theme has no asset assets/{name}"),
+                )),
+            }
+        },
+    );
     // Text with a lang attribute when it is shown in the other language.
-    env.add_function("txt", |state: &State, v: Value| -> Result<Value, minijinja::Error> {
-        if v.is_none() || v.is_undefined() {
-            return Ok(Value::from(""));
-        }
-        let text = v.get_attr("text")?;
-        let missing = v.get_attr("missing")?.is_true();
-        let page_lang = state.lookup("lang").map(|l| l.to_string()).unwrap_or_default();
-        let lang = v.get_attr("lang")?.to_string();
-        let esc = minijinja::HtmlEscape(&text.to_string()).to_string();
-        Ok(Value::from_safe_string(if missing && lang != page_lang {
-            format!("<span lang=\"{lang}\">{esc}</span>")
-        } else {
-            esc
-        }))
-    });
+    env.add_function(
+        "txt",
+        |state: &State, v: Value| -> Result<Value, minijinja::Error> {
+            if v.is_none() || v.is_undefined() {
+                return Ok(Value::from(""));
+            }
+            let text = v.get_attr("text")?;
+            let missing = v.get_attr("missing")?.is_true();
+            let page_lang = state.lookup("lang").map(|l| l.to_string()).unwrap_or_default();
+            let lang = v.get_attr("lang")?.to_string();
+            let esc = escape_html(&text.to_string());
+            Ok(Value::from_safe_string(if missing && lang != page_lang {
+                format!("<span lang=\"{lang}\">{esc}</span>")
+            } else {
+                esc
+            }))
+        },
+    );
     Ok(env)
+}
+
+/// Escape text for HTML content and quoted attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Render every page of the site in both languages, the search index, sitemap, robots.txt and
@@ -253,7 +314,14 @@ fn depth_root(lang: Lang, path: &str) -> String {
 }
 
 fn ctx_for<'a>(input: &'a RenderInput, lang: Lang, path: &str, visible: &'a BTreeSet<&'a str>) -> Ctx<'a> {
-    Ctx { site: input.site, media: input.media, lang, root: depth_root(lang, path), visible_items: visible, drafts: input.drafts }
+    Ctx {
+        site: input.site,
+        media: input.media,
+        lang,
+        root: depth_root(lang, path),
+        visible_items: visible,
+        drafts: input.drafts,
+    }
 }
 
 fn page_specs(
@@ -271,9 +339,14 @@ fn page_specs(
     // Home.
     {
         let ctx = ctx_for(input, lang, "", visible);
-        let cards: Vec<ExhibitCard> = exhibits.iter().map(|e| exhibit_card(&ctx, e, input.today)).collect();
+        let cards: Vec<ExhibitCard> = exhibits
+            .iter()
+            .map(|e| exhibit_card(&ctx, e, input.today))
+            .collect();
         let current: Vec<&ExhibitCard> = cards.iter().filter(|c| c.current).collect();
-        let og_image = exhibits.iter().find_map(|e| og_image_of(input, e.cover_candidates()));
+        let og_image = exhibits
+            .iter()
+            .find_map(|e| og_image_of(input, e.cover_candidates()));
         out.push(PageSpec {
             path: String::new(),
             template: "home.html",
@@ -284,25 +357,38 @@ fn page_specs(
             jsonld: Some(opendata::museum_jsonld(site, lang)),
             nav: "home",
             crumbs: vec![],
-            data: Value::from(Serde(context_map([("current", serde_json::to_value(&current).unwrap_or_default()), ("exhibits", serde_json::to_value(&cards).unwrap_or_default())]))),
+            data: Value::from(Serde(context_map([
+                ("current", serde_json::to_value(&current).unwrap_or_default()),
+                ("exhibits", serde_json::to_value(&cards).unwrap_or_default()),
+            ]))),
         });
     }
     // Exhibition list.
     {
         let path = "e/";
         let ctx = ctx_for(input, lang, path, visible);
-        let cards: Vec<ExhibitCard> = exhibits.iter().map(|e| exhibit_card(&ctx, e, input.today)).collect();
+        let cards: Vec<ExhibitCard> = exhibits
+            .iter()
+            .map(|e| exhibit_card(&ctx, e, input.today))
+            .collect();
         out.push(PageSpec {
             path: path.into(),
             template: "exhibits.html",
-            title: Some(Txt { text: input.locales.text(lang, "nav.exhibits"), lang: lang.code(), missing: false }),
+            title: Some(Txt {
+                text: input.locales.text(lang, "nav.exhibits"),
+                lang: lang.code(),
+                missing: false,
+            }),
             description: plain(&txt(&site.config.museum.tagline, lang)),
             og_type: "website",
             og_image: None,
             jsonld: None,
             nav: "exhibits",
             crumbs: vec![home_crumb(&ctx)],
-            data: Value::from(Serde(context_map([("exhibits", serde_json::to_value(&cards).unwrap_or_default())]))),
+            data: Value::from(Serde(context_map([(
+                "exhibits",
+                serde_json::to_value(&cards).unwrap_or_default(),
+            )]))),
         });
     }
     // Each exhibition.
@@ -320,7 +406,10 @@ fn page_specs(
             og_image: og_image.clone(),
             jsonld: Some(opendata::exhibit_jsonld(site, ex, lang, og_image)),
             nav: "exhibits",
-            crumbs: vec![home_crumb(&ctx), (input.locales.text(lang, "nav.exhibits"), ctx.url("e/"))],
+            crumbs: vec![
+                home_crumb(&ctx),
+                (input.locales.text(lang, "nav.exhibits"), ctx.url("e/")),
+            ],
             data: Value::from(Serde(view)),
         });
     }
@@ -331,12 +420,18 @@ fn page_specs(
         let ctx = ctx_for(input, lang, &path, visible);
         let view = item_view(&ctx, it, input.audio);
         let og_image = og_image_of(input, std::iter::once(*id));
-        let mut crumbs = vec![home_crumb(&ctx), (input.locales.text(lang, "nav.exhibits"), ctx.url("e/"))];
+        let mut crumbs = vec![
+            home_crumb(&ctx),
+            (input.locales.text(lang, "nav.exhibits"), ctx.url("e/")),
+        ];
         if let Some(e) = &view.exhibit {
             crumbs.push((plain(&e.title), e.url.clone()));
         }
         let description = match &view.description {
-            Some(_) => crate::text::excerpt(&markdown::to_plain(it.description.pick(lang).map_or("", |p| p.0)), 200),
+            Some(_) => crate::text::excerpt(
+                &markdown::to_plain(it.description.pick(lang).map_or("", |p| p.0)),
+                200,
+            ),
             None => plain(&view.title),
         };
         out.push(PageSpec {
@@ -360,14 +455,21 @@ fn page_specs(
         out.push(PageSpec {
             path: path.into(),
             template: "programmes.html",
-            title: Some(Txt { text: input.locales.text(lang, "nav.programmes"), lang: lang.code(), missing: false }),
+            title: Some(Txt {
+                text: input.locales.text(lang, "nav.programmes"),
+                lang: lang.code(),
+                missing: false,
+            }),
             description: input.locales.text(lang, "programmes.intro"),
             og_type: "website",
             og_image: None,
             jsonld: None,
             nav: "programmes",
             crumbs: vec![home_crumb(&ctx)],
-            data: Value::from(Serde(context_map([("programmes", serde_json::to_value(&list).unwrap_or_default())]))),
+            data: Value::from(Serde(context_map([(
+                "programmes",
+                serde_json::to_value(&list).unwrap_or_default(),
+            )]))),
         });
     }
     for p in programmes {
@@ -383,7 +485,10 @@ fn page_specs(
             og_image: None,
             jsonld: None,
             nav: "programmes",
-            crumbs: vec![home_crumb(&ctx), (input.locales.text(lang, "nav.programmes"), ctx.url("p/"))],
+            crumbs: vec![
+                home_crumb(&ctx),
+                (input.locales.text(lang, "nav.programmes"), ctx.url("p/")),
+            ],
             data: Value::from(Serde(view)),
         });
     }
@@ -394,7 +499,11 @@ fn page_specs(
         out.push(PageSpec {
             path: path.into(),
             template: "search.html",
-            title: Some(Txt { text: input.locales.text(lang, "nav.search"), lang: lang.code(), missing: false }),
+            title: Some(Txt {
+                text: input.locales.text(lang, "nav.search"),
+                lang: lang.code(),
+                missing: false,
+            }),
             description: input.locales.text(lang, "search.intro"),
             og_type: "website",
             og_image: None,
@@ -410,7 +519,9 @@ fn page_specs(
     out
 }
 
-fn context_map<const N: usize>(pairs: [(&str, serde_json::Value); N]) -> serde_json::Map<String, serde_json::Value> {
+fn context_map<const N: usize>(
+    pairs: [(&str, serde_json::Value); N],
+) -> serde_json::Map<String, serde_json::Value> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
@@ -438,17 +549,34 @@ fn base_for(input: &RenderInput, lang: Lang, spec: &PageSpec, root: String) -> B
         twin: format!("{root}{}{}", lang.other().prefix(), spec.path),
         canonical: abs(site, &format!("{}{}", lang.prefix(), spec.path)),
         alternates: vec![
-            Alternate { hreflang: "vi", href: abs(site, &spec.path) },
-            Alternate { hreflang: "en", href: abs(site, &format!("en/{}", spec.path)) },
-            Alternate { hreflang: "x-default", href: abs(site, &spec.path) },
+            Alternate {
+                hreflang: "vi",
+                href: abs(site, &spec.path),
+            },
+            Alternate {
+                hreflang: "en",
+                href: abs(site, &format!("en/{}", spec.path)),
+            },
+            Alternate {
+                hreflang: "x-default",
+                href: abs(site, &spec.path),
+            },
         ],
         title,
+        name: plain(&spec.title),
         description: spec.description.clone(),
         og_type: spec.og_type,
         og_image: spec.og_image.clone(),
         jsonld: spec.jsonld.as_ref().map(json_for_script),
         nav: spec.nav,
-        breadcrumbs: spec.crumbs.iter().map(|(n, u)| Crumb { name: n.clone(), url: u.clone() }).collect(),
+        breadcrumbs: spec
+            .crumbs
+            .iter()
+            .map(|(n, u)| Crumb {
+                name: n.clone(),
+                url: u.clone(),
+            })
+            .collect(),
         site: site_view(site, lang),
         search_url: format!("{root}{}search/", lang.prefix()),
         build_year: input.today.year,
@@ -456,22 +584,37 @@ fn base_for(input: &RenderInput, lang: Lang, spec: &PageSpec, root: String) -> B
     }
 }
 
-fn render_page(env: &Environment, input: &RenderInput, lang: Lang, spec: &PageSpec) -> Result<OutFile, RenderError> {
+fn render_page(
+    env: &Environment,
+    input: &RenderInput,
+    lang: Lang,
+    spec: &PageSpec,
+) -> Result<OutFile, RenderError> {
     let root = depth_root(lang, &spec.path);
     let base = base_for(input, lang, spec, root);
     let path = format!("{}{}index.html", lang.prefix(), spec.path);
     let html = env
         .get_template(spec.template)
         .and_then(|t| t.render(context! { page => spec.data.clone(), ..Value::from(Serde(&base)) }))
-        .map_err(|source| RenderError::Page { page: path.clone(), source })?;
-    Ok(OutFile { path, bytes: html.into_bytes() })
+        .map_err(|source| RenderError::Page {
+            page: path.clone(),
+            source,
+        })?;
+    Ok(OutFile {
+        path,
+        bytes: html.into_bytes(),
+    })
 }
 
 fn not_found_page(env: &Environment, input: &RenderInput, lang: Lang) -> Result<Vec<OutFile>, RenderError> {
     let spec = PageSpec {
         path: String::new(),
         template: "404.html",
-        title: Some(Txt { text: input.locales.text(lang, "notfound.title"), lang: lang.code(), missing: false }),
+        title: Some(Txt {
+            text: input.locales.text(lang, "notfound.title"),
+            lang: lang.code(),
+            missing: false,
+        }),
         description: String::new(),
         og_type: "website",
         og_image: None,
@@ -489,6 +632,12 @@ fn not_found_page(env: &Environment, input: &RenderInput, lang: Lang) -> Result<
     let html = env
         .get_template("404.html")
         .and_then(|t| t.render(context! { page => Value::from(()), ..Value::from(Serde(&base)) }))
-        .map_err(|source| RenderError::Page { page: path.clone(), source })?;
-    Ok(vec![OutFile { path, bytes: html.into_bytes() }])
+        .map_err(|source| RenderError::Page {
+            page: path.clone(),
+            source,
+        })?;
+    Ok(vec![OutFile {
+        path,
+        bytes: html.into_bytes(),
+    }])
 }

@@ -30,7 +30,10 @@ pub fn licence_url(rights: &str) -> Option<String> {
 fn strip_nulls(v: Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
-            m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, strip_nulls(v))).collect(),
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
         ),
         other => other,
     }
@@ -73,11 +76,27 @@ pub fn exhibit_jsonld(site: &Site, ex: &Exhibit, lang: Lang, image: Option<Strin
 
 /// ISO 8601 year or year range (`0968/1009`, `-0500`), for `temporalCoverage`.
 fn iso_years(from: i64, to: i64) -> String {
-    let y = |v: i64| if v < 0 { format!("-{:04}", -v) } else { format!("{v:04}") };
-    if from == to { y(from) } else { format!("{}/{}", y(from), y(to)) }
+    let y = |v: i64| {
+        if v < 0 {
+            format!("-{:04}", -v)
+        } else {
+            format!("{v:04}")
+        }
+    };
+    if from == to {
+        y(from)
+    } else {
+        format!("{}/{}", y(from), y(to))
+    }
 }
 
-pub fn item_jsonld(site: &Site, it: &Item, lang: Lang, media: &HashMap<PathBuf, Derived>, drafts: bool) -> Value {
+pub fn item_jsonld(
+    site: &Site,
+    it: &Item,
+    lang: Lang,
+    media: &HashMap<PathBuf, Derived>,
+    drafts: bool,
+) -> Value {
     let url = abs(site, &format!("{}o/{}/", lang.prefix(), it.id));
     let images: Vec<String> = it
         .images
@@ -85,7 +104,10 @@ pub fn item_jsonld(site: &Site, it: &Item, lang: Lang, media: &HashMap<PathBuf, 
         .filter_map(|im| media.get(&im.path))
         .map(|d| abs(site, &d.largest().url))
         .collect();
-    let desc = it.description.pick(lang).map(|(t, _)| crate::text::excerpt(&markdown::to_plain(t), 300));
+    let desc = it
+        .description
+        .pick(lang)
+        .map(|(t, _)| crate::text::excerpt(&markdown::to_plain(t), 300));
     let keywords = it.keywords.get(lang).join(", ");
     let part_of = site.home_exhibit(&it.id, drafts).map(|e| {
         json!({
@@ -119,7 +141,10 @@ pub fn item_jsonld(site: &Site, it: &Item, lang: Lang, media: &HashMap<PathBuf, 
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 pub fn files(
@@ -140,7 +165,10 @@ pub fn files(
     );
     for p in &paths {
         for lang in Lang::ALL {
-            xml.push_str(&format!("  <url><loc>{}</loc>\n", xml_escape(&abs(site, &format!("{}{p}", lang.prefix())))));
+            xml.push_str(&format!(
+                "  <url><loc>{}</loc>\n",
+                xml_escape(&abs(site, &format!("{}{p}", lang.prefix())))
+            ));
             for alt in Lang::ALL {
                 xml.push_str(&format!(
                     "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
@@ -156,12 +184,24 @@ pub fn files(
     }
     xml.push_str("</urlset>\n");
 
-    let robots = format!("User-agent: *\nAllow: /\n\nSitemap: {}\n", abs(site, "sitemap.xml"));
+    let robots = format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        abs(site, "sitemap.xml")
+    );
 
     vec![
-        OutFile { path: "sitemap.xml".into(), bytes: xml.into_bytes() },
-        OutFile { path: "robots.txt".into(), bytes: robots.into_bytes() },
-        OutFile { path: "data/objects.csv".into(), bytes: dublin_core_csv(input, visible) },
+        OutFile {
+            path: "sitemap.xml".into(),
+            bytes: xml.into_bytes(),
+        },
+        OutFile {
+            path: "robots.txt".into(),
+            bytes: robots.into_bytes(),
+        },
+        OutFile {
+            path: "data/objects.csv".into(),
+            bytes: dublin_core_csv(input, visible),
+        },
     ]
 }
 
@@ -197,7 +237,12 @@ fn dublin_core_csv(input: &RenderInput, visible: &BTreeSet<&str>) -> Vec<u8> {
     let both = |l: &Localized| [l.vi.clone().unwrap_or_default(), l.en.clone().unwrap_or_default()];
     for id in visible {
         let Some(it) = site.items.get(*id) else { continue };
-        let desc = |lang: Lang| it.description.get(lang).map(markdown::to_plain).unwrap_or_default();
+        let desc = |lang: Lang| {
+            it.description
+                .get(lang)
+                .map(markdown::to_plain)
+                .unwrap_or_default()
+        };
         let mut row: Vec<String> = vec![it.id.clone()];
         row.extend(both(&it.title));
         row.extend(both(&it.kind));

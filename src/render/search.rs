@@ -37,7 +37,10 @@ fn pick(l: &Localized, lang: Lang) -> &str {
     l.pick(lang).map_or("", |p| p.0)
 }
 
-fn unique_words<'a>(texts: impl IntoIterator<Item = &'a str>, exclude: &BTreeSet<String>) -> (String, BTreeSet<String>) {
+fn unique_words<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    exclude: &BTreeSet<String>,
+) -> (String, BTreeSet<String>) {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for t in texts {
@@ -69,7 +72,9 @@ pub fn index_files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&E
                 });
             }
             for id in visible {
-                let Some(it) = input.site.items.get(*id) else { continue };
+                let Some(it) = input.site.items.get(*id) else {
+                    continue;
+                };
                 let (a, seen) = unique_words([pick(&it.title, lang), it.id.as_str()], &BTreeSet::new());
                 let desc = markdown::to_plain(pick(&it.description, lang));
                 let kw = it.keywords.get(lang).join(" ");
@@ -85,18 +90,28 @@ pub fn index_files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&E
                     desc.as_str(),
                 ];
                 let (w, _) = unique_words(fields, &seen);
-                let meta: Vec<&str> =
-                    [pick(&it.kind, lang), pick(&it.date.display, lang)].into_iter().filter(|s| !s.is_empty()).collect();
+                let meta: Vec<&str> = [pick(&it.kind, lang), pick(&it.date.display, lang)]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 docs.push(Doc {
                     u: format!("{}o/{}/", lang.prefix(), it.id),
                     t: pick(&it.title, lang).to_string(),
                     m: format!("{} · {}", it.id, meta.join(" · ")),
-                    i: it.images.first().and_then(|im| input.media.get(&im.path)).map(|d| d.at_least(160).url.clone()),
+                    i: it
+                        .images
+                        .first()
+                        .and_then(|im| input.media.get(&im.path))
+                        .map(|d| d.at_least(160).url.clone()),
                     a,
                     w,
                 });
             }
-            let index = Index { v: 1, lang: lang.code(), docs };
+            let index = Index {
+                v: 1,
+                lang: lang.code(),
+                docs,
+            };
             OutFile {
                 path: format!("search/{}.json", lang.code()),
                 bytes: serde_json::to_vec(&index).unwrap_or_default(),

@@ -66,18 +66,29 @@ impl Theme {
         let mut files = BTreeMap::new();
         for path in DefaultTheme::iter() {
             if let Some(f) = DefaultTheme::get(&path) {
-                files.insert(path.to_string(), ThemeFile { bytes: f.data.into_owned(), origin: Origin::Embedded });
+                files.insert(
+                    path.to_string(),
+                    ThemeFile {
+                        bytes: f.data.into_owned(),
+                        origin: Origin::Embedded,
+                    },
+                );
             }
         }
         let dir = project.join("themes").join(name);
         if dir.is_dir() {
             overlay(&dir, &dir, &mut files)?;
         }
-        Ok(Theme { name: name.to_string(), files })
+        Ok(Theme {
+            name: name.to_string(),
+            files,
+        })
     }
 
     pub fn text(&self, path: &str) -> Option<String> {
-        self.files.get(path).map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+        self.files
+            .get(path)
+            .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
     }
 
     pub fn templates(&self) -> impl Iterator<Item = (&str, String)> {
@@ -89,7 +100,9 @@ impl Theme {
     }
 
     pub fn assets(&self) -> impl Iterator<Item = (&str, &[u8])> {
-        self.files.iter().filter_map(|(p, f)| p.strip_prefix("assets/").map(|n| (n, f.bytes.as_slice())))
+        self.files
+            .iter()
+            .filter_map(|(p, f)| p.strip_prefix("assets/").map(|n| (n, f.bytes.as_slice())))
     }
 
     fn shown(&self, path: &str) -> std::path::PathBuf {
@@ -106,7 +119,13 @@ impl Theme {
         for lang in Lang::ALL {
             let path = format!("locales/{}.toml", lang.code());
             let Some(text) = self.text(&path) else {
-                d.error("missing-locale", Pos::file(self.shown(&path)), "", "the theme has no UI strings for this language", "");
+                d.error(
+                    "missing-locale",
+                    Pos::file(self.shown(&path)),
+                    "",
+                    "the theme has no UI strings for this language",
+                    "",
+                );
                 continue;
             };
             match text.parse::<toml::Table>() {
@@ -149,7 +168,11 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, String>) {
     match v {
         toml::Value::Table(t) => {
             for (k, v) in t {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&key, v, out);
             }
         }
@@ -163,14 +186,27 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, String>) {
 }
 
 fn overlay(base: &Path, dir: &Path, files: &mut BTreeMap<String, ThemeFile>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.filter_map(Result::ok).map(|e| e.path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
             overlay(base, &p, files)?;
         } else if let Ok(rel) = p.strip_prefix(base) {
-            let key = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            files.insert(key, ThemeFile { bytes: std::fs::read(&p)?, origin: Origin::Project(p.clone()) });
+            let key = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.insert(
+                key,
+                ThemeFile {
+                    bytes: std::fs::read(&p)?,
+                    origin: Origin::Project(p.clone()),
+                },
+            );
         }
     }
     Ok(())

@@ -20,7 +20,11 @@ pub struct Txt {
 }
 
 pub fn txt(l: &Localized, lang: Lang) -> Option<Txt> {
-    l.pick(lang).map(|(t, got)| Txt { text: t.to_string(), lang: got.code(), missing: got != lang })
+    l.pick(lang).map(|(t, got)| Txt {
+        text: t.to_string(),
+        lang: got.code(),
+        missing: got != lang,
+    })
 }
 
 /// Rendered Markdown with the same fallback rule as [`Txt`].
@@ -32,7 +36,11 @@ pub struct Md {
 }
 
 pub fn md(l: &Localized, lang: Lang) -> Option<Md> {
-    l.pick(lang).map(|(t, got)| Md { html: markdown::to_html(t), lang: got.code(), missing: got != lang })
+    l.pick(lang).map(|(t, got)| Md {
+        html: markdown::to_html(t),
+        lang: got.code(),
+        missing: got != lang,
+    })
 }
 
 /// What a page needs to know about the rest of the site to build links.
@@ -110,12 +118,27 @@ pub fn item_card(ctx: &Ctx, it: &Item) -> ItemCard {
 /// A date as people of the language write it: 15/01/2026, or 15 January 2026.
 pub fn format_day(d: Day, lang: Lang) -> String {
     const MONTHS: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-        "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
     match lang {
         Lang::Vi => format!("{:02}/{:02}/{}", d.day, d.month, d.year),
-        Lang::En => format!("{} {} {}", d.day, MONTHS[usize::from(d.month.clamp(1, 12)) - 1], d.year),
+        Lang::En => format!(
+            "{} {} {}",
+            d.day,
+            MONTHS[usize::from(d.month.clamp(1, 12)) - 1],
+            d.year
+        ),
     }
 }
 
@@ -154,7 +177,11 @@ pub fn exhibit_card(ctx: &Ctx, ex: &Exhibit, today: Day) -> ExhibitCard {
         permanent: ex.closes.is_none(),
         current: ex.is_current(today),
         draft: ex.status == crate::content::Status::Draft,
-        count: ex.item_ids().into_iter().filter(|id| ctx.visible_items.contains(id)).count(),
+        count: ex
+            .item_ids()
+            .into_iter()
+            .filter(|id| ctx.visible_items.contains(id))
+            .count(),
         image: cover_image(ctx, ex),
     }
 }
@@ -208,8 +235,13 @@ pub fn exhibit_view(ctx: &Ctx, ex: &Exhibit, today: Day) -> ExhibitView {
             .site
             .visible_programmes(ctx.drafts)
             .into_iter()
-            .filter(|p| p.exhibit == ex.slug || p.stops.iter().any(|s| ex.item_ids().contains(&s.item.as_str())))
-            .map(|p| Link { url: ctx.url(&format!("p/{}/", p.slug)), title: txt(&p.title, ctx.lang) })
+            .filter(|p| {
+                p.exhibit == ex.slug || p.stops.iter().any(|s| ex.item_ids().contains(&s.item.as_str()))
+            })
+            .map(|p| Link {
+                url: ctx.url(&format!("p/{}/", p.slug)),
+                title: txt(&p.title, ctx.lang),
+            })
             .collect(),
     }
 }
@@ -254,15 +286,29 @@ pub fn item_view(ctx: &Ctx, it: &Item, audio_urls: &HashMap<PathBuf, String>) ->
     let home = ctx.site.home_exhibit(&it.id, ctx.drafts);
     let (mut prev, mut next) = (None, None);
     if let Some(ex) = home {
-        let ids: Vec<&str> = ex.item_ids().into_iter().filter(|id| ctx.visible_items.contains(id)).collect();
+        let ids: Vec<&str> = ex
+            .item_ids()
+            .into_iter()
+            .filter(|id| ctx.visible_items.contains(id))
+            .collect();
         if let Some(i) = ids.iter().position(|id| *id == it.id) {
-            prev = i.checked_sub(1).and_then(|j| ctx.site.items.get(ids[j])).map(|x| item_card(ctx, x));
-            next = ids.get(i + 1).and_then(|id| ctx.site.items.get(*id)).map(|x| item_card(ctx, x));
+            prev = i
+                .checked_sub(1)
+                .and_then(|j| ctx.site.items.get(ids[j]))
+                .map(|x| item_card(ctx, x));
+            next = ids
+                .get(i + 1)
+                .and_then(|id| ctx.site.items.get(*id))
+                .map(|x| item_card(ctx, x));
         }
     }
     let keywords = {
         let k = it.keywords.get(ctx.lang);
-        if k.is_empty() { it.keywords.get(ctx.lang.other()).to_vec() } else { k.to_vec() }
+        if k.is_empty() {
+            it.keywords.get(ctx.lang.other()).to_vec()
+        } else {
+            k.to_vec()
+        }
     };
     ItemView {
         id: it.id.clone(),
@@ -288,7 +334,10 @@ pub fn item_view(ctx: &Ctx, it: &Item, audio_urls: &HashMap<PathBuf, String>) ->
             .filter_map(|(id, _)| ctx.site.items.get(id))
             .map(|x| item_card(ctx, x))
             .collect(),
-        exhibit: home.map(|e| Link { url: ctx.url(&format!("e/{}/", e.slug)), title: txt(&e.title, ctx.lang) }),
+        exhibit: home.map(|e| Link {
+            url: ctx.url(&format!("e/{}/", e.slug)),
+            title: txt(&e.title, ctx.lang),
+        }),
         prev,
         next,
         shown_in: ctx
@@ -296,7 +345,10 @@ pub fn item_view(ctx: &Ctx, it: &Item, audio_urls: &HashMap<PathBuf, String>) ->
             .visible_exhibits(ctx.drafts)
             .into_iter()
             .filter(|e| e.item_ids().contains(&it.id.as_str()))
-            .map(|e| Link { url: ctx.url(&format!("e/{}/", e.slug)), title: txt(&e.title, ctx.lang) })
+            .map(|e| Link {
+                url: ctx.url(&format!("e/{}/", e.slug)),
+                title: txt(&e.title, ctx.lang),
+            })
             .collect(),
         audio: {
             // The page's language first, then the other.
@@ -361,7 +413,11 @@ pub struct ProgrammeView {
 pub fn programme_view(ctx: &Ctx, p: &Programme) -> ProgrammeView {
     let (objectives, olang) = {
         let o = p.objectives.get(ctx.lang);
-        if o.is_empty() { (p.objectives.get(ctx.lang.other()).to_vec(), ctx.lang.other()) } else { (o.to_vec(), ctx.lang) }
+        if o.is_empty() {
+            (p.objectives.get(ctx.lang.other()).to_vec(), ctx.lang.other())
+        } else {
+            (o.to_vec(), ctx.lang)
+        }
     };
     ProgrammeView {
         slug: p.slug.clone(),
@@ -374,10 +430,10 @@ pub fn programme_view(ctx: &Ctx, p: &Programme) -> ProgrammeView {
         duration_minutes: p.duration_minutes,
         objectives,
         objectives_lang: olang.code(),
-        exhibit: ctx
-            .site
-            .exhibit(&p.exhibit)
-            .map(|e| Link { url: ctx.url(&format!("e/{}/", e.slug)), title: txt(&e.title, ctx.lang) }),
+        exhibit: ctx.site.exhibit(&p.exhibit).map(|e| Link {
+            url: ctx.url(&format!("e/{}/", e.slug)),
+            title: txt(&e.title, ctx.lang),
+        }),
         stops: p
             .stops
             .iter()

@@ -28,9 +28,15 @@ fn write_new(path: &Path, text: &str) -> Result<PathBuf, ScaffoldError> {
         return Err(ScaffoldError::Exists(path.to_path_buf()));
     }
     if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).map_err(|source| ScaffoldError::Io { path: d.to_path_buf(), source })?;
+        std::fs::create_dir_all(d).map_err(|source| ScaffoldError::Io {
+            path: d.to_path_buf(),
+            source,
+        })?;
     }
-    std::fs::write(path, text).map_err(|source| ScaffoldError::Io { path: path.to_path_buf(), source })?;
+    std::fs::write(path, text).map_err(|source| ScaffoldError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(path.to_path_buf())
 }
 
@@ -38,7 +44,10 @@ pub fn new_site(folder: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
     let cfg = folder.join("vitrine.toml");
     let mut out = vec![write_new(&cfg, SITE)?];
     let ex = folder.join("exhibits");
-    std::fs::create_dir_all(&ex).map_err(|source| ScaffoldError::Io { path: ex.clone(), source })?;
+    std::fs::create_dir_all(&ex).map_err(|source| ScaffoldError::Io {
+        path: ex.clone(),
+        source,
+    })?;
     out.push(ex);
     Ok(out)
 }
@@ -54,7 +63,10 @@ pub fn new_exhibit(root: &Path, slug: &str) -> Result<Vec<PathBuf>, ScaffoldErro
     Ok(vec![
         write_new(&dir.join("exhibit.toml"), EXHIBIT)?,
         write_new(&dir.join("intro.vi.md"), "Giới thiệu trưng bày (Markdown).\n")?,
-        write_new(&dir.join("intro.en.md"), "Introduction to the exhibition (Markdown).\n")?,
+        write_new(
+            &dir.join("intro.en.md"),
+            "Introduction to the exhibition (Markdown).\n",
+        )?,
     ])
 }
 
@@ -85,6 +97,8 @@ pub fn new_programme(root: &Path, exhibit: &str, slug: &str) -> Result<Vec<PathB
     if !is_valid_slug(slug) {
         return Err(ScaffoldError::BadSlug(slug.to_string()));
     }
-    let path = exhibit_dir(root, exhibit)?.join("programmes").join(format!("{slug}.toml"));
+    let path = exhibit_dir(root, exhibit)?
+        .join("programmes")
+        .join(format!("{slug}.toml"));
     Ok(vec![write_new(&path, PROGRAMME)?])
 }

@@ -1,0 +1,480 @@
+// Building sites: completeness of the demo (links, languages, images, JSON-LD), drafts, the image
+// cache, theme overrides, determinism, hostile content and failed builds.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::support::*;
+
+fn lang_of(doc: &scraper::Html) -> String {
+    doc.select(&sel("html"))
+        .next()
+        .unwrap()
+        .value()
+        .attr("lang")
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn demo_links_images_and_scripts_all_exist() {
+    let d = demo();
+    let reached = check_links(&d.out);
+    // Every published object and exhibition page is reached by some link, in both languages.
+    let (site, _) = vitrine::build::check(&repo());
+    let site = site.unwrap().0;
+    for id in site.visible_item_ids(false) {
+        for prefix in ["", "en/"] {
+            let p = d.out.join(format!("{prefix}o/{id}/index.html"));
+            assert!(reached.contains(&p), "no page links to {}", p.display());
+        }
+    }
+    for ex in site.visible_exhibits(false) {
+        assert!(reached.contains(&d.out.join(format!("en/e/{}/index.html", ex.slug))));
+    }
+}
+
+#[test]
+fn every_page_exists_in_both_languages_with_the_right_lang_and_a_twin_link() {
+    let d = demo();
+    let pages = html_files(&d.out);
+    assert!(pages.len() > 70, "only {} pages", pages.len());
+    for page in &pages {
+        let rel = page.strip_prefix(&d.out).unwrap();
+        let (expected, twin) = match rel.strip_prefix("en") {
+            Ok(rest) => ("en", d.out.join(rest)),
+            Err(_) => ("vi", d.out.join("en").join(rel)),
+        };
+        assert!(twin.is_file(), "{} has no twin {}", rel.display(), twin.display());
+        let doc = parse(page);
+        assert_eq!(lang_of(&doc), expected, "{}", rel.display());
+        let switch = doc
+            .select(&sel("a.lang-switch"))
+            .next()
+            .unwrap_or_else(|| panic!("{}: no language switch", rel.display()));
+        let (target, _) = resolve(&d.out, page, switch.value().attr("href").unwrap()).unwrap();
+        assert_eq!(
+            target,
+            twin,
+            "{}: the language switch goes elsewhere",
+            rel.display()
+        );
+        assert_eq!(
+            doc.select(&sel("h1")).count(),
+            1,
+            "{}: one h1 per page",
+            rel.display()
+        );
+    }
+}
+
+#[test]
+fn json_ld_parses_and_names_the_right_types() {
+    let d = demo();
+    let mut types = BTreeMap::new();
+    for page in html_files(&d.out) {
+        for s in parse(&page).select(&sel("script[type=\"application/ld+json\"]")) {
+            let text: String = s.text().collect();
+            let v: serde_json::Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", page.display()));
+            assert_eq!(v["@context"], "https://schema.org");
+            *types.entry(v["@type"].as_str().unwrap().to_string()).or_insert(0) += 1;
+            if v["@type"] == "VisualArtwork" {
+                assert!(
+                    v["name"].is_string() && v["identifier"].is_string() && v["image"].is_array(),
+                    "{v}"
+                );
+                assert!(v["url"].as_str().unwrap().starts_with("https://"), "{v}");
+            }
+        }
+    }
+    let (site, _) = vitrine::build::check(&repo());
+    let site = site.unwrap().0;
+    assert_eq!(
+        types.get("VisualArtwork"),
+        Some(&(site.visible_item_ids(false).len() * 2))
+    );
+    assert_eq!(
+        types.get("ExhibitionEvent"),
+        Some(&(site.visible_exhibits(false).len() * 2))
+    );
+    assert_eq!(types.get("Museum"), Some(&2));
+}
+
+#[test]
+fn object_pages_have_metadata_breadcrumbs_and_neighbours() {
+    let d = demo();
+    let (site, _) = vitrine::build::check(&repo());
+    let site = site.unwrap().0;
+    let ex = site.visible_exhibits(false)[0];
+    let ids = ex.item_ids();
+    let second = parse(&d.out.join(format!("o/{}/index.html", ids[1])));
+    assert!(second.select(&sel("dl.facts dt")).count() >= 4);
+    assert_eq!(
+        second
+            .select(&sel("a[rel=prev]"))
+            .next()
+            .unwrap()
+            .value()
+            .attr("href"),
+        Some(format!("../../o/{}/", ids[0]).as_str())
+    );
+    assert_eq!(
+        second
+            .select(&sel("a[rel=next]"))
+            .next()
+            .unwrap()
+            .value()
+            .attr("href"),
+        Some(format!("../../o/{}/", ids[2]).as_str())
+    );
+    let crumbs: Vec<String> = second
+        .select(&sel(".crumbs li"))
+        .map(|l| l.text().collect())
+        .collect();
+    assert_eq!(crumbs.len(), 4, "{crumbs:?}");
+    assert_eq!(crumbs[2], ex.title.vi.clone().unwrap());
+    // The first object has no previous one.
+    let first = parse(&d.out.join(format!("o/{}/index.html", ids[0])));
+    assert!(first.select(&sel("a[rel=prev]")).next().is_none());
+}
+
+#[test]
+fn images_carry_size_alt_srcset_and_lazy_loading() {
+    let d = demo();
+    let mut checked = 0;
+    for page in html_files(&d.out) {
+        let doc = parse(&page);
+        for (i, img) in doc.select(&sel("main img")).enumerate() {
+            let a = img.value();
+            let (w, h): (u32, u32) = (
+                a.attr("width").unwrap().parse().unwrap(),
+                a.attr("height").unwrap().parse().unwrap(),
+            );
+            assert!(a.attr("alt").is_some(), "{}: image without alt", page.display());
+            let src = resolve(&d.out, &page, a.attr("src").unwrap()).unwrap().0;
+            assert_eq!(
+                image::image_dimensions(&src).unwrap(),
+                (w, h),
+                "{}: width/height differ from the file",
+                page.display()
+            );
+            let srcset = a.attr("srcset").expect("srcset");
+            for cand in srcset.split(',') {
+                let mut parts = cand.split_whitespace();
+                let file = resolve(&d.out, &page, parts.next().unwrap()).unwrap().0;
+                let declared: u32 = parts.next().unwrap().trim_end_matches('w').parse().unwrap();
+                assert_eq!(
+                    image::image_dimensions(&file).unwrap().0,
+                    declared,
+                    "{}",
+                    file.display()
+                );
+            }
+            assert!(a.attr("sizes").is_some());
+            if i > 0 {
+                assert_eq!(
+                    a.attr("loading"),
+                    Some("lazy"),
+                    "{}: image {i} is not lazy",
+                    page.display()
+                );
+            }
+            checked += 1;
+        }
+        // Alt text on object pages is real text, not empty.
+        if page.to_string_lossy().contains("/o/") {
+            let first = doc.select(&sel(".object-media img")).next().unwrap();
+            assert!(
+                first.value().attr("alt").unwrap().chars().count() > 10,
+                "{}",
+                page.display()
+            );
+            assert_eq!(first.value().attr("fetchpriority"), Some("high"));
+        }
+    }
+    assert!(checked > 100, "only {checked} images checked");
+}
+
+#[test]
+fn derivatives_are_never_upscaled_and_follow_the_configured_widths() {
+    let d = demo();
+    for e in std::fs::read_dir(d.out.join("media")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let w: u32 = name.rsplit('-').next().unwrap().parse().unwrap();
+        assert_eq!(image::image_dimensions(&p).unwrap().0, w);
+        assert!([480, 960, 1600].contains(&w) || w < 1600, "{name}");
+    }
+}
+
+#[test]
+fn sitemap_robots_and_open_data() {
+    let d = demo();
+    let sitemap = std::fs::read_to_string(d.out.join("sitemap.xml")).unwrap();
+    let (site, _) = vitrine::build::check(&repo());
+    let site = site.unwrap().0;
+    let base = &site.config.base_url;
+    for id in site.visible_item_ids(false) {
+        assert!(sitemap.contains(&format!("<loc>{base}/o/{id}/</loc>")));
+        assert!(sitemap.contains(&format!("hreflang=\"en\" href=\"{base}/en/o/{id}/\"")));
+    }
+    let robots = std::fs::read_to_string(d.out.join("robots.txt")).unwrap();
+    assert!(robots.contains(&format!("Sitemap: {base}/sitemap.xml")));
+    let mut rdr = csv::Reader::from_path(d.out.join("data/objects.csv")).unwrap();
+    let headers = rdr.headers().unwrap().clone();
+    assert_eq!(headers.get(0), Some("dc:identifier"));
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), site.visible_item_ids(false).len());
+    let title_vi = headers.iter().position(|h| h == "dc:title@vi").unwrap();
+    let first = &rows[0];
+    assert_eq!(first[title_vi], *site.items[&first[0]].title.vi.as_ref().unwrap());
+}
+
+#[test]
+fn second_demo_build_decodes_and_encodes_no_image() {
+    let d = demo();
+    assert!(
+        d.report.media.decoded > 0 && d.report.media.reused == 0,
+        "{:?}",
+        d.report.media
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let mut o = vitrine::build::BuildOptions::new(repo());
+    o.out = tmp.path().join("public");
+    o.cache = d.cache_parent.join("cache");
+    let again = vitrine::build::build_site(&o).unwrap();
+    assert_eq!((again.media.decoded, again.media.encoded), (0, 0));
+    assert_eq!(again.media.reused, d.report.media.sources);
+}
+
+#[test]
+fn pages_stay_small() {
+    let d = demo();
+    for page in html_files(&d.out) {
+        let len = std::fs::metadata(&page).unwrap().len();
+        assert!(len < 60_000, "{} is {len} bytes", page.display());
+    }
+}
+
+fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut m = BTreeMap::new();
+    walk(root, &mut |p| {
+        m.insert(
+            p.strip_prefix(root).unwrap().to_path_buf(),
+            std::fs::read(p).unwrap(),
+        );
+    });
+    m
+}
+
+#[test]
+fn rebuild_reuses_every_image_and_is_byte_identical() {
+    let (tmp, root) = copy_fixture("tiny");
+    let first = build_into(&root, tmp.path()).unwrap();
+    assert_eq!((first.media.decoded, first.media.reused), (2, 0));
+    let before = tree(&tmp.path().join("public"));
+    let second = build_into(&root, tmp.path()).unwrap();
+    assert_eq!(
+        (second.media.decoded, second.media.encoded, second.media.reused),
+        (0, 0, 2)
+    );
+    assert_eq!(
+        before,
+        tree(&tmp.path().join("public")),
+        "two builds of the same content differ"
+    );
+    // A changed photo is processed again, and only that one.
+    let p = root.join("exhibits/kho-bau/objects/T-002/coin.png");
+    let img = image::open(&p).unwrap().rotate90();
+    img.save(&p).unwrap();
+    let third = build_into(&root, tmp.path()).unwrap();
+    assert_eq!((third.media.decoded, third.media.reused), (1, 1));
+}
+
+#[test]
+fn drafts_are_published_only_on_request() {
+    let (tmp, root) = copy_fixture("tiny");
+    build_into(&root, tmp.path()).unwrap();
+    let out = tmp.path().join("public");
+    assert!(!out.join("o/D-001/index.html").exists());
+    assert!(!out.join("e/nhap/index.html").exists());
+    assert!(
+        !std::fs::read_to_string(out.join("sitemap.xml"))
+            .unwrap()
+            .contains("D-001")
+    );
+    let mut o = vitrine::build::BuildOptions::new(&root);
+    o.out = out.clone();
+    o.cache = tmp.path().join("cache");
+    o.drafts = true;
+    vitrine::build::build_site(&o).unwrap();
+    assert!(out.join("o/D-001/index.html").is_file());
+    assert!(out.join("en/e/nhap/index.html").is_file());
+    check_links(&out);
+}
+
+#[test]
+fn missing_translation_is_shown_with_a_note_and_a_lang_attribute() {
+    let (tmp, root) = copy_fixture("tiny");
+    build_into(&root, tmp.path()).unwrap();
+    let doc = parse(&tmp.path().join("public/en/o/T-002/index.html"));
+    let h1 = doc
+        .select(&sel("h1 span[lang=vi]"))
+        .next()
+        .expect("the Vietnamese title is marked lang=vi");
+    assert_eq!(h1.text().collect::<String>(), "Đồng tiền Thái Bình hưng bảo");
+    assert!(
+        doc.select(&sel(".note")).next().is_some(),
+        "no visible note about the missing English text"
+    );
+    assert!(doc.select(&sel(".prose[lang=vi]")).next().is_some());
+    // The Vietnamese page has no such note.
+    let vi = parse(&tmp.path().join("public/o/T-002/index.html"));
+    assert!(vi.select(&sel(".note")).next().is_none());
+}
+
+#[test]
+fn theme_override_replaces_only_the_object_page() {
+    let (tmp, root) = copy_fixture("tiny");
+    build_into(&root, tmp.path()).unwrap();
+    let default = tree(&tmp.path().join("public"));
+    std::fs::create_dir_all(root.join("themes/test")).unwrap();
+    std::fs::write(
+        root.join("themes/test/object.html"),
+        "{% extends \"base.html\" %}{% block content %}<h1 class=\"test-theme\">{{ txt(page.title) }}</h1>{% endblock %}",
+    )
+    .unwrap();
+    let cfg = std::fs::read_to_string(root.join("vitrine.toml"))
+        .unwrap()
+        .replace("format = 1", "format = 1\ntheme = \"test\"");
+    std::fs::write(root.join("vitrine.toml"), cfg).unwrap();
+    let out2 = tmp.path().join("second");
+    build_into(&root, &out2).unwrap();
+    let themed = tree(&out2.join("public"));
+    assert_eq!(
+        default.keys().collect::<Vec<_>>(),
+        themed.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &themed {
+        let is_object = path.to_string_lossy().contains("o/T-");
+        let marked = String::from_utf8_lossy(bytes).contains("test-theme");
+        assert_eq!(is_object, marked, "{}", path.display());
+        if !is_object {
+            assert_eq!(
+                bytes,
+                &default[path],
+                "{} changed although only object.html was overridden",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn failed_build_leaves_the_previous_site_untouched() {
+    let (tmp, root) = copy_fixture("tiny");
+    build_into(&root, tmp.path()).unwrap();
+    let before = tree(&tmp.path().join("public"));
+    // A theme whose object template fails while rendering: media are done, pages half rendered.
+    std::fs::create_dir_all(root.join("themes/broken")).unwrap();
+    std::fs::write(
+        root.join("themes/broken/object.html"),
+        "{{ page.no_such_field.x }}",
+    )
+    .unwrap();
+    let cfg = std::fs::read_to_string(root.join("vitrine.toml"))
+        .unwrap()
+        .replace("format = 1", "format = 1\ntheme = \"broken\"");
+    std::fs::write(root.join("vitrine.toml"), &cfg).unwrap();
+    // And a new photo, so the failing build really wrote images before it stopped.
+    std::fs::write(
+        root.join("exhibits/kho-bau/objects/T-002/coin.png"),
+        std::fs::read(root.join("exhibits/kho-bau/objects/T-001/jar.png")).unwrap(),
+    )
+    .unwrap();
+    let err = build_into(&root, tmp.path()).unwrap_err();
+    assert!(
+        err.to_string().contains("object.html") || err.to_string().contains("o/T-00"),
+        "{err}"
+    );
+    assert_eq!(before, tree(&tmp.path().join("public")));
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".public"))
+        .collect();
+    assert!(leftovers.is_empty(), "staging folders left: {leftovers:?}");
+    // Content errors stop the build before anything is written.
+    std::fs::write(
+        root.join("vitrine.toml"),
+        cfg.replace("theme = \"broken\"", "theme = \"default\""),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("exhibits/kho-bau/objects/T-001/object.toml"),
+        "id = \"T-001\"\ntitle = 3\n",
+    )
+    .unwrap();
+    assert!(matches!(
+        build_into(&root, tmp.path()),
+        Err(vitrine::build::BuildError::Content(_))
+    ));
+    assert_eq!(before, tree(&tmp.path().join("public")));
+}
+
+#[test]
+fn hostile_content_cannot_inject_script() {
+    let (tmp, root) = copy_fixture("tiny");
+    let p = root.join("exhibits/kho-bau/objects/T-001/object.toml");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace(
+            "Bình gốm men ngọc",
+            "<script>alert(1)</script>\\\" onmouseover=\\\"alert(2)",
+        )
+        .replace("\"A round brown jar\"", "\"\\\"><script>alert(3)</script>\"");
+    std::fs::write(&p, text).unwrap();
+    std::fs::write(
+        root.join("exhibits/kho-bau/objects/T-001/vi.md"),
+        "<script>alert(4)</script>\n\n[bấm](javascript:alert(5)) <img src=x onerror=alert(6)>\n\n<iframe src=\"https://evil.example\"></iframe>",
+    )
+    .unwrap();
+    build_into(&root, tmp.path()).unwrap();
+    for page in html_files(&tmp.path().join("public")) {
+        let doc = parse(&page);
+        for s in doc.select(&sel("script")) {
+            let ok = s.value().attr("type") == Some("application/ld+json")
+                || s.value()
+                    .attr("src")
+                    .is_some_and(|x| x.contains("assets/search."));
+            assert!(ok, "{}: unexpected script {}", page.display(), s.html());
+            if s.value().attr("type") == Some("application/ld+json") {
+                let text: String = s.text().collect();
+                assert!(!text.contains("</script"), "{}", page.display());
+                serde_json::from_str::<serde_json::Value>(&text).unwrap();
+            }
+        }
+        for el in doc.select(&sel("*")) {
+            for (name, value) in el.value().attrs() {
+                assert!(
+                    !name.starts_with("on"),
+                    "{}: event handler attribute {name}",
+                    page.display()
+                );
+                assert!(
+                    !value.trim_start().to_ascii_lowercase().starts_with("javascript:"),
+                    "{}: {value}",
+                    page.display()
+                );
+            }
+        }
+        assert!(doc.select(&sel("iframe")).next().is_none());
+    }
+    let object = std::fs::read_to_string(tmp.path().join("public/o/T-001/index.html")).unwrap();
+    assert!(
+        object.contains("&lt;script&gt;alert(4)&lt;/script&gt;"),
+        "raw HTML is shown as text"
+    );
+}

@@ -1,0 +1,118 @@
+// The command line as a curator uses it: exit codes, messages, scaffolds.
+
+use std::process::Command;
+
+use crate::support::{copy_fixture, fixture};
+
+fn vitrine() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vitrine"))
+}
+
+#[test]
+fn check_fails_on_errors_and_prints_positions() {
+    let out = vitrine()
+        .arg("--root")
+        .arg(fixture("broken"))
+        .arg("check")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("exhibits/hong/objects/B-001/object.toml:6:8: error[missing-image]"),
+        "{err}"
+    );
+    assert!(err.contains("10 error(s)"), "{err}");
+}
+
+#[test]
+fn check_strict_turns_warnings_into_failure() {
+    let ok = vitrine()
+        .arg("--root")
+        .arg(fixture("tiny"))
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let strict = vitrine()
+        .arg("--root")
+        .arg(fixture("tiny"))
+        .args(["check", "--strict"])
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn build_refuses_broken_content_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("public");
+    let r = vitrine()
+        .arg("--root")
+        .arg(fixture("broken"))
+        .args(["build", "--quiet", "--out"])
+        .arg(&out)
+        .arg("--cache")
+        .arg(tmp.path().join("cache"))
+        .output()
+        .unwrap();
+    assert_eq!(r.status.code(), Some(1));
+    assert!(!out.exists());
+    assert!(String::from_utf8_lossy(&r.stderr).contains("build stopped"));
+}
+
+#[test]
+fn scaffolds_load_without_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("bao-tang");
+    let run = |args: &[&str]| {
+        let o = vitrine().arg("--root").arg(&site).args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let o = vitrine().args(["new", "site"]).arg(&site).output().unwrap();
+    assert!(o.status.success());
+    run(&["new", "exhibit", "gom-co"]);
+    run(&["new", "object", "GC-001", "--exhibit", "gom-co"]);
+    run(&["new", "programme", "lop-6", "--exhibit", "gom-co"]);
+    let (loaded, d) = vitrine::build::check(&site);
+    assert!(loaded.is_some());
+    assert_eq!(d.errors(), 0, "{:#?}", d.list);
+    assert_eq!(
+        loaded.unwrap().0.items["GC-001"].title.vi.as_deref(),
+        Some("Tên hiện vật")
+    );
+    // Never overwrites.
+    let again = vitrine()
+        .arg("--root")
+        .arg(&site)
+        .args(["new", "object", "GC-001", "--exhibit", "gom-co"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = vitrine()
+        .arg("--root")
+        .arg(&site)
+        .args(["new", "object", "gc 1", "--exhibit", "gom-co"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+}
+
+#[test]
+fn build_prints_a_summary() {
+    let (tmp, root) = copy_fixture("tiny");
+    let o = vitrine().arg("--root").arg(&root).arg("build").output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("built ") && err.contains("images: 2 processed"),
+        "{err}"
+    );
+    assert!(root.join("public/index.html").is_file());
+    drop(tmp);
+}

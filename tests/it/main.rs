@@ -1,0 +1,8 @@
+// One integration test binary (linking one binary per file costs minutes on 2 cores).
+// Fixtures are real folders under tests/fixtures/; builds go to temporary folders.
+
+mod build;
+mod cli;
+mod load;
+mod search;
+mod support;

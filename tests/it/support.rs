@@ -1,0 +1,209 @@
+// Shared test helpers: fixture copies, one shared build of the demo museum, HTML parsing and a
+// link checker over a built site.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
+
+use scraper::{Html, Selector};
+use vitrine::build::{BuildOptions, BuildReport, build_site};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+/// A copy of a fixture in a temporary folder, so a test can change it.
+pub fn copy_fixture(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dest = tmp.path().join(name);
+    copy_dir(&fixture(name), &dest);
+    (tmp, dest)
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+pub fn build_into(root: &Path, out_parent: &Path) -> Result<BuildReport, vitrine::build::BuildError> {
+    let mut o = BuildOptions::new(root);
+    o.out = out_parent.join("public");
+    o.cache = out_parent.join("cache");
+    build_site(&o)
+}
+
+pub struct Demo {
+    _tmp: tempfile::TempDir,
+    pub out: PathBuf,
+    pub cache_parent: PathBuf,
+    pub report: BuildReport,
+}
+
+/// The demo museum (exhibits/ of this repository), built once for all tests that read it.
+pub fn demo() -> &'static Demo {
+    static DEMO: OnceLock<Demo> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let report = match build_into(&repo(), tmp.path()) {
+            Ok(r) => r,
+            Err(vitrine::build::BuildError::Content(d)) => {
+                let all: Vec<String> = d.sorted().iter().map(|x| x.to_string()).collect();
+                panic!("the demo museum does not build:\n{}", all.join("\n"))
+            }
+            Err(e) => panic!("the demo museum does not build: {e}"),
+        };
+        Demo {
+            out: tmp.path().join("public"),
+            cache_parent: tmp.path().to_path_buf(),
+            report,
+            _tmp: tmp,
+        }
+    })
+}
+
+pub fn html_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    walk(root, &mut |p| {
+        if p.extension().is_some_and(|e| e == "html") {
+            out.push(p.to_path_buf());
+        }
+    });
+    out.sort();
+    out
+}
+
+pub fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, f);
+        } else {
+            f(&p);
+        }
+    }
+}
+
+pub fn parse(path: &Path) -> Html {
+    Html::parse_document(&std::fs::read_to_string(path).unwrap())
+}
+
+pub fn sel(s: &str) -> Selector {
+    Selector::parse(s).unwrap()
+}
+
+/// Resolve a URL found in `page` (a file under `root`) to a file of the site, or None for
+/// external links. Panics on a link that leaves the site folder.
+pub fn resolve(root: &Path, page: &Path, url: &str) -> Option<(PathBuf, Option<String>)> {
+    if url.is_empty() || url.contains("://") || url.starts_with("mailto:") || url.starts_with("tel:") {
+        return None;
+    }
+    let (path, fragment) = match url.split_once('#') {
+        Some((p, f)) => (p, Some(f.to_string())),
+        None => (url, None),
+    };
+    let path = path.split('?').next().unwrap_or("");
+    let base = if path.starts_with('/') {
+        root.to_path_buf()
+    } else {
+        page.parent().unwrap().to_path_buf()
+    };
+    let mut resolved = if path.is_empty() {
+        page.to_path_buf()
+    } else {
+        base.clone()
+    };
+    if !path.is_empty() {
+        for c in Path::new(path.trim_start_matches('/')).components() {
+            match c {
+                Component::ParentDir => {
+                    assert!(
+                        resolved.pop() && resolved.starts_with(root),
+                        "{}: link {url} leaves the site",
+                        page.display()
+                    );
+                }
+                Component::Normal(n) => resolved.push(n),
+                _ => {}
+            }
+        }
+        if path.ends_with('/') {
+            resolved.push("index.html");
+        }
+    }
+    assert!(
+        resolved.starts_with(root),
+        "{}: link {url} leaves the site",
+        page.display()
+    );
+    Some((resolved, fragment))
+}
+
+/// Every internal link, image, srcset candidate, stylesheet and script of every page exists; every
+/// fragment names an id of its target page. Returns the set of files reached.
+pub fn check_links(root: &Path) -> BTreeSet<PathBuf> {
+    let mut reached = BTreeSet::new();
+    let mut broken = Vec::new();
+    let attrs = [
+        ("a[href]", "href"),
+        ("link[href]", "href"),
+        ("img[src]", "src"),
+        ("script[src]", "src"),
+        ("source[src]", "src"),
+        ("audio[src]", "src"),
+    ];
+    for page in html_files(root) {
+        let doc = parse(&page);
+        let mut urls: Vec<String> = Vec::new();
+        for (s, a) in attrs {
+            for el in doc.select(&sel(s)) {
+                let rel = el.value().attr("rel").unwrap_or("");
+                if rel == "canonical" || rel == "alternate" {
+                    continue;
+                }
+                urls.push(el.value().attr(a).unwrap().to_string());
+            }
+        }
+        for el in doc.select(&sel("[srcset]")) {
+            for cand in el.value().attr("srcset").unwrap().split(',') {
+                urls.push(cand.split_whitespace().next().unwrap_or("").to_string());
+            }
+        }
+        for u in urls {
+            let Some((file, frag)) = resolve(root, &page, &u) else {
+                continue;
+            };
+            if !file.is_file() {
+                broken.push(format!(
+                    "{}: {u} → {} does not exist",
+                    page.display(),
+                    file.display()
+                ));
+                continue;
+            }
+            if let Some(f) = frag.filter(|f| !f.is_empty())
+                && file.extension().is_some_and(|e| e == "html")
+            {
+                let target = parse(&file);
+                if target.select(&sel(&format!("[id=\"{f}\"]"))).next().is_none() {
+                    broken.push(format!("{}: {u} → no element with id {f}", page.display()));
+                }
+            }
+            reached.insert(file);
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+    reached
+}
