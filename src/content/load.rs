@@ -55,12 +55,7 @@ pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
     exhibit_dirs.sort();
     exhibit_dirs.retain(|d| !is_ignored(d));
 
-    let loaded: Vec<(
-        Option<Exhibit>,
-        Vec<Result<Item, String>>,
-        Vec<Programme>,
-        Diagnostics,
-    )> = exhibit_dirs
+    let loaded: Vec<ExhibitLoad> = exhibit_dirs
         .par_iter()
         .map(|dir| load_exhibit_dir(root, dir))
         .collect();

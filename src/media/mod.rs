@@ -182,10 +182,7 @@ fn derive_one(
             reused.fetch_add(1, Ordering::Relaxed);
             d
         }
-        _ => {
-            let d = encode_entry(&bytes, &key, settings, cache_dir, decoded, encoded)?;
-            d
-        }
+        _ => encode_entry(&bytes, &key, settings, cache_dir, decoded, encoded)?,
     };
     for v in &derived.variants {
         let name = file_name(&v.url);

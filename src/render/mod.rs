@@ -130,7 +130,7 @@ fn abs(site: &Site, path: &str) -> String {
 /// The path part of base_url ("/" or "/sub/"): root of pages that can be served at any address
 /// (the 404 page).
 fn base_path(site: &Site) -> String {
-    let after_scheme = site.config.base_url.splitn(2, "://").nth(1).unwrap_or("");
+    let after_scheme = site.config.base_url.split_once("://").map_or("", |x| x.1);
     match after_scheme.find('/') {
         Some(i) => format!("{}/", after_scheme[i..].trim_end_matches('/')),
         None => "/".to_string(),
