@@ -451,7 +451,9 @@ fn page_specs(
     {
         let path = "p/";
         let ctx = ctx_for(input, lang, path, visible);
-        let list: Vec<ProgrammeView> = programmes.iter().map(|p| programme_view(&ctx, p)).collect();
+        let mut list: Vec<ProgrammeView> = programmes.iter().map(|p| programme_view(&ctx, p)).collect();
+        // Shown to people: in dictionary order of the title in this language.
+        crate::text::sort_vietnamese(&mut list, |p| p.title.as_ref().map_or("", |t| t.text.as_str()));
         out.push(PageSpec {
             path: path.into(),
             template: "programmes.html",

@@ -153,6 +153,8 @@ pub struct ExhibitCard {
     pub closes: Option<String>,
     pub permanent: bool,
     pub current: bool,
+    /// Closed before today.
+    pub past: bool,
     pub draft: bool,
     pub count: usize,
     pub image: Option<Img>,
@@ -176,6 +178,7 @@ pub fn exhibit_card(ctx: &Ctx, ex: &Exhibit, today: Day) -> ExhibitCard {
         closes: ex.closes.map(|d| format_day(d, ctx.lang)),
         permanent: ex.closes.is_none(),
         current: ex.is_current(today),
+        past: ex.closes.is_some_and(|c| c < today),
         draft: ex.status == crate::content::Status::Draft,
         count: ex
             .item_ids()

@@ -197,14 +197,35 @@ fn images_carry_size_alt_srcset_and_lazy_loading() {
 }
 
 #[test]
-fn derivatives_are_never_upscaled_and_follow_the_configured_widths() {
+fn derivatives_follow_the_configured_widths_and_are_never_upscaled() {
     let d = demo();
-    for e in std::fs::read_dir(d.out.join("media")).unwrap() {
-        let p = e.unwrap().path();
-        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        let w: u32 = name.rsplit('-').next().unwrap().parse().unwrap();
-        assert_eq!(image::image_dimensions(&p).unwrap().0, w);
-        assert!([480, 960, 1600].contains(&w) || w < 1600, "{name}");
+    let (site, _) = vitrine::build::check(&repo());
+    let site = site.unwrap().0;
+    let widths = &site.config.image_widths;
+    for id in site.visible_item_ids(false) {
+        let it = &site.items[id];
+        let src_w = it.images[0].width;
+        let mut expected: Vec<u32> = widths.iter().copied().filter(|w| *w < src_w).collect();
+        if widths.iter().any(|w| *w >= src_w) {
+            expected.push(src_w);
+        }
+        let doc = parse(&d.out.join(format!("o/{id}/index.html")));
+        let img = doc.select(&sel(".object-media img")).next().unwrap();
+        let got: Vec<u32> = img
+            .value()
+            .attr("srcset")
+            .unwrap()
+            .split(',')
+            .map(|c| {
+                c.split_whitespace()
+                    .nth(1)
+                    .unwrap()
+                    .trim_end_matches('w')
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(got, expected, "{id}: source {src_w} px wide");
     }
 }
 
@@ -477,4 +498,53 @@ fn hostile_content_cannot_inject_script() {
         object.contains("&lt;script&gt;alert(4)&lt;/script&gt;"),
         "raw HTML is shown as text"
     );
+}
+
+#[test]
+fn missing_ui_translation_is_reported_and_the_page_falls_back() {
+    let (tmp, root) = copy_fixture("tiny");
+    std::fs::create_dir_all(root.join("themes/thieu/locales")).unwrap();
+    let en = vitrine::render::Theme::load(&root, "default")
+        .unwrap()
+        .text("locales/en.toml")
+        .unwrap();
+    std::fs::write(
+        root.join("themes/thieu/locales/en.toml"),
+        en.replace("details = \"Object details\"\n", ""),
+    )
+    .unwrap();
+    let cfg = std::fs::read_to_string(root.join("vitrine.toml"))
+        .unwrap()
+        .replace("format = 1", "format = 1\ntheme = \"thieu\"");
+    std::fs::write(root.join("vitrine.toml"), cfg).unwrap();
+    let (_, d) = vitrine::build::check(&root);
+    let w = d.with_code("missing-ui-translation").collect::<Vec<_>>();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].field, "object.details");
+    build_into(&root, tmp.path()).unwrap();
+    let doc = parse(&tmp.path().join("public/en/o/T-001/index.html"));
+    let h: String = doc.select(&sel("#facts-h")).next().unwrap().text().collect();
+    assert_eq!(h, "Thông tin hiện vật", "falls back to the Vietnamese string");
+}
+
+#[test]
+fn closed_exhibitions_are_not_current() {
+    let (tmp, root) = copy_fixture("tiny");
+    let p = root.join("exhibits/kho-bau/exhibit.toml");
+    let t = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("opens = 2020-01-01", "opens = 2020-01-01\ncloses = 2021-01-01");
+    std::fs::write(&p, t).unwrap();
+    build_into(&root, tmp.path()).unwrap();
+    let home = parse(&tmp.path().join("public/index.html"));
+    assert_eq!(
+        home.select(&sel("main .card")).count(),
+        0,
+        "a closed exhibition is listed as current"
+    );
+    let list: String = parse(&tmp.path().join("public/e/index.html"))
+        .select(&sel(".card-meta"))
+        .flat_map(|e| e.text())
+        .collect();
+    assert!(list.contains("Đã kết thúc"), "{list}");
 }

@@ -46,9 +46,16 @@ fn toneless_queries_find_vietnamese_words_and_exact_spelling_ranks_first() {
     if !node_available() {
         return;
     }
-    let r = search("vi", &["hoa lu", "Hoa Lư", "dinh", "Đinh", "HL-001", "xyzzy"]);
+    let r = search(
+        "vi",
+        &["hoa lu", "Hoa Lư", "dinh", "Đinh", "HL-001", "xyzzy", "Hoa L"],
+    );
     let titles = |i: usize| r[i].iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>();
     assert!(!r[0].is_empty(), "hoa lu found nothing");
+    // The best match of "hoa lu" is a title with "Hoa Lư", not a partial match elsewhere.
+    assert!(r[0][0].0.contains("Hoa Lư"), "{:?}", titles(0));
+    // While typing, the last word matches the start of a word.
+    assert!(r[6][0].0.contains("Hoa Lư"), "{:?}", titles(6));
     // Typing without tones finds the same documents as typing with them.
     let mut a = titles(0);
     let mut b = titles(1);

@@ -28,32 +28,39 @@
     return false;
   }
 
-  // Score of one query word in one document: exact spelling beats prefix beats tone-less.
-  function wordScore(d, w, f) {
-    if (has(d._a, w)) return 100;
-    if (hasPrefix(d._a, w)) return 60;
-    if (has(d._w, w)) return 40;
-    if (hasPrefix(d._w, w)) return 25;
-    if (has(d._fa, f)) return 10;
-    if (hasPrefix(d._fa, f)) return 6;
-    if (has(d._fw, f)) return 4;
-    if (hasPrefix(d._fw, f)) return 2;
-    return 0;
+  // Score of one query word in one document, and whether it matched as a whole word with its exact
+  // spelling. Titles weigh more than other text; a tone-less match weighs less than an exact one,
+  // and much less when the visitor typed tone marks (then they meant that exact word). Only the
+  // last word, still being typed, may match the start of a word.
+  function wordScore(d, q, last) {
+    var foldedWeight = q.marked ? 0.3 : 0.5;
+    var fields = [[d._a, d._fa, 100], [d._w, d._fw, 40]];
+    var best = 0, exact = false;
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i], weight = f[2], s = 0;
+      if (has(f[0], q.w)) { s = weight; exact = true; }
+      else if (has(f[1], q.f)) s = weight * foldedWeight;
+      else if (last && hasPrefix(f[0], q.w)) s = weight * 0.35;
+      else if (last && hasPrefix(f[1], q.f)) s = weight * 0.2;
+      if (s > best) best = s;
+    }
+    return { score: best, exact: exact };
   }
 
-  // Every query word must match. Returns [{doc, score, exact}], best first; `exact` is false when
-  // some word matched only without its tone marks.
+  // Every query word must match. Returns [{doc, score, exact}], best first; `exact` is true when
+  // every word matched a whole word with its exact spelling. Exact results come first, then the
+  // rest (tone-less or partial matches) by score.
   function search(index, query) {
-    var qs = words(query).map(function (w) { return { w: w, f: fold(w) }; });
+    var qs = words(query).map(function (w) { var f = fold(w); return { w: w, f: f, marked: f !== w }; });
     if (!qs.length) return [];
     var out = [];
     index.docs.forEach(function (d) {
       var total = 0, exact = true;
       for (var i = 0; i < qs.length; i++) {
-        var s = wordScore(d, qs[i].w, qs[i].f);
-        if (!s) return;
-        if (s < 25) exact = false;
-        total += s;
+        var s = wordScore(d, qs[i], i === qs.length - 1);
+        if (!s.score) return;
+        exact = exact && s.exact;
+        total += s.score;
       }
       out.push({ doc: d, score: total, exact: exact });
     });
