@@ -204,9 +204,9 @@ fn clean_leftovers(out: &Path) {
     let Ok(rd) = std::fs::read_dir(parent) else { return };
     for e in rd.filter_map(Result::ok) {
         let n = e.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = n.strip_prefix(&prefix).and_then(|p| p.parse::<u32>().ok())
-            && pid != std::process::id()
-            && !Path::new(&format!("/proc/{pid}")).exists()
+        if n.strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+            .is_some_and(crate::proc::process_is_gone)
         {
             let _ = std::fs::remove_dir_all(e.path());
         }

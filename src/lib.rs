@@ -9,6 +9,7 @@ pub mod cli;
 pub mod content;
 pub mod diag;
 pub mod media;
+pub mod proc;
 pub mod render;
 pub mod scaffold;
 pub mod text;

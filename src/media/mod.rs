@@ -134,6 +134,7 @@ pub fn derive_images(
         };
         return (HashMap::new(), vec![err], MediaStats::default());
     }
+    remove_dead_temporaries(cache_dir);
     let results: Vec<(PathBuf, Result<Derived, String>)> = sources
         .par_iter()
         .map(|src| {
@@ -195,6 +196,24 @@ fn derive_one(
         }
     }
     Ok(derived)
+}
+
+/// Half-written cache entries of builds that were killed (`.tmp-<key>-<pid>-…` whose process is
+/// gone). Complete entries are never touched.
+fn remove_dead_temporaries(cache_dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(cache_dir) else {
+        return;
+    };
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(".tmp-") else {
+            continue;
+        };
+        let pid = rest.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(crate::proc::process_is_gone) {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 fn file_name(url: &str) -> &str {

@@ -548,3 +548,33 @@ fn closed_exhibitions_are_not_current() {
         .collect();
     assert!(list.contains("Đã kết thúc"), "{list}");
 }
+
+#[test]
+fn leftovers_of_killed_builds_are_removed_and_running_ones_kept() {
+    let (tmp, root) = copy_fixture("tiny");
+    // A pid that is not running (above the kernel's default pid_max) and one that is (ours).
+    let dead = 4_194_304 + 17;
+    let alive = std::process::id();
+    let cache = tmp.path().join("cache/media");
+    for pid in [dead, alive] {
+        std::fs::create_dir_all(cache.join(format!(".tmp-0123456789abcdef0123-{pid}-ThreadId(2)"))).unwrap();
+        std::fs::create_dir_all(tmp.path().join(format!(".public.building-{pid}"))).unwrap();
+    }
+    build_into(&root, tmp.path()).unwrap();
+    let names = |d: &Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    };
+    assert_eq!(
+        names(&cache),
+        vec![format!(".tmp-0123456789abcdef0123-{alive}-ThreadId(2)")]
+    );
+    let staging: Vec<String> = names(tmp.path());
+    assert!(
+        !staging.iter().any(|n| n.contains(&dead.to_string())),
+        "{staging:?}"
+    );
+}
