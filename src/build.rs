@@ -114,10 +114,8 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .filter_map(|id| site.items.get(*id))
         .flat_map(|it| it.images.iter().map(|im| im.path.clone()))
         .collect();
-    let settings = MediaSettings {
-        widths: site.config.image_widths.clone(),
-        quality: site.config.image_quality,
-    };
+    let mut settings = MediaSettings::new(site.config.image_widths.clone(), site.config.image_quality);
+    settings.deep_zoom = site.config.deep_zoom;
     let progress = Progress::new(opts.progress);
     let (media, errors, stats) = derive_images(
         &sources,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Render the demo illustrations tools/illustrations/<ID>.svg to PNG images in their object folders:
-# exhibits/*/objects/<ID>/<lowercase id>.png, at the full width of the SVG's viewBox
-# (1600 px for landscape drawings, 1200 px for portrait ones).
+# exhibits/*/objects/<ID>/<lowercase id>.png, at twice the width of the SVG's viewBox
+# (3200 px for landscape drawings, 2400 px for portrait ones), like a museum's large photographs:
+# large enough for the site's deep zoom.
 # Usage: tools/rasterise.sh   (from anywhere; paths are taken relative to the repository)
 set -euo pipefail
 
@@ -35,7 +36,7 @@ for svg in "${svgs[@]}"; do
   fi
   lower=$(printf '%s' "$id" | tr '[:upper:]' '[:lower:]')
   out="${dirs[0]}$lower.png"
-  rsvg-convert -w "${width%.*}" -o "$out" "$svg"
+  rsvg-convert -w "$(( ${width%.*} * 2 ))" -o "$out" "$svg"
   echo "$out"
   count=$((count + 1))
 done

@@ -15,6 +15,9 @@ use crate::text::{is_valid_id, is_valid_slug};
 
 /// Image formats Vitrine can read from an object folder.
 pub const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
+/// Image widths made when vitrine.toml does not say: a phone (400, 800 at DPR 2), a laptop (1600)
+/// and a large screen (2400).
+pub const DEFAULT_WIDTHS: [u32; 4] = [400, 800, 1600, 2400];
 pub const AUDIO_EXTENSIONS: [&str; 4] = ["mp3", "m4a", "ogg", "opus"];
 
 /// Load the project at `root`. Returns `None` only when there is no usable vitrine.toml; every
@@ -190,7 +193,7 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
         .images
         .widths
         .as_ref()
-        .map_or(vec![480, 960, 1600], |w| w.get_ref().clone());
+        .map_or(DEFAULT_WIDTHS.to_vec(), |w| w.get_ref().clone());
     if let Some(w) = &raw.images.widths
         && (w.get_ref().is_empty() || w.get_ref().iter().any(|&x| !(16..=8192).contains(&x)))
     {
@@ -199,9 +202,9 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
             src.pos(w.span()),
             "images.widths",
             "image widths must be a non-empty list of numbers between 16 and 8192",
-            "e.g. widths = [480, 960, 1600]",
+            "e.g. widths = [400, 800, 1600, 2400]",
         );
-        widths = vec![480, 960, 1600];
+        widths = DEFAULT_WIDTHS.to_vec();
     }
     widths.sort_unstable();
     widths.dedup();
@@ -238,6 +241,7 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
         },
         image_widths: widths,
         image_quality: quality,
+        deep_zoom: raw.images.deep_zoom.unwrap_or(true),
     })
 }
 

@@ -134,6 +134,8 @@ pub struct Config {
     pub museum: Museum,
     pub image_widths: Vec<u32>,
     pub image_quality: u8,
+    /// IIIF deep-zoom tiles for photos wider than the largest width.
+    pub deep_zoom: bool,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -59,6 +59,7 @@ pub struct RawHours {
 pub struct RawImages {
     pub widths: Option<Spanned<Vec<u32>>>,
     pub quality: Option<Spanned<u8>>,
+    pub deep_zoom: Option<bool>,
 }
 
 #[derive(Deserialize, Debug)]

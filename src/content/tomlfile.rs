@@ -196,7 +196,7 @@ fn explain(message: &str, field: &str) -> (String, String) {
         "opens" | "closes" => {
             "write the date as YYYY-MM-DD without quotes, e.g. opens = 2026-01-15".to_string()
         }
-        "widths" => "write a list of pixel widths, e.g. widths = [480, 960, 1600]".to_string(),
+        "widths" => "write a list of pixel widths, e.g. widths = [400, 800, 1600, 2400]".to_string(),
         _ if message.contains("expected text in both languages") => {
             format!("write {leaf} = {{ vi = \"…\", en = \"…\" }}")
         }

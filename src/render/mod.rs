@@ -1,8 +1,10 @@
 // Pages: the minijinja environment over the theme, page contexts built from views, the search
 // index, sitemap and open data. Produces files in memory; knows nothing of HTTP or of writing.
 
+mod iiif;
 pub mod markdown;
 mod opendata;
+mod print;
 mod search;
 pub mod theme;
 pub mod views;
@@ -299,7 +301,20 @@ pub fn render_site(input: &RenderInput) -> Result<Vec<OutFile>, RenderError> {
         .par_iter()
         .map(|(lang, spec)| render_page(&env, input, *lang, spec))
         .collect();
-    files.extend(rendered?);
+    let mut rendered = rendered?;
+    // The pages printed QR codes lead to, at their upper-case address (QR alphanumeric mode).
+    let copies: Vec<OutFile> = rendered
+        .iter()
+        .filter_map(|f| {
+            let id = f.path.strip_prefix("o/")?.strip_suffix("/index.html")?;
+            let upper = print::qr_target(input, &format!("o/{id}/"), true).upper_path?;
+            Some(OutFile { path: format!("{upper}index.html"), bytes: f.bytes.clone() })
+        })
+        .collect();
+    rendered.extend(copies);
+    files.extend(rendered);
+    files.extend(iiif::files(input, &visible, &exhibits));
+    files.extend(print::qr_files(input, &visible, &exhibits));
     for lang in Lang::ALL {
         files.extend(not_found_page(&env, input, lang)?);
     }
@@ -492,6 +507,96 @@ fn page_specs(
                 (input.locales.text(lang, "nav.programmes"), ctx.url("p/")),
             ],
             data: Value::from(Serde(view)),
+        });
+    }
+    // Printable labels: a sheet of gallery labels and large showcase labels per exhibition, and a
+    // page that gathers them with the exhibition and check-in QR codes.
+    {
+        let path = "labels/";
+        let ctx = ctx_for(input, lang, path, visible);
+        let list: Vec<serde_json::Value> = exhibits
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "title": txt(&e.title, lang),
+                    "sheet": ctx.url(&format!("e/{}/labels/", e.slug)),
+                    "large": ctx.url(&format!("e/{}/labels/large/", e.slug)),
+                    "qr": format!("{}qr/e-{}.svg", ctx.root, e.slug),
+                    "qr_png": format!("{}qr/e-{}.png", ctx.root, e.slug),
+                    "url": print::qr_target(input, &format!("e/{}/", e.slug), false).url,
+                })
+            })
+            .collect();
+        out.push(PageSpec {
+            path: path.into(),
+            template: "labels-index.html",
+            title: Some(Txt { text: input.locales.text(lang, "labels.title"), lang: lang.code(), missing: false }),
+            description: String::new(),
+            og_type: "website",
+            og_image: None,
+            jsonld: None,
+            nav: "none",
+            crumbs: vec![home_crumb(&ctx)],
+            data: Value::from(Serde(serde_json::json!({
+                "exhibits": list,
+                "checkin_qr": format!("{}qr/checkin.svg", ctx.root),
+                "checkin_qr_png": format!("{}qr/checkin.png", ctx.root),
+                "checkin_url": print::qr_target(input, "checkin/", false).url,
+            }))),
+        });
+    }
+    for ex in exhibits {
+        for (path, template, key) in [
+            (format!("e/{}/labels/", ex.slug), "labels.html", "labels.sheet"),
+            (format!("e/{}/labels/large/", ex.slug), "labels-large.html", "labels.large"),
+        ] {
+            let ctx = ctx_for(input, lang, &path, visible);
+            let labels: Vec<print::LabelView> = ex
+                .item_ids()
+                .into_iter()
+                .filter(|id| visible.contains(id))
+                .filter_map(|id| site.items.get(id))
+                .map(|it| print::label_view(input, it, &ctx.root))
+                .collect();
+            let title = txt(&ex.title, lang);
+            out.push(PageSpec {
+                path: path.clone(),
+                template,
+                title: Some(Txt {
+                    text: format!("{}: {}", input.locales.text(lang, key), plain(&title)),
+                    lang: lang.code(),
+                    missing: false,
+                }),
+                description: String::new(),
+                og_type: "website",
+                og_image: None,
+                jsonld: None,
+                nav: "none",
+                crumbs: vec![home_crumb(&ctx), (input.locales.text(lang, "labels.title"), ctx.url("labels/"))],
+                data: Value::from(Serde(serde_json::json!({
+                    "exhibit": {"title": title, "url": ctx.url(&format!("e/{}/", ex.slug))},
+                    "labels": labels,
+                    "sheet": ctx.url(&format!("e/{}/labels/", ex.slug)),
+                    "large": ctx.url(&format!("e/{}/labels/large/", ex.slug)),
+                }))),
+            });
+        }
+    }
+    // Check-in: the page the entrance QR code leads to.
+    {
+        let path = "checkin/";
+        let ctx = ctx_for(input, lang, path, visible);
+        out.push(PageSpec {
+            path: path.into(),
+            template: "checkin.html",
+            title: Some(Txt { text: input.locales.text(lang, "checkin.title"), lang: lang.code(), missing: false }),
+            description: input.locales.text(lang, "checkin.intro"),
+            og_type: "website",
+            og_image: None,
+            jsonld: None,
+            nav: "none",
+            crumbs: vec![home_crumb(&ctx)],
+            data: Value::from(()),
         });
     }
     // Search.

@@ -64,7 +64,12 @@ impl Ctx<'_> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Img {
     pub src: String,
+    /// JPEG candidates, for browsers without WebP.
     pub srcset: String,
+    /// WebP candidates (the same widths), offered first in `<picture>`.
+    pub webp_srcset: String,
+    /// Relative URL of the IIIF tile folder (ends with '/', holds info.json) for deep zoom.
+    pub zoom: Option<String>,
     pub width: u32,
     pub height: u32,
     pub alt: Option<Txt>,
@@ -78,11 +83,13 @@ pub struct Img {
 
 pub fn img(ctx: &Ctx, im: &ImageRef) -> Option<Img> {
     let d = ctx.media.get(&im.path)?;
-    let fallback = d.at_least(960);
+    let fallback = d.at_least(800);
     let large = d.largest();
     Some(Img {
         src: format!("{}{}", ctx.root, fallback.url),
         srcset: d.srcset(&ctx.root),
+        webp_srcset: d.webp_srcset(&ctx.root),
+        zoom: d.iiif_dir().map(|dir| format!("{}{dir}/", ctx.root)),
         width: fallback.width,
         height: fallback.height,
         alt: txt(&im.alt, ctx.lang),
@@ -283,6 +290,8 @@ pub struct ItemView {
     /// Every visible exhibition that shows this object.
     pub shown_in: Vec<Link>,
     pub audio: Vec<AudioView>,
+    /// Relative URL of the object's IIIF Presentation manifest.
+    pub manifest: String,
 }
 
 pub fn item_view(ctx: &Ctx, it: &Item, audio_urls: &HashMap<PathBuf, String>) -> ItemView {
@@ -353,6 +362,7 @@ pub fn item_view(ctx: &Ctx, it: &Item, audio_urls: &HashMap<PathBuf, String>) ->
                 title: txt(&e.title, ctx.lang),
             })
             .collect(),
+        manifest: format!("{}iiif/o/{}/manifest.json", ctx.root, it.id),
         audio: {
             // The page's language first, then the other.
             let mut a: Vec<&crate::content::AudioRef> = it.audio.iter().collect();
