@@ -24,17 +24,27 @@ fn limits() -> Limits {
 
 /// Pixel size from the file header only.
 pub fn probe(bytes: &[u8]) -> Result<(u32, u32), String> {
-    let mut r = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+    let mut r = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
     r.limits(limits());
     let (w, h) = r.into_dimensions().map_err(|e| e.to_string())?;
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
-        return Err(format!("{w}×{h} px is outside the supported size (1 to {MAX_SIDE} px a side)"));
+        return Err(format!(
+            "{w}×{h} px is outside the supported size (1 to {MAX_SIDE} px a side)"
+        ));
     }
     Ok((w, h))
 }
 
 fn swaps_sides(o: Orientation) -> bool {
-    matches!(o, Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH)
+    matches!(
+        o,
+        Orientation::Rotate90
+            | Orientation::Rotate270
+            | Orientation::Rotate90FlipH
+            | Orientation::Rotate270FlipH
+    )
 }
 
 /// Decode `bytes` so that the upright result is at least `min_width` pixels wide (or full size
@@ -50,7 +60,9 @@ pub fn decode(bytes: &[u8], min_width: u32) -> Result<(Pixels, (u32, u32)), Stri
 }
 
 fn decode_full(bytes: &[u8]) -> Result<(Pixels, (u32, u32)), String> {
-    let mut reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+    let mut reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
     reader.limits(limits());
     let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
@@ -74,22 +86,36 @@ fn decode_jpeg_scaled(bytes: &[u8], min_width: u32) -> Result<(Pixels, (u32, u32
     if sw > MAX_SIDE || sh > MAX_SIDE || sw == 0 || sh == 0 {
         return Err(format!("{sw}×{sh} px is outside the supported size"));
     }
-    if info.pixel_format != jpeg_decoder::PixelFormat::RGB24 && info.pixel_format != jpeg_decoder::PixelFormat::L8 {
+    if info.pixel_format != jpeg_decoder::PixelFormat::RGB24
+        && info.pixel_format != jpeg_decoder::PixelFormat::L8
+    {
         // CMYK and 16-bit JPEGs: the general decoder handles them.
         return decode_full(bytes);
     }
     // The orientation is only known after decoding the markers; read them first with the
     // general decoder's cheap header pass.
     let orientation = {
-        let mut r = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|e| e.to_string())?;
+        let mut r = ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| e.to_string())?;
         r.limits(limits());
-        r.into_decoder().map_err(|e| e.to_string())?.orientation().unwrap_or(Orientation::NoTransforms)
+        r.into_decoder()
+            .map_err(|e| e.to_string())?
+            .orientation()
+            .unwrap_or(Orientation::NoTransforms)
     };
-    let upright = if swaps_sides(orientation) { (sh, sw) } else { (sw, sh) };
+    let upright = if swaps_sides(orientation) {
+        (sh, sw)
+    } else {
+        (sw, sh)
+    };
     // Smallest DCT scale whose upright width is still at least min_width (the same factor for
     // both sides, whatever the orientation).
     let need = (f64::from(min_width) / f64::from(upright.0)).min(1.0);
-    let (rw, rh) = ((f64::from(sw) * need).ceil() as u16, (f64::from(sh) * need).ceil() as u16);
+    let (rw, rh) = (
+        (f64::from(sw) * need).ceil() as u16,
+        (f64::from(sh) * need).ceil() as u16,
+    );
     let (ow, oh) = d.scale(rw.max(1), rh.max(1)).map_err(|e| e.to_string())?;
     let data = d.decode().map_err(|e| e.to_string())?;
     let icc = d.icc_profile();
@@ -99,18 +125,21 @@ fn decode_jpeg_scaled(bytes: &[u8], min_width: u32) -> Result<(Pixels, (u32, u32
         return decode_full(bytes);
     }
     let mut rgb = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => {
-            RgbImage::from_fn(ow, oh, |x, y| {
-                let v = data[(y * ow + x) as usize];
-                image::Rgb([v, v, v])
-            })
-        }
+        jpeg_decoder::PixelFormat::L8 => RgbImage::from_fn(ow, oh, |x, y| {
+            let v = data[(y * ow + x) as usize];
+            image::Rgb([v, v, v])
+        }),
         _ => RgbImage::from_raw(ow, oh, data).ok_or("the JPEG decoder returned too few pixels")?,
     };
     to_srgb(&mut rgb, icc.as_deref());
     let mut img = DynamicImage::ImageRgb8(rgb);
     img.apply_orientation(orientation);
-    Ok((Pixels { image: img.into_rgb8() }, upright))
+    Ok((
+        Pixels {
+            image: img.into_rgb8(),
+        },
+        upright,
+    ))
 }
 
 /// Transparent drawings go on white, not black.
@@ -132,7 +161,9 @@ fn flatten(img: DynamicImage) -> RgbImage {
 /// the right colours. Profiles that cannot be read are ignored (the pixels are taken as sRGB).
 fn to_srgb(img: &mut RgbImage, icc: Option<&[u8]>) {
     let Some(icc) = icc else { return };
-    let Some(src) = qcms::Profile::new_from_slice(icc, false) else { return };
+    let Some(src) = qcms::Profile::new_from_slice(icc, false) else {
+        return;
+    };
     let dst = qcms::Profile::new_sRGB();
     if let Some(t) = qcms::Transform::new(&src, &dst, qcms::DataType::RGB8, qcms::Intent::Perceptual) {
         t.apply(img.as_mut());

@@ -15,11 +15,15 @@ pub fn resize_exact(src: &RgbImage, width: u32, height: u32) -> Result<RgbImage,
     if src.dimensions() == (width, height) {
         return Ok(src.clone());
     }
-    let view = ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
+    let view =
+        ImageRef::new(src.width(), src.height(), src.as_raw(), PixelType::U8x3).map_err(|e| e.to_string())?;
     let mut dst = Image::new(width, height, PixelType::U8x3);
     let opts = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-    Resizer::new().resize(&view, &mut dst, &opts).map_err(|e| e.to_string())?;
-    RgbImage::from_raw(width, height, dst.into_vec()).ok_or_else(|| "resize produced too few pixels".to_string())
+    Resizer::new()
+        .resize(&view, &mut dst, &opts)
+        .map_err(|e| e.to_string())?;
+    RgbImage::from_raw(width, height, dst.into_vec())
+        .ok_or_else(|| "resize produced too few pixels".to_string())
 }
 
 pub fn jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
@@ -30,5 +34,7 @@ pub fn jpeg(img: &RgbImage, quality: u8) -> Result<Vec<u8>, String> {
 }
 
 pub fn webp(img: &RgbImage, quality: u8) -> Vec<u8> {
-    webp::Encoder::from_rgb(img.as_raw(), img.width(), img.height()).encode(f32::from(quality)).to_vec()
+    webp::Encoder::from_rgb(img.as_raw(), img.width(), img.height())
+        .encode(f32::from(quality))
+        .to_vec()
 }

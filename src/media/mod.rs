@@ -41,11 +41,20 @@ pub struct MediaSettings {
 
 impl MediaSettings {
     pub fn new(widths: Vec<u32>, quality: u8) -> MediaSettings {
-        MediaSettings { widths, quality, deep_zoom: true, tile_size: 512, memory_budget: 160 << 20 }
+        MediaSettings {
+            widths,
+            quality,
+            deep_zoom: true,
+            tile_size: 512,
+            memory_budget: 160 << 20,
+        }
     }
 
     fn fingerprint(&self) -> String {
-        format!("{PIPELINE_VERSION}|{:?}|{}|{}|{}", self.widths, self.quality, self.deep_zoom, self.tile_size)
+        format!(
+            "{PIPELINE_VERSION}|{:?}|{}|{}|{}",
+            self.widths, self.quality, self.deep_zoom, self.tile_size
+        )
     }
 }
 
@@ -77,11 +86,16 @@ pub struct Derived {
 impl Derived {
     /// The smallest JPEG at least `w` wide, or the largest.
     pub fn at_least(&self, w: u32) -> &Variant {
-        self.jpeg.iter().find(|v| v.width >= w).unwrap_or_else(|| self.largest())
+        self.jpeg
+            .iter()
+            .find(|v| v.width >= w)
+            .unwrap_or_else(|| self.largest())
     }
 
     pub fn largest(&self) -> &Variant {
-        self.jpeg.last().expect("a Derived always has at least one variant")
+        self.jpeg
+            .last()
+            .expect("a Derived always has at least one variant")
     }
 
     pub fn srcset(&self, prefix: &str) -> String {
@@ -99,7 +113,10 @@ impl Derived {
 }
 
 fn srcset(v: &[Variant], prefix: &str) -> String {
-    v.iter().map(|v| format!("{prefix}{} {}w", v.url, v.width)).collect::<Vec<_>>().join(", ")
+    v.iter()
+        .map(|v| format!("{prefix}{} {}w", v.url, v.width))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What a derivation run did: photos decoded and files encoded (zero on a warm rebuild).
@@ -158,9 +175,17 @@ struct StatIndex {
 
 fn stat_of(path: &Path) -> Option<(u64, i128)> {
     let m = std::fs::metadata(path).ok()?;
-    let mtime = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos() as i128;
+    let mtime = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos() as i128;
     Some((m.len(), mtime))
 }
+
+/// A derived photo and the size and modification time its source had.
+type Outcome = Result<(Derived, Option<(u64, i128)>), String>;
 
 struct Run<'a> {
     settings: &'a MediaSettings,
@@ -184,27 +209,38 @@ pub fn derive_images(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> (HashMap<PathBuf, Derived>, Vec<MediaError>, MediaStats) {
     let total = sources.len();
-    if let Err(e) = std::fs::create_dir_all(out_root.join("media")).and_then(|_| std::fs::create_dir_all(cache_dir)) {
-        let err = MediaError { path: cache_dir.to_path_buf(), message: format!("cannot create folder: {e}") };
+    if let Err(e) =
+        std::fs::create_dir_all(out_root.join("media")).and_then(|_| std::fs::create_dir_all(cache_dir))
+    {
+        let err = MediaError {
+            path: cache_dir.to_path_buf(),
+            message: format!("cannot create folder: {e}"),
+        };
         return (HashMap::new(), vec![err], MediaStats::default());
     }
     remove_dead_temporaries(cache_dir);
     let index_path = cache_dir.join("index.json");
-    let index: StatIndex =
-        std::fs::read(&index_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let index: StatIndex = std::fs::read(&index_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
     let run = Run {
         settings,
         fingerprint: settings.fingerprint(),
         cache_dir,
         out_root,
-        budget: MemoryBudget { limit: settings.memory_budget.max(1), used: Mutex::new(0), freed: Condvar::new() },
+        budget: MemoryBudget {
+            limit: settings.memory_budget.max(1),
+            used: Mutex::new(0),
+            freed: Condvar::new(),
+        },
         index: &index,
         decoded: AtomicUsize::new(0),
         encoded: AtomicUsize::new(0),
         reused: AtomicUsize::new(0),
     };
     let done = AtomicUsize::new(0);
-    let results: Vec<(PathBuf, Result<(Derived, Option<(u64, i128)>), String>)> = sources
+    let results: Vec<(PathBuf, Outcome)> = sources
         .par_iter()
         .map(|src| {
             let r = run.derive_one(src);
@@ -247,7 +283,7 @@ pub fn derive_images(
 }
 
 impl Run<'_> {
-    fn derive_one(&self, src: &Path) -> Result<(Derived, Option<(u64, i128)>), String> {
+    fn derive_one(&self, src: &Path) -> Outcome {
         let stat = stat_of(src);
         // Known and unchanged since the last build: no need to read the photo at all.
         if let (Some((len, mtime)), Some((l, m, key))) = (stat, self.index.entries.get(src))
@@ -303,7 +339,7 @@ impl Run<'_> {
         // Tiles need every pixel; derivatives alone only need the largest width.
         let may_tile = s.deep_zoom && sw.max(sh) > max_width;
         let min_width = if may_tile { 0 } else { max_width };
-        let shrink = if min_width == 0 { 1 } else { (sw.max(sh) / min_width).clamp(1, 8) };
+        let shrink = sw.max(sh).checked_div(min_width).map_or(1, |s| s.clamp(1, 8));
         let estimate = u64::from(sw) * u64::from(sh) * 3 * 2 / u64::from(shrink * shrink);
         let reserved = self.budget.acquire(estimate);
         let result = self.encode_reserved(bytes, key, min_width);
@@ -318,7 +354,11 @@ impl Run<'_> {
         self.decoded.fetch_add(1, Ordering::Relaxed);
         let img = pixels.image;
 
-        let tmp = self.cache_dir.join(format!(".tmp-{key}-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let tmp = self.cache_dir.join(format!(
+            ".tmp-{key}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| format!("cannot write the image cache: {e}"))?;
 
@@ -357,15 +397,28 @@ impl Run<'_> {
                 let name = format!("{key}-{tw}.{ext}");
                 std::fs::write(tmp.join(&name), &data).map_err(|e| format!("cannot write {name}: {e}"))?;
                 self.encoded.fetch_add(1, Ordering::Relaxed);
-                list.push(Variant { url: format!("media/{name}"), width: tw, height: th, bytes: data.len() as u64 });
+                list.push(Variant {
+                    url: format!("media/{name}"),
+                    width: tw,
+                    height: th,
+                    bytes: data.len() as u64,
+                });
             }
             previous = Some(sized);
         }
         jpeg.reverse();
         webp.reverse();
-        let d = Derived { key: key.to_string(), width: w, height: h, jpeg, webp, tiles };
+        let d = Derived {
+            key: key.to_string(),
+            width: w,
+            height: h,
+            jpeg,
+            webp,
+            tiles,
+        };
         let meta = serde_json::to_vec_pretty(&d).map_err(|e| e.to_string())?;
-        std::fs::write(tmp.join("meta.json"), meta).map_err(|e| format!("cannot write the image cache: {e}"))?;
+        std::fs::write(tmp.join("meta.json"), meta)
+            .map_err(|e| format!("cannot write the image cache: {e}"))?;
         let entry = self.cache_dir.join(key);
         if std::fs::rename(&tmp, &entry).is_err() {
             // A stale or concurrent entry is in the way: replace it.
@@ -404,10 +457,14 @@ fn link_tree(from: &Path, to: &Path) -> Result<(), String> {
 /// Half-written cache entries of builds that were killed (`.tmp-<key>-<pid>-…` whose process is
 /// gone). Complete entries are never touched.
 fn remove_dead_temporaries(cache_dir: &Path) {
-    let Ok(rd) = std::fs::read_dir(cache_dir) else { return };
+    let Ok(rd) = std::fs::read_dir(cache_dir) else {
+        return;
+    };
     for e in rd.filter_map(Result::ok) {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(".tmp-") else { continue };
+        let Some(rest) = name.strip_prefix(".tmp-") else {
+            continue;
+        };
         let pid = rest.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
         if pid.is_some_and(crate::proc::process_is_gone) {
             let _ = std::fs::remove_dir_all(e.path());

@@ -7,7 +7,8 @@ use qrcode::{Color, EcLevel, QrCode, Version};
 
 /// Characters QR alphanumeric mode can hold.
 pub fn is_alphanumeric(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b" $%*+-./:".contains(&b))
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b" $%*+-./:".contains(&b))
 }
 
 /// The quiet zone, in modules, that the QR standard asks for around a code.
@@ -89,10 +90,15 @@ pub fn png(qr: &Qr, min_px: u32) -> Result<Vec<u8>, String> {
     let n = qr.size() as u32;
     let scale = min_px.div_ceil(n).max(1);
     let img = image::GrayImage::from_fn(n * scale, n * scale, |x, y| {
-        image::Luma([if qr.dark((x / scale) as usize, (y / scale) as usize) { 0 } else { 255 }])
+        image::Luma([if qr.dark((x / scale) as usize, (y / scale) as usize) {
+            0
+        } else {
+            255
+        }])
     });
     let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).map_err(|e| e.to_string())?;
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
     Ok(out)
 }
 
@@ -105,7 +111,12 @@ mod tests {
         let up = encode("HTTPS://BAOTANG.NINHBINH.EXAMPLE/O/HL-001/").unwrap();
         let low = encode("https://baotang.ninhbinh.example/o/HL-001/").unwrap();
         assert!(up.alphanumeric && !low.alphanumeric);
-        assert!(up.version() < low.version(), "{} vs {}", up.version(), low.version());
+        assert!(
+            up.version() < low.version(),
+            "{} vs {}",
+            up.version(),
+            low.version()
+        );
         assert_eq!(up.size(), up.code.width() + 8);
     }
 }

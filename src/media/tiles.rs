@@ -29,7 +29,12 @@ fn div_ceil(a: u32, b: u32) -> u32 {
 
 /// Write the pyramid of `full` into `dir` (the image's IIIF folder). Returns the description and
 /// the levels made on the way (1/2, 1/4, … of the full size), which derivatives can start from.
-pub fn write_tiles(full: &RgbImage, dir: &Path, tile: u32, quality: u8) -> Result<(TileSet, Vec<RgbImage>), String> {
+pub fn write_tiles(
+    full: &RgbImage,
+    dir: &Path,
+    tile: u32,
+    quality: u8,
+) -> Result<(TileSet, Vec<RgbImage>), String> {
     let (w, h) = full.dimensions();
     let mut scale_factors = Vec::new();
     let mut levels: Vec<RgbImage> = Vec::new();
@@ -42,7 +47,11 @@ pub fn write_tiles(full: &RgbImage, dir: &Path, tile: u32, quality: u8) -> Resul
             let next = encode::resize_exact(prev, lw, lh)?;
             levels.push(next);
         }
-        let level = if s == 1 { full } else { levels.last().unwrap_or(full) };
+        let level = if s == 1 {
+            full
+        } else {
+            levels.last().unwrap_or(full)
+        };
         scale_factors.push(s);
         let cols = div_ceil(lw, tile);
         let rows = div_ceil(lh, tile);
@@ -52,7 +61,12 @@ pub fn write_tiles(full: &RgbImage, dir: &Path, tile: u32, quality: u8) -> Resul
             .map(|&(c, r)| {
                 let (tx, ty) = (c * tile, r * tile);
                 let (tw, th) = (tile.min(lw - tx), tile.min(lh - ty));
-                let region = (tx * s, ty * s, (tile * s).min(w - tx * s), (tile * s).min(h - ty * s));
+                let region = (
+                    tx * s,
+                    ty * s,
+                    (tile * s).min(w - tx * s),
+                    (tile * s).min(h - ty * s),
+                );
                 let crop = image::imageops::crop_imm(level, tx, ty, tw, th).to_image();
                 let name = format!("{},{},{},{}/{tw},{th}/0", region.0, region.1, region.2, region.3);
                 write_jpeg(&dir.join(name), &crop, quality)
@@ -75,7 +89,17 @@ pub fn write_tiles(full: &RgbImage, dir: &Path, tile: u32, quality: u8) -> Resul
         sizes.push((lw, lh));
     }
     sizes.sort_unstable();
-    Ok((TileSet { width: w, height: h, tile, scale_factors, sizes, files }, levels))
+    Ok((
+        TileSet {
+            width: w,
+            height: h,
+            tile,
+            scale_factors,
+            sizes,
+            files,
+        },
+        levels,
+    ))
 }
 
 fn write_jpeg(dir: &Path, img: &RgbImage, quality: u8) -> Result<(), String> {

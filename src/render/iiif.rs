@@ -41,7 +41,14 @@ fn manifest(input: &RenderInput, it: &Item) -> Value {
     let id = abs(site, &manifest_path(&it.id));
     let mut metadata = Vec::new();
     for (key, value) in [
-        ("object.id", Localized { vi: Some(it.id.clone()), en: Some(it.id.clone()), pos: None }),
+        (
+            "object.id",
+            Localized {
+                vi: Some(it.id.clone()),
+                en: Some(it.id.clone()),
+                pos: None,
+            },
+        ),
         ("object.kind", it.kind.clone()),
         ("object.date", it.date.display.clone()),
         ("object.period", it.period.clone()),
@@ -71,7 +78,8 @@ fn manifest(input: &RenderInput, it: &Item) -> Value {
                 "height": large.height,
             });
             if let Some(dir) = d.iiif_dir() {
-                body["service"] = json!([{"id": abs(site, &dir), "type": "ImageService3", "profile": "level0"}]);
+                body["service"] =
+                    json!([{"id": abs(site, &dir), "type": "ImageService3", "profile": "level0"}]);
             }
             let mut c = json!({
                 "id": canvas,
@@ -112,7 +120,8 @@ fn manifest(input: &RenderInput, it: &Item) -> Value {
         "items": canvases,
     });
     if !it.credit.is_empty() {
-        m["requiredStatement"] = json!({"label": label_map(input, "object.credit"), "value": lang_map(&it.credit)});
+        m["requiredStatement"] =
+            json!({"label": label_map(input, "object.credit"), "value": lang_map(&it.credit)});
     }
     if let Some(r) = it.rights.as_deref().and_then(rights_uri) {
         m["rights"] = json!(r);
@@ -131,14 +140,20 @@ fn collection(id: &str, label: &Localized, items: Vec<Value>) -> Value {
 pub fn files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit]) -> Vec<OutFile> {
     let site = input.site;
     let mut out = Vec::new();
-    let json_file = |path: String, v: &Value| OutFile { path, bytes: serde_json::to_vec_pretty(v).unwrap_or_default() };
+    let json_file = |path: String, v: &Value| OutFile {
+        path,
+        bytes: serde_json::to_vec_pretty(v).unwrap_or_default(),
+    };
     // info.json of each tiled photo, once per photo.
     let mut seen = BTreeSet::new();
     for d in input.media.values() {
         if let (Some(t), Some(dir)) = (&d.tiles, d.iiif_dir())
             && seen.insert(dir.clone())
         {
-            out.push(json_file(format!("{dir}/info.json"), &tiles::info_json(&abs(site, &dir), t)));
+            out.push(json_file(
+                format!("{dir}/info.json"),
+                &tiles::info_json(&abs(site, &dir), t),
+            ));
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -150,12 +165,24 @@ pub fn files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit
     let manifest_ref = |it: &Item| json!({"id": abs(site, &manifest_path(&it.id)), "type": "Manifest", "label": lang_map(&it.title)});
     let mut top = Vec::new();
     for ex in exhibits {
-        let items = ex.item_ids().into_iter().filter(|id| visible.contains(id)).filter_map(|id| site.items.get(id)).map(manifest_ref).collect();
+        let items = ex
+            .item_ids()
+            .into_iter()
+            .filter(|id| visible.contains(id))
+            .filter_map(|id| site.items.get(id))
+            .map(manifest_ref)
+            .collect();
         let id = abs(site, &format!("iiif/e/{}/collection.json", ex.slug));
-        out.push(json_file(format!("iiif/e/{}/collection.json", ex.slug), &collection(&id, &ex.title, items)));
+        out.push(json_file(
+            format!("iiif/e/{}/collection.json", ex.slug),
+            &collection(&id, &ex.title, items),
+        ));
         top.push(json!({"id": id, "type": "Collection", "label": lang_map(&ex.title)}));
     }
     let id = abs(site, "iiif/collection.json");
-    out.push(json_file("iiif/collection.json".into(), &collection(&id, &site.config.museum.name, top)));
+    out.push(json_file(
+        "iiif/collection.json".into(),
+        &collection(&id, &site.config.museum.name, top),
+    ));
     out
 }

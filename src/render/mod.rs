@@ -308,7 +308,10 @@ pub fn render_site(input: &RenderInput) -> Result<Vec<OutFile>, RenderError> {
         .filter_map(|f| {
             let id = f.path.strip_prefix("o/")?.strip_suffix("/index.html")?;
             let upper = print::qr_target(input, &format!("o/{id}/"), true).upper_path?;
-            Some(OutFile { path: format!("{upper}index.html"), bytes: f.bytes.clone() })
+            Some(OutFile {
+                path: format!("{upper}index.html"),
+                bytes: f.bytes.clone(),
+            })
         })
         .collect();
     rendered.extend(copies);
@@ -530,7 +533,11 @@ fn page_specs(
         out.push(PageSpec {
             path: path.into(),
             template: "labels-index.html",
-            title: Some(Txt { text: input.locales.text(lang, "labels.title"), lang: lang.code(), missing: false }),
+            title: Some(Txt {
+                text: input.locales.text(lang, "labels.title"),
+                lang: lang.code(),
+                missing: false,
+            }),
             description: String::new(),
             og_type: "website",
             og_image: None,
@@ -548,7 +555,11 @@ fn page_specs(
     for ex in exhibits {
         for (path, template, key) in [
             (format!("e/{}/labels/", ex.slug), "labels.html", "labels.sheet"),
-            (format!("e/{}/labels/large/", ex.slug), "labels-large.html", "labels.large"),
+            (
+                format!("e/{}/labels/large/", ex.slug),
+                "labels-large.html",
+                "labels.large",
+            ),
         ] {
             let ctx = ctx_for(input, lang, &path, visible);
             let labels: Vec<print::LabelView> = ex
@@ -572,7 +583,10 @@ fn page_specs(
                 og_image: None,
                 jsonld: None,
                 nav: "none",
-                crumbs: vec![home_crumb(&ctx), (input.locales.text(lang, "labels.title"), ctx.url("labels/"))],
+                crumbs: vec![
+                    home_crumb(&ctx),
+                    (input.locales.text(lang, "labels.title"), ctx.url("labels/")),
+                ],
                 data: Value::from(Serde(serde_json::json!({
                     "exhibit": {"title": title, "url": ctx.url(&format!("e/{}/", ex.slug))},
                     "labels": labels,
@@ -589,7 +603,11 @@ fn page_specs(
         out.push(PageSpec {
             path: path.into(),
             template: "checkin.html",
-            title: Some(Txt { text: input.locales.text(lang, "checkin.title"), lang: lang.code(), missing: false }),
+            title: Some(Txt {
+                text: input.locales.text(lang, "checkin.title"),
+                lang: lang.code(),
+                missing: false,
+            }),
             description: input.locales.text(lang, "checkin.intro"),
             og_type: "website",
             og_image: None,

@@ -19,12 +19,20 @@ pub struct QrTarget {
 
 pub fn qr_target(input: &RenderInput, path: &str, prefer_upper: bool) -> QrTarget {
     let base = &input.site.config.base_url;
-    let at_root = base.split_once("://").is_some_and(|(_, rest)| !rest.contains('/'));
+    let at_root = base
+        .split_once("://")
+        .is_some_and(|(_, rest)| !rest.contains('/'));
     let upper = format!("{}/{}", base.to_uppercase(), path.to_uppercase());
     if prefer_upper && at_root && qr::is_alphanumeric(&upper) {
-        QrTarget { url: upper, upper_path: Some(path.to_uppercase()) }
+        QrTarget {
+            url: upper,
+            upper_path: Some(path.to_uppercase()),
+        }
     } else {
-        QrTarget { url: format!("{base}/{path}"), upper_path: None }
+        QrTarget {
+            url: format!("{base}/{path}"),
+            upper_path: None,
+        }
     }
 }
 
@@ -34,9 +42,15 @@ const QR_PNG_PX: u32 = 720;
 fn qr_pair(stem: &str, url: &str, title: &str, out: &mut Vec<OutFile>) {
     match qr::encode(url) {
         Ok(code) => {
-            out.push(OutFile { path: format!("qr/{stem}.svg"), bytes: qr::svg(&code, title).into_bytes() });
+            out.push(OutFile {
+                path: format!("qr/{stem}.svg"),
+                bytes: qr::svg(&code, title).into_bytes(),
+            });
             if let Ok(png) = qr::png(&code, QR_PNG_PX) {
-                out.push(OutFile { path: format!("qr/{stem}.png"), bytes: png });
+                out.push(OutFile {
+                    path: format!("qr/{stem}.png"),
+                    bytes: png,
+                });
             }
         }
         Err(_) => {
@@ -59,7 +73,9 @@ fn both(l: &Localized) -> String {
 pub fn qr_files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit]) -> Vec<OutFile> {
     let mut out = Vec::new();
     for id in visible {
-        let Some(it) = input.site.items.get(*id) else { continue };
+        let Some(it) = input.site.items.get(*id) else {
+            continue;
+        };
         let t = qr_target(input, &format!("o/{id}/"), true);
         qr_pair(id, &t.url, &format!("{id} {}", both(&it.title)), &mut out);
     }
