@@ -60,6 +60,42 @@ pub enum BuildError {
     Render(#[from] RenderError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    UnsafeOutput(String),
+}
+
+/// Name of the file every built site carries, so a build only ever replaces a folder it made.
+pub const SITE_MARKER: &str = ".vitrine-site";
+
+fn absolute(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    // Resolve symbolic links of the existing part, so two spellings of one folder compare equal.
+    match (abs.parent().and_then(|d| d.canonicalize().ok()), abs.file_name()) {
+        (Some(parent), Some(name)) => parent.join(name),
+        _ => abs,
+    }
+}
+
+/// The output folder is replaced whole: refuse one that holds the museum's content, and one that
+/// exists but was not made by Vitrine (it would be deleted).
+fn check_output(root: &Path, out: &Path) -> Result<(), BuildError> {
+    let (root, out_abs) = (root.canonicalize().unwrap_or_else(|_| absolute(root)), absolute(out));
+    if root.starts_with(&out_abs) {
+        return Err(BuildError::UnsafeOutput(format!(
+            "the output folder {} contains the museum's own files ({}); choose another, e.g. {}",
+            out.display(),
+            root.display(),
+            root.join("public").display()
+        )));
+    }
+    let non_empty = std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false);
+    if non_empty && !out.join(SITE_MARKER).is_file() {
+        return Err(BuildError::UnsafeOutput(format!(
+            "{} already exists and was not built by Vitrine; it would be replaced. Choose an empty or new folder",
+            out.display()
+        )));
+    }
+    Ok(())
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BuildError + '_ {
@@ -101,6 +137,7 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
     let (locales, _) = theme.locales();
 
+    check_output(&opts.root, &opts.out)?;
     let staging = staging_dir(&opts.out);
     clean_leftovers(&opts.out);
     std::fs::create_dir_all(&staging).map_err(io(&staging))?;
@@ -126,13 +163,22 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     );
     progress.done();
     if !errors.is_empty() {
+        // Each photo is reported where object.toml names it.
+        let mut named: HashMap<&Path, (Pos, String)> = HashMap::new();
+        for it in site.items.values() {
+            for (i, im) in it.images.iter().enumerate() {
+                named.insert(&im.path, (im.pos.clone(), format!("image[{}].file", i + 1)));
+            }
+        }
         let mut d = Diagnostics::default();
         for e in errors {
+            let (pos, field) =
+                named.get(e.path.as_path()).cloned().unwrap_or_else(|| (Pos::file(display_path(&opts.root, &e.path)), String::new()));
             d.error(
                 "unreadable-image",
-                Pos::file(display_path(&opts.root, &e.path)),
-                "",
-                format!("the image cannot be processed: {}", e.message),
+                pos,
+                &field,
+                format!("{} cannot be processed: {}", display_path(&opts.root, &e.path).display(), e.message),
                 "open it in an image editor and save it again as JPEG or PNG",
             );
         }
@@ -153,6 +199,9 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let files = render_site(&input)?;
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
     write_files(&staging, &files)?;
+    let marker = staging.join(SITE_MARKER);
+    std::fs::write(&marker, "This folder is a site built by Vitrine; `vitrine build` replaces it whole.\n")
+        .map_err(io(&marker))?;
 
     swap_in(&staging, &opts.out)?;
     drop(guard);

@@ -132,6 +132,19 @@ fn spanned_text(src: &Source, raw: Option<&Spanned<RawText>>) -> Localized {
     t
 }
 
+/// Texts a page cannot do without (titles, names): an error when empty in both languages.
+fn require(diags: &mut Diagnostics, t: &Localized, fallback: &Pos, field: &str) {
+    if t.is_empty() {
+        diags.error(
+            "empty-text",
+            t.pos.clone().unwrap_or_else(|| fallback.clone()),
+            field,
+            "this text is empty in both languages",
+            "write it in Vietnamese, English or both: { vi = \"…\", en = \"…\" }",
+        );
+    }
+}
+
 fn list(raw: Option<&RawList>) -> LocalizedList {
     let clean = |v: &Option<Vec<String>>| {
         v.iter()
@@ -221,6 +234,23 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
         );
     }
     let m = &raw.museum;
+    let file = Pos::file(&src.shown);
+    require(diags, &spanned_text(&src, Some(&m.name)), &file, "museum.name");
+    for (i, h) in m.hours.iter().enumerate() {
+        require(diags, &spanned_text(&src, Some(&h.days)), &file, &format!("museum.hours[{}].days", i + 1));
+    }
+    if let Some(t) = &raw.theme
+        && !is_valid_slug(t.get_ref())
+        && t.get_ref() != "default"
+    {
+        diags.error(
+            "invalid-theme",
+            src.pos(t.span()),
+            "theme",
+            format!("\"{}\" is not a theme name", t.get_ref()),
+            "write the name of a folder under themes/: lower-case letters a-z, digits and '-'",
+        );
+    }
     Some(Config {
         base_url: base,
         theme,
@@ -409,6 +439,11 @@ fn load_exhibit(root: &Path, dir: &Path, slug: &str, diags: &mut Diagnostics) ->
                 .collect(),
         })
         .collect();
+    let file = Pos::file(&src.shown);
+    require(diags, &spanned_text(&src, Some(&raw.title)), &file, "title");
+    for (i, sec) in raw.section.iter().enumerate() {
+        require(diags, &spanned_text(&src, Some(&sec.title)), &file, &format!("section[{}].title", i + 1));
+    }
     let opens = parse_day(&src, raw.opens.as_ref(), "opens", diags);
     let closes = parse_day(&src, raw.closes.as_ref(), "closes", diags);
     if let (Some(o), Some(c)) = (opens, closes)
@@ -496,6 +531,7 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
         );
         ok = false;
     }
+    require(diags, &spanned_text(&src, Some(&raw.title)), &Pos::file(&src.shown), "title");
     let d = raw.date.get_ref();
     let (from, to) = (*d.from.get_ref(), *d.to.get_ref());
     for (v, span, name) in [(from, d.from.span(), "date.from"), (to, d.to.span(), "date.to")] {
@@ -715,6 +751,7 @@ fn load_programme(root: &Path, path: &Path, exhibit: &str, diags: &mut Diagnosti
         );
         return None;
     }
+    require(diags, &spanned_text(&src, Some(&raw.title)), &Pos::file(&src.shown), "title");
     let mut grades = Vec::new();
     for g in &raw.grades {
         match u8::try_from(*g.get_ref()) {
@@ -781,6 +818,10 @@ fn load_programme(root: &Path, path: &Path, exhibit: &str, diags: &mut Diagnosti
                 }
                 _ => None,
             };
+            let empty_choice = qr.choices.iter().any(|c| {
+                c.vi.as_deref().is_none_or(|t| t.trim().is_empty()) && c.en.as_deref().is_none_or(|t| t.trim().is_empty())
+            });
+            let problem = problem.or(empty_choice.then_some("a choice is empty in both languages"));
             if let Some(p) = problem {
                 diags.error(
                     "invalid-question",

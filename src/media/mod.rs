@@ -311,9 +311,15 @@ impl Run<'_> {
         Ok((d, stat))
     }
 
+    /// A complete cache entry: one JPEG and one WebP per width, the key it claims.
     fn cached(&self, key: &str) -> Option<Derived> {
         let meta = std::fs::read(self.cache_dir.join(key).join("meta.json")).ok()?;
-        serde_json::from_slice::<Derived>(&meta).ok()
+        let d = serde_json::from_slice::<Derived>(&meta).ok()?;
+        let sound = d.key == key
+            && !d.jpeg.is_empty()
+            && d.jpeg.len() == d.webp.len()
+            && d.jpeg.iter().zip(&d.webp).all(|(j, w)| j.width == w.width);
+        sound.then_some(d)
     }
 
     /// Hard-link (or copy) a cache entry's files into the site being built.
@@ -421,10 +427,15 @@ impl Run<'_> {
             .map_err(|e| format!("cannot write the image cache: {e}"))?;
         let entry = self.cache_dir.join(key);
         if std::fs::rename(&tmp, &entry).is_err() {
-            // A stale or concurrent entry is in the way: replace it.
-            let _ = std::fs::remove_dir_all(&entry);
-            if std::fs::rename(&tmp, &entry).is_err() {
+            if self.cached(key).is_some() {
+                // Another build made the same entry meanwhile (it may be linking from it): keep it.
                 let _ = std::fs::remove_dir_all(&tmp);
+            } else {
+                // A broken entry is in the way: replace it.
+                let _ = std::fs::remove_dir_all(&entry);
+                if std::fs::rename(&tmp, &entry).is_err() {
+                    let _ = std::fs::remove_dir_all(&tmp);
+                }
             }
         }
         Ok(d)

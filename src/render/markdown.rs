@@ -14,18 +14,20 @@ fn safe_url(url: &str) -> bool {
     }
 }
 
-fn shift(level: HeadingLevel) -> HeadingLevel {
-    match level {
-        HeadingLevel::H1 => HeadingLevel::H2,
-        HeadingLevel::H2 => HeadingLevel::H3,
-        HeadingLevel::H3 => HeadingLevel::H4,
-        HeadingLevel::H4 => HeadingLevel::H5,
-        _ => HeadingLevel::H6,
-    }
+fn shift(level: HeadingLevel, by: usize) -> HeadingLevel {
+    const LEVELS: [HeadingLevel; 6] =
+        [HeadingLevel::H1, HeadingLevel::H2, HeadingLevel::H3, HeadingLevel::H4, HeadingLevel::H5, HeadingLevel::H6];
+    LEVELS[(level as usize - 1 + by).min(5)]
 }
 
 /// HTML of a Markdown text. Headings are moved one level down (the page has its own h1).
 pub fn to_html(md: &str) -> String {
+    to_html_below(md, 1)
+}
+
+/// HTML of a Markdown text whose `#` headings become h(1 + `by`): 1 for page-level text, 2 for
+/// text inside a section that has its own h2.
+pub fn to_html_below(md: &str, by: usize) -> String {
     let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION;
     let events = Parser::new_ext(md, opts).map(|ev| match ev {
         Event::Html(t) | Event::InlineHtml(t) => Event::Text(t),
@@ -35,12 +37,12 @@ pub fn to_html(md: &str) -> String {
             classes,
             attrs,
         }) => Event::Start(Tag::Heading {
-            level: shift(level),
+            level: shift(level, by),
             id,
             classes,
             attrs,
         }),
-        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(shift(level))),
+        Event::End(TagEnd::Heading(level)) => Event::End(TagEnd::Heading(shift(level, by))),
         Event::Start(Tag::Link {
             link_type,
             dest_url,

@@ -753,6 +753,7 @@ fn not_found_page(env: &Environment, input: &RenderInput, lang: Lang) -> Result<
     let mut base = base_for(input, lang, &spec, root.clone());
     base.twin = format!("{root}{}404.html", lang.other().prefix());
     base.canonical = abs(input.site, &format!("{}404.html", lang.prefix()));
+    base.alternates.clear();
     let path = format!("{}404.html", lang.prefix());
     let html = env
         .get_template("404.html")

@@ -14,17 +14,18 @@ fn pick(l: &Localized, lang: Lang) -> Option<String> {
     l.pick(lang).map(|p| p.0.to_string())
 }
 
-/// A licence URL for the common Creative Commons names, so machines can read the rights.
+/// A licence URL for the usual Creative Commons names ("CC BY 4.0", "CC BY-SA 3.0", "CC0 1.0"),
+/// so machines can read the rights. Anything else (a free text, "© museum") gets none.
 pub fn licence_url(rights: &str) -> Option<String> {
-    let r = rights.trim().to_ascii_uppercase();
-    let r = r.strip_prefix("CC ")?;
-    if r == "0" || r.starts_with("0 ") {
+    let r = rights.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+    if r == "CC0" || r == "CC0 1.0" {
         return Some("https://creativecommons.org/publicdomain/zero/1.0/".into());
     }
-    let (kind, version) = r.split_once(' ').unwrap_or((r, "4.0"));
-    let kind = kind.to_ascii_lowercase();
-    let ok = ["by", "by-sa", "by-nd", "by-nc", "by-nc-sa", "by-nc-nd"].contains(&kind.as_str());
-    ok.then(|| format!("https://creativecommons.org/licenses/{kind}/{version}/"))
+    let rest = r.strip_prefix("CC ")?;
+    let (kind, version) = rest.split_once(' ')?;
+    let kinds = ["BY", "BY-SA", "BY-ND", "BY-NC", "BY-NC-SA", "BY-NC-ND"];
+    (kinds.contains(&kind) && ["2.0", "2.5", "3.0", "4.0"].contains(&version))
+        .then(|| format!("https://creativecommons.org/licenses/{}/{version}/", kind.to_ascii_lowercase()))
 }
 
 fn strip_nulls(v: Value) -> Value {
@@ -260,4 +261,25 @@ fn dublin_core_csv(input: &RenderInput, visible: &BTreeSet<&str>) -> Vec<u8> {
         let _ = w.write_record(&row);
     }
     w.into_inner().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn licences_from_a_closed_list_only() {
+        assert_eq!(licence_url("CC BY 4.0").as_deref(), Some("https://creativecommons.org/licenses/by/4.0/"));
+        assert_eq!(licence_url("cc  by-nc-sa 3.0").as_deref(), Some("https://creativecommons.org/licenses/by-nc-sa/3.0/"));
+        assert_eq!(licence_url("CC0 1.0").as_deref(), Some("https://creativecommons.org/publicdomain/zero/1.0/"));
+        assert_eq!(licence_url("CC BY 4.0 International"), None);
+        assert_eq!(licence_url("© Bảo tàng tỉnh Ninh Bình"), None);
+    }
+
+    #[test]
+    fn bce_years_follow_iso_8601() {
+        assert_eq!(iso_years(-500, -500), "-0499");
+        assert_eq!(iso_years(968, 1009), "0968/1009");
+        assert_eq!(iso_years(-1, 1), "-0000/0001");
+    }
 }

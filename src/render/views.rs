@@ -36,8 +36,13 @@ pub struct Md {
 }
 
 pub fn md(l: &Localized, lang: Lang) -> Option<Md> {
+    md_below(l, lang, 1)
+}
+
+/// Markdown inside a section with its own h2: its headings start at h3.
+pub fn md_below(l: &Localized, lang: Lang, by: usize) -> Option<Md> {
     l.pick(lang).map(|(t, got)| Md {
-        html: markdown::to_html(t),
+        html: markdown::to_html_below(t, by),
         lang: got.code(),
         missing: got != lang,
     })
@@ -227,7 +232,7 @@ pub fn exhibit_view(ctx: &Ctx, ex: &Exhibit, today: Day) -> ExhibitView {
         .map(|(i, s)| SectionView {
             anchor: format!("phan-{}", i + 1),
             title: txt(&s.title, ctx.lang),
-            text: md(&s.text, ctx.lang),
+            text: md_below(&s.text, ctx.lang, 2),
             items: s
                 .items
                 .iter()
