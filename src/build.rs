@@ -68,7 +68,11 @@ pub enum BuildError {
 pub const SITE_MARKER: &str = ".vitrine-site";
 
 fn absolute(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
     // Resolve symbolic links of the existing part, so two spellings of one folder compare equal.
     match (abs.parent().and_then(|d| d.canonicalize().ok()), abs.file_name()) {
         (Some(parent), Some(name)) => parent.join(name),
@@ -79,7 +83,10 @@ fn absolute(p: &Path) -> PathBuf {
 /// The output folder is replaced whole: refuse one that holds the museum's content, and one that
 /// exists but was not made by Vitrine (it would be deleted).
 fn check_output(root: &Path, out: &Path) -> Result<(), BuildError> {
-    let (root, out_abs) = (root.canonicalize().unwrap_or_else(|_| absolute(root)), absolute(out));
+    let (root, out_abs) = (
+        root.canonicalize().unwrap_or_else(|_| absolute(root)),
+        absolute(out),
+    );
     if root.starts_with(&out_abs) {
         return Err(BuildError::UnsafeOutput(format!(
             "the output folder {} contains the museum's own files ({}); choose another, e.g. {}",
@@ -88,7 +95,9 @@ fn check_output(root: &Path, out: &Path) -> Result<(), BuildError> {
             root.join("public").display()
         )));
     }
-    let non_empty = std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false);
+    let non_empty = std::fs::read_dir(out)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
     if non_empty && !out.join(SITE_MARKER).is_file() {
         return Err(BuildError::UnsafeOutput(format!(
             "{} already exists and was not built by Vitrine; it would be replaced. Choose an empty or new folder",
@@ -172,13 +181,19 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         }
         let mut d = Diagnostics::default();
         for e in errors {
-            let (pos, field) =
-                named.get(e.path.as_path()).cloned().unwrap_or_else(|| (Pos::file(display_path(&opts.root, &e.path)), String::new()));
+            let (pos, field) = named
+                .get(e.path.as_path())
+                .cloned()
+                .unwrap_or_else(|| (Pos::file(display_path(&opts.root, &e.path)), String::new()));
             d.error(
                 "unreadable-image",
                 pos,
                 &field,
-                format!("{} cannot be processed: {}", display_path(&opts.root, &e.path).display(), e.message),
+                format!(
+                    "{} cannot be processed: {}",
+                    display_path(&opts.root, &e.path).display(),
+                    e.message
+                ),
                 "open it in an image editor and save it again as JPEG or PNG",
             );
         }
@@ -200,8 +215,11 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
     write_files(&staging, &files)?;
     let marker = staging.join(SITE_MARKER);
-    std::fs::write(&marker, "This folder is a site built by Vitrine; `vitrine build` replaces it whole.\n")
-        .map_err(io(&marker))?;
+    std::fs::write(
+        &marker,
+        "This folder is a site built by Vitrine; `vitrine build` replaces it whole.\n",
+    )
+    .map_err(io(&marker))?;
 
     swap_in(&staging, &opts.out)?;
     drop(guard);

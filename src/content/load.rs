@@ -237,7 +237,12 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
     let file = Pos::file(&src.shown);
     require(diags, &spanned_text(&src, Some(&m.name)), &file, "museum.name");
     for (i, h) in m.hours.iter().enumerate() {
-        require(diags, &spanned_text(&src, Some(&h.days)), &file, &format!("museum.hours[{}].days", i + 1));
+        require(
+            diags,
+            &spanned_text(&src, Some(&h.days)),
+            &file,
+            &format!("museum.hours[{}].days", i + 1),
+        );
     }
     if let Some(t) = &raw.theme
         && !is_valid_slug(t.get_ref())
@@ -442,7 +447,12 @@ fn load_exhibit(root: &Path, dir: &Path, slug: &str, diags: &mut Diagnostics) ->
     let file = Pos::file(&src.shown);
     require(diags, &spanned_text(&src, Some(&raw.title)), &file, "title");
     for (i, sec) in raw.section.iter().enumerate() {
-        require(diags, &spanned_text(&src, Some(&sec.title)), &file, &format!("section[{}].title", i + 1));
+        require(
+            diags,
+            &spanned_text(&src, Some(&sec.title)),
+            &file,
+            &format!("section[{}].title", i + 1),
+        );
     }
     let opens = parse_day(&src, raw.opens.as_ref(), "opens", diags);
     let closes = parse_day(&src, raw.closes.as_ref(), "closes", diags);
@@ -531,7 +541,12 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
         );
         ok = false;
     }
-    require(diags, &spanned_text(&src, Some(&raw.title)), &Pos::file(&src.shown), "title");
+    require(
+        diags,
+        &spanned_text(&src, Some(&raw.title)),
+        &Pos::file(&src.shown),
+        "title",
+    );
     let d = raw.date.get_ref();
     let (from, to) = (*d.from.get_ref(), *d.to.get_ref());
     for (v, span, name) in [(from, d.from.span(), "date.from"), (to, d.to.span(), "date.to")] {
@@ -751,7 +766,12 @@ fn load_programme(root: &Path, path: &Path, exhibit: &str, diags: &mut Diagnosti
         );
         return None;
     }
-    require(diags, &spanned_text(&src, Some(&raw.title)), &Pos::file(&src.shown), "title");
+    require(
+        diags,
+        &spanned_text(&src, Some(&raw.title)),
+        &Pos::file(&src.shown),
+        "title",
+    );
     let mut grades = Vec::new();
     for g in &raw.grades {
         match u8::try_from(*g.get_ref()) {

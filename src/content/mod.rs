@@ -335,6 +335,66 @@ impl Site {
     }
 }
 
+/// What one build publishes, worked out once: the visible exhibitions, objects and programmes,
+/// each exhibition's visible objects in walking order, and the exhibitions showing each object.
+#[derive(Debug)]
+pub struct Published<'a> {
+    pub exhibits: Vec<&'a Exhibit>,
+    pub items: std::collections::BTreeSet<&'a str>,
+    pub programmes: Vec<&'a Programme>,
+    /// Visible object IDs of each visible exhibition (by slug), in walking order, each once.
+    pub walk: std::collections::HashMap<&'a str, Vec<&'a str>>,
+    /// Visible exhibitions showing each object, in site order.
+    pub shown_in: std::collections::HashMap<&'a str, Vec<&'a Exhibit>>,
+    /// The exhibition an object's page belongs to (breadcrumbs, previous/next): the first that
+    /// shows it, else its folder's exhibition when that is visible.
+    pub home: std::collections::HashMap<&'a str, &'a Exhibit>,
+}
+
+impl<'a> Published<'a> {
+    pub fn new(site: &'a Site, drafts: bool) -> Published<'a> {
+        let exhibits = site.visible_exhibits(drafts);
+        let items = site.visible_item_ids(drafts);
+        let mut walk = std::collections::HashMap::new();
+        let mut shown_in: std::collections::HashMap<&str, Vec<&Exhibit>> = std::collections::HashMap::new();
+        for ex in &exhibits {
+            let ids: Vec<&str> = ex
+                .item_ids()
+                .into_iter()
+                .filter(|id| items.contains(id))
+                .collect();
+            for id in &ids {
+                shown_in.entry(*id).or_default().push(ex);
+            }
+            walk.insert(ex.slug.as_str(), ids);
+        }
+        let mut home = std::collections::HashMap::new();
+        for id in &items {
+            let folder = site
+                .items
+                .get(*id)
+                .and_then(|it| exhibits.iter().find(|e| e.slug == it.exhibit));
+            if let Some(e) = shown_in.get(id).and_then(|v| v.first()).or(folder) {
+                home.insert(*id, *e);
+            }
+        }
+        let programmes = site.visible_programmes(drafts);
+        Published {
+            exhibits,
+            items,
+            programmes,
+            walk,
+            shown_in,
+            home,
+        }
+    }
+
+    /// Visible objects of an exhibition, in walking order.
+    pub fn walk_of(&self, slug: &str) -> &[&'a str] {
+        self.walk.get(slug).map_or(&[], Vec::as_slice)
+    }
+}
+
 impl Site {
     /// Exhibitions that go on the site: published ones, or all with `drafts`.
     pub fn visible_exhibits(&self, drafts: bool) -> Vec<&Exhibit> {
@@ -359,19 +419,6 @@ impl Site {
             }
         }
         ids
-    }
-
-    /// The exhibition an item's page belongs to (breadcrumbs, previous/next): the first visible
-    /// exhibition, in site order, that shows it; else its folder's exhibition.
-    pub fn home_exhibit(&self, id: &str, drafts: bool) -> Option<&Exhibit> {
-        let ex = self.visible_exhibits(drafts);
-        ex.iter()
-            .find(|e| e.sections.iter().any(|s| s.items.iter().any(|(i, _)| i == id)))
-            .or_else(|| {
-                ex.iter()
-                    .find(|e| self.items.get(id).is_some_and(|it| it.exhibit == e.slug))
-            })
-            .copied()
     }
 
     pub fn visible_programmes(&self, drafts: bool) -> Vec<&Programme> {

@@ -15,8 +15,14 @@ fn safe_url(url: &str) -> bool {
 }
 
 fn shift(level: HeadingLevel, by: usize) -> HeadingLevel {
-    const LEVELS: [HeadingLevel; 6] =
-        [HeadingLevel::H1, HeadingLevel::H2, HeadingLevel::H3, HeadingLevel::H4, HeadingLevel::H5, HeadingLevel::H6];
+    const LEVELS: [HeadingLevel; 6] = [
+        HeadingLevel::H1,
+        HeadingLevel::H2,
+        HeadingLevel::H3,
+        HeadingLevel::H4,
+        HeadingLevel::H5,
+        HeadingLevel::H6,
+    ];
     LEVELS[(level as usize - 1 + by).min(5)]
 }
 

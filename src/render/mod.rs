@@ -9,7 +9,7 @@ mod search;
 pub mod theme;
 pub mod views;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use minijinja::{AutoEscape, Environment, State, UndefinedBehavior, Value, contex
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::content::{Day, Lang, Site};
+use crate::content::{Day, Lang, Published, Site};
 use crate::media::Derived;
 pub use theme::{Locales, Theme};
 use views::*;
@@ -57,7 +57,7 @@ struct Alternate {
 
 #[derive(Debug, Clone, Serialize)]
 struct Crumb {
-    name: String,
+    name: Option<Txt>,
     url: String,
 }
 
@@ -94,7 +94,7 @@ struct Base {
     /// Full `<title>`: page name · museum name.
     title: String,
     /// The page's own name (last breadcrumb, heading).
-    name: String,
+    name: Option<Txt>,
     description: String,
     og_type: &'static str,
     og_image: Option<String>,
@@ -117,8 +117,17 @@ struct PageSpec {
     og_image: Option<String>,
     jsonld: Option<serde_json::Value>,
     nav: &'static str,
-    crumbs: Vec<(String, String)>,
+    crumbs: Vec<(Option<Txt>, String)>,
     data: Value,
+}
+
+/// An interface string as a text of the page's own language.
+fn ui(lang: Lang, text: String) -> Option<Txt> {
+    Some(Txt {
+        text,
+        lang: lang.code(),
+        missing: false,
+    })
 }
 
 fn plain(t: &Option<Txt>) -> String {
@@ -286,14 +295,13 @@ pub fn render_site(input: &RenderInput) -> Result<Vec<OutFile>, RenderError> {
     let site = input.site;
     let (asset_map, mut files) = hashed_assets(input.theme);
     let env = environment(input.theme, input.locales, asset_map)?;
-    let visible = site.visible_item_ids(input.drafts);
-    let exhibits = site.visible_exhibits(input.drafts);
-    let programmes = site.visible_programmes(input.drafts);
+    let published = crate::content::Published::new(site, input.drafts);
+    let (visible, exhibits, programmes) = (&published.items, &published.exhibits, &published.programmes);
 
     let mut jobs: Vec<(Lang, PageSpec)> = Vec::new();
     for lang in Lang::ALL {
         // A context at the language root, for views whose URLs the base context rewrites later.
-        let specs = page_specs(input, lang, &visible, &exhibits, &programmes);
+        let specs = page_specs(input, lang, &published);
         jobs.extend(specs.into_iter().map(|s| (lang, s)));
     }
 
@@ -316,14 +324,14 @@ pub fn render_site(input: &RenderInput) -> Result<Vec<OutFile>, RenderError> {
         .collect();
     rendered.extend(copies);
     files.extend(rendered);
-    files.extend(iiif::files(input, &visible, &exhibits));
-    files.extend(print::qr_files(input, &visible, &exhibits));
+    files.extend(iiif::files(input, visible, exhibits));
+    files.extend(print::qr_files(input, visible, exhibits));
     for lang in Lang::ALL {
         files.extend(not_found_page(&env, input, lang)?);
     }
 
-    files.extend(search::index_files(input, &visible, &exhibits));
-    files.extend(opendata::files(input, &visible, &exhibits, &programmes));
+    files.extend(search::index_files(input, visible, exhibits));
+    files.extend(opendata::files(input, visible, exhibits, programmes));
     Ok(files)
 }
 
@@ -331,32 +339,26 @@ fn depth_root(lang: Lang, path: &str) -> String {
     "../".repeat(format!("{}{}", lang.prefix(), path).matches('/').count())
 }
 
-fn ctx_for<'a>(input: &'a RenderInput, lang: Lang, path: &str, visible: &'a BTreeSet<&'a str>) -> Ctx<'a> {
+fn ctx_for<'a>(input: &'a RenderInput, lang: Lang, path: &str, published: &'a Published<'a>) -> Ctx<'a> {
     Ctx {
         site: input.site,
         media: input.media,
         lang,
         root: depth_root(lang, path),
-        visible_items: visible,
-        drafts: input.drafts,
+        published,
     }
 }
 
-fn page_specs(
-    input: &RenderInput,
-    lang: Lang,
-    visible: &BTreeSet<&str>,
-    exhibits: &[&crate::content::Exhibit],
-    programmes: &[&crate::content::Programme],
-) -> Vec<PageSpec> {
+fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'a>) -> Vec<PageSpec> {
+    let (visible, exhibits, programmes) = (&published.items, &published.exhibits, &published.programmes);
     let site = input.site;
     let mut out = Vec::new();
     let museum_name = txt(&site.config.museum.name, lang);
-    let home_crumb = |ctx: &Ctx| (plain(&museum_name), format!("{}{}", ctx.root, lang.prefix()));
+    let home_crumb = |ctx: &Ctx| (museum_name.clone(), format!("{}{}", ctx.root, lang.prefix()));
 
     // Home.
     {
-        let ctx = ctx_for(input, lang, "", visible);
+        let ctx = ctx_for(input, lang, "", published);
         let cards: Vec<ExhibitCard> = exhibits
             .iter()
             .map(|e| exhibit_card(&ctx, e, input.today))
@@ -384,7 +386,7 @@ fn page_specs(
     // Exhibition list.
     {
         let path = "e/";
-        let ctx = ctx_for(input, lang, path, visible);
+        let ctx = ctx_for(input, lang, path, published);
         let cards: Vec<ExhibitCard> = exhibits
             .iter()
             .map(|e| exhibit_card(&ctx, e, input.today))
@@ -412,7 +414,7 @@ fn page_specs(
     // Each exhibition.
     for ex in exhibits {
         let path = format!("e/{}/", ex.slug);
-        let ctx = ctx_for(input, lang, &path, visible);
+        let ctx = ctx_for(input, lang, &path, published);
         let view = exhibit_view(&ctx, ex, input.today);
         let og_image = og_image_of(input, ex.cover_candidates());
         out.push(PageSpec {
@@ -426,7 +428,7 @@ fn page_specs(
             nav: "exhibits",
             crumbs: vec![
                 home_crumb(&ctx),
-                (input.locales.text(lang, "nav.exhibits"), ctx.url("e/")),
+                (ui(lang, input.locales.text(lang, "nav.exhibits")), ctx.url("e/")),
             ],
             data: Value::from(Serde(view)),
         });
@@ -435,15 +437,15 @@ fn page_specs(
     for id in visible {
         let Some(it) = site.items.get(*id) else { continue };
         let path = format!("o/{id}/");
-        let ctx = ctx_for(input, lang, &path, visible);
+        let ctx = ctx_for(input, lang, &path, published);
         let view = item_view(&ctx, it, input.audio);
         let og_image = og_image_of(input, std::iter::once(*id));
         let mut crumbs = vec![
             home_crumb(&ctx),
-            (input.locales.text(lang, "nav.exhibits"), ctx.url("e/")),
+            (ui(lang, input.locales.text(lang, "nav.exhibits")), ctx.url("e/")),
         ];
         if let Some(e) = &view.exhibit {
-            crumbs.push((plain(&e.title), e.url.clone()));
+            crumbs.push((e.title.clone(), e.url.clone()));
         }
         let description = match &view.description {
             Some(_) => crate::text::excerpt(
@@ -459,7 +461,13 @@ fn page_specs(
             description,
             og_type: "article",
             og_image,
-            jsonld: Some(opendata::item_jsonld(site, it, lang, input.media, input.drafts)),
+            jsonld: Some(opendata::item_jsonld(
+                site,
+                it,
+                lang,
+                input.media,
+                published.home.get(*id).copied(),
+            )),
             nav: "exhibits",
             crumbs,
             data: Value::from(Serde(view)),
@@ -468,7 +476,7 @@ fn page_specs(
     // Programmes.
     {
         let path = "p/";
-        let ctx = ctx_for(input, lang, path, visible);
+        let ctx = ctx_for(input, lang, path, published);
         let mut list: Vec<ProgrammeView> = programmes.iter().map(|p| programme_view(&ctx, p)).collect();
         // Shown to people: in dictionary order of the title in this language.
         crate::text::sort_vietnamese(&mut list, |p| p.title.as_ref().map_or("", |t| t.text.as_str()));
@@ -494,7 +502,7 @@ fn page_specs(
     }
     for p in programmes {
         let path = format!("p/{}/", p.slug);
-        let ctx = ctx_for(input, lang, &path, visible);
+        let ctx = ctx_for(input, lang, &path, published);
         let view = programme_view(&ctx, p);
         out.push(PageSpec {
             path: path.clone(),
@@ -507,7 +515,10 @@ fn page_specs(
             nav: "programmes",
             crumbs: vec![
                 home_crumb(&ctx),
-                (input.locales.text(lang, "nav.programmes"), ctx.url("p/")),
+                (
+                    ui(lang, input.locales.text(lang, "nav.programmes")),
+                    ctx.url("p/"),
+                ),
             ],
             data: Value::from(Serde(view)),
         });
@@ -516,7 +527,7 @@ fn page_specs(
     // page that gathers them with the exhibition and check-in QR codes.
     {
         let path = "labels/";
-        let ctx = ctx_for(input, lang, path, visible);
+        let ctx = ctx_for(input, lang, path, published);
         let list: Vec<serde_json::Value> = exhibits
             .iter()
             .map(|e| {
@@ -561,7 +572,7 @@ fn page_specs(
                 "labels.large",
             ),
         ] {
-            let ctx = ctx_for(input, lang, &path, visible);
+            let ctx = ctx_for(input, lang, &path, published);
             let labels: Vec<print::LabelView> = ex
                 .item_ids()
                 .into_iter()
@@ -585,7 +596,10 @@ fn page_specs(
                 nav: "none",
                 crumbs: vec![
                     home_crumb(&ctx),
-                    (input.locales.text(lang, "labels.title"), ctx.url("labels/")),
+                    (
+                        ui(lang, input.locales.text(lang, "labels.title")),
+                        ctx.url("labels/"),
+                    ),
                 ],
                 data: Value::from(Serde(serde_json::json!({
                     "exhibit": {"title": title, "url": ctx.url(&format!("e/{}/", ex.slug))},
@@ -599,7 +613,7 @@ fn page_specs(
     // Check-in: the page the entrance QR code leads to.
     {
         let path = "checkin/";
-        let ctx = ctx_for(input, lang, path, visible);
+        let ctx = ctx_for(input, lang, path, published);
         out.push(PageSpec {
             path: path.into(),
             template: "checkin.html",
@@ -620,7 +634,7 @@ fn page_specs(
     // Search.
     {
         let path = "search/";
-        let ctx = ctx_for(input, lang, path, visible);
+        let ctx = ctx_for(input, lang, path, published);
         out.push(PageSpec {
             path: path.into(),
             template: "search.html",
@@ -688,7 +702,7 @@ fn base_for(input: &RenderInput, lang: Lang, spec: &PageSpec, root: String) -> B
             },
         ],
         title,
-        name: plain(&spec.title),
+        name: spec.title.clone(),
         description: spec.description.clone(),
         og_type: spec.og_type,
         og_image: spec.og_image.clone(),

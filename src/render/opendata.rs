@@ -17,15 +17,23 @@ fn pick(l: &Localized, lang: Lang) -> Option<String> {
 /// A licence URL for the usual Creative Commons names ("CC BY 4.0", "CC BY-SA 3.0", "CC0 1.0"),
 /// so machines can read the rights. Anything else (a free text, "© museum") gets none.
 pub fn licence_url(rights: &str) -> Option<String> {
-    let r = rights.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+    let r = rights
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase();
     if r == "CC0" || r == "CC0 1.0" {
         return Some("https://creativecommons.org/publicdomain/zero/1.0/".into());
     }
     let rest = r.strip_prefix("CC ")?;
     let (kind, version) = rest.split_once(' ')?;
     let kinds = ["BY", "BY-SA", "BY-ND", "BY-NC", "BY-NC-SA", "BY-NC-ND"];
-    (kinds.contains(&kind) && ["2.0", "2.5", "3.0", "4.0"].contains(&version))
-        .then(|| format!("https://creativecommons.org/licenses/{}/{version}/", kind.to_ascii_lowercase()))
+    (kinds.contains(&kind) && ["2.0", "2.5", "3.0", "4.0"].contains(&version)).then(|| {
+        format!(
+            "https://creativecommons.org/licenses/{}/{version}/",
+            kind.to_ascii_lowercase()
+        )
+    })
 }
 
 fn strip_nulls(v: Value) -> Value {
@@ -75,13 +83,16 @@ pub fn exhibit_jsonld(site: &Site, ex: &Exhibit, lang: Lang, image: Option<Strin
     }))
 }
 
-/// ISO 8601 year or year range (`0968/1009`, `-0500`), for `temporalCoverage`.
+/// ISO 8601 year or year range (`0968/1009`), for `temporalCoverage`. Content counts years as
+/// historians do (-500 is 500 BCE, there is no year 0); ISO 8601 has a year 0000 for 1 BCE, so
+/// 500 BCE is ISO year -0499.
 fn iso_years(from: i64, to: i64) -> String {
     let y = |v: i64| {
-        if v < 0 {
-            format!("-{:04}", -v)
+        let iso = if v < 0 { v + 1 } else { v };
+        if iso < 0 {
+            format!("-{:04}", -iso)
         } else {
-            format!("{v:04}")
+            format!("{iso:04}")
         }
     };
     if from == to {
@@ -96,7 +107,7 @@ pub fn item_jsonld(
     it: &Item,
     lang: Lang,
     media: &HashMap<PathBuf, Derived>,
-    drafts: bool,
+    home: Option<&Exhibit>,
 ) -> Value {
     let url = abs(site, &format!("{}o/{}/", lang.prefix(), it.id));
     let images: Vec<String> = it
@@ -110,7 +121,7 @@ pub fn item_jsonld(
         .pick(lang)
         .map(|(t, _)| crate::text::excerpt(&markdown::to_plain(t), 300));
     let keywords = it.keywords.get(lang).join(", ");
-    let part_of = site.home_exhibit(&it.id, drafts).map(|e| {
+    let part_of = home.map(|e| {
         json!({
             "@type": "ExhibitionEvent",
             "name": pick(&e.title, lang),
@@ -269,9 +280,18 @@ mod tests {
 
     #[test]
     fn licences_from_a_closed_list_only() {
-        assert_eq!(licence_url("CC BY 4.0").as_deref(), Some("https://creativecommons.org/licenses/by/4.0/"));
-        assert_eq!(licence_url("cc  by-nc-sa 3.0").as_deref(), Some("https://creativecommons.org/licenses/by-nc-sa/3.0/"));
-        assert_eq!(licence_url("CC0 1.0").as_deref(), Some("https://creativecommons.org/publicdomain/zero/1.0/"));
+        assert_eq!(
+            licence_url("CC BY 4.0").as_deref(),
+            Some("https://creativecommons.org/licenses/by/4.0/")
+        );
+        assert_eq!(
+            licence_url("cc  by-nc-sa 3.0").as_deref(),
+            Some("https://creativecommons.org/licenses/by-nc-sa/3.0/")
+        );
+        assert_eq!(
+            licence_url("CC0 1.0").as_deref(),
+            Some("https://creativecommons.org/publicdomain/zero/1.0/")
+        );
         assert_eq!(licence_url("CC BY 4.0 International"), None);
         assert_eq!(licence_url("© Bảo tàng tỉnh Ninh Bình"), None);
     }
@@ -280,6 +300,6 @@ mod tests {
     fn bce_years_follow_iso_8601() {
         assert_eq!(iso_years(-500, -500), "-0499");
         assert_eq!(iso_years(968, 1009), "0968/1009");
-        assert_eq!(iso_years(-1, 1), "-0000/0001");
+        assert_eq!(iso_years(-1, 1), "0000/0001");
     }
 }

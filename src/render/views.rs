@@ -55,8 +55,7 @@ pub struct Ctx<'a> {
     pub lang: Lang,
     /// Relative path from the current page to the site root, e.g. `../../`.
     pub root: String,
-    pub visible_items: &'a std::collections::BTreeSet<&'a str>,
-    pub drafts: bool,
+    pub published: &'a crate::content::Published<'a>,
 }
 
 impl Ctx<'_> {
@@ -192,11 +191,7 @@ pub fn exhibit_card(ctx: &Ctx, ex: &Exhibit, today: Day) -> ExhibitCard {
         current: ex.is_current(today),
         past: ex.closes.is_some_and(|c| c < today),
         draft: ex.status == crate::content::Status::Draft,
-        count: ex
-            .item_ids()
-            .into_iter()
-            .filter(|id| ctx.visible_items.contains(id))
-            .count(),
+        count: ctx.published.walk_of(&ex.slug).len(),
         image: cover_image(ctx, ex),
     }
 }
@@ -236,7 +231,7 @@ pub fn exhibit_view(ctx: &Ctx, ex: &Exhibit, today: Day) -> ExhibitView {
             items: s
                 .items
                 .iter()
-                .filter(|(id, _)| ctx.visible_items.contains(id.as_str()))
+                .filter(|(id, _)| ctx.published.items.contains(id.as_str()))
                 .filter_map(|(id, _)| ctx.site.items.get(id))
                 .map(|it| item_card(ctx, it))
                 .collect(),
@@ -247,9 +242,9 @@ pub fn exhibit_view(ctx: &Ctx, ex: &Exhibit, today: Day) -> ExhibitView {
         intro: md(&ex.intro, ctx.lang),
         sections,
         programmes: ctx
-            .site
-            .visible_programmes(ctx.drafts)
-            .into_iter()
+            .published
+            .programmes
+            .iter()
             .filter(|p| {
                 p.exhibit == ex.slug || p.stops.iter().any(|s| ex.item_ids().contains(&s.item.as_str()))
             })
@@ -300,14 +295,10 @@ pub struct ItemView {
 }
 
 pub fn item_view(ctx: &Ctx, it: &Item, audio_urls: &HashMap<PathBuf, String>) -> ItemView {
-    let home = ctx.site.home_exhibit(&it.id, ctx.drafts);
+    let home = ctx.published.home.get(it.id.as_str()).copied();
     let (mut prev, mut next) = (None, None);
     if let Some(ex) = home {
-        let ids: Vec<&str> = ex
-            .item_ids()
-            .into_iter()
-            .filter(|id| ctx.visible_items.contains(id))
-            .collect();
+        let ids = ctx.published.walk_of(&ex.slug);
         if let Some(i) = ids.iter().position(|id| *id == it.id) {
             prev = i
                 .checked_sub(1)
@@ -347,7 +338,7 @@ pub fn item_view(ctx: &Ctx, it: &Item, audio_urls: &HashMap<PathBuf, String>) ->
         related: it
             .related
             .iter()
-            .filter(|(id, _)| ctx.visible_items.contains(id.as_str()))
+            .filter(|(id, _)| ctx.published.items.contains(id.as_str()))
             .filter_map(|(id, _)| ctx.site.items.get(id))
             .map(|x| item_card(ctx, x))
             .collect(),
@@ -358,10 +349,11 @@ pub fn item_view(ctx: &Ctx, it: &Item, audio_urls: &HashMap<PathBuf, String>) ->
         prev,
         next,
         shown_in: ctx
-            .site
-            .visible_exhibits(ctx.drafts)
+            .published
+            .shown_in
+            .get(it.id.as_str())
             .into_iter()
-            .filter(|e| e.item_ids().contains(&it.id.as_str()))
+            .flatten()
             .map(|e| Link {
                 url: ctx.url(&format!("e/{}/", e.slug)),
                 title: txt(&e.title, ctx.lang),
@@ -462,7 +454,7 @@ pub fn programme_view(ctx: &Ctx, p: &Programme) -> ProgrammeView {
                     .site
                     .items
                     .get(&s.item)
-                    .filter(|it| ctx.visible_items.contains(it.id.as_str()))
+                    .filter(|it| ctx.published.items.contains(it.id.as_str()))
                     .map(|it| item_card(ctx, it)),
                 look: txt(&s.look, ctx.lang),
                 question: s.question.as_ref().map(|q| QuestionView {

@@ -121,25 +121,49 @@ fn build_prints_a_summary() {
 fn build_never_replaces_the_museum_folder_or_a_foreign_folder() {
     let (tmp, root) = copy_fixture("tiny");
     // The museum's own folder as output: refused, nothing deleted.
-    let o = vitrine().arg("--root").arg(&root).args(["build", "--quiet", "--out"]).arg(&root).output().unwrap();
+    let o = vitrine()
+        .arg("--root")
+        .arg(&root)
+        .args(["build", "--quiet", "--out"])
+        .arg(&root)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("contains the museum's own files"));
     assert!(root.join("vitrine.toml").is_file() && root.join("exhibits/kho-bau/exhibit.toml").is_file());
     // A parent of it: refused too.
-    let o = vitrine().arg("--root").arg(&root).args(["build", "--quiet", "--out"]).arg(tmp.path()).output().unwrap();
+    let o = vitrine()
+        .arg("--root")
+        .arg(&root)
+        .args(["build", "--quiet", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     // A folder with someone's files: refused and untouched.
     let foreign = tmp.path().join("documents");
     std::fs::create_dir_all(&foreign).unwrap();
     std::fs::write(foreign.join("report.docx"), b"keep me").unwrap();
-    let o = vitrine().arg("--root").arg(&root).args(["build", "--quiet", "--out"]).arg(&foreign).output().unwrap();
+    let o = vitrine()
+        .arg("--root")
+        .arg(&root)
+        .args(["build", "--quiet", "--out"])
+        .arg(&foreign)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("was not built by Vitrine"));
     assert_eq!(std::fs::read(foreign.join("report.docx")).unwrap(), b"keep me");
     // A folder Vitrine built is replaced as usual.
     let site = tmp.path().join("site");
     for _ in 0..2 {
-        let o = vitrine().arg("--root").arg(&root).args(["build", "--quiet", "--out"]).arg(&site).output().unwrap();
+        let o = vitrine()
+            .arg("--root")
+            .arg(&root)
+            .args(["build", "--quiet", "--out"])
+            .arg(&site)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     assert!(site.join(".vitrine-site").is_file());

@@ -175,12 +175,16 @@ fn vietnamese_text_is_nfc_normalised_on_load() {
 fn empty_titles_are_errors() {
     let (_tmp, root) = crate::support::copy_fixture("tiny");
     let p = root.join("exhibits/kho-bau/objects/T-001/object.toml");
-    let t = std::fs::read_to_string(&p)
-        .unwrap()
-        .replace("title = { vi = \"Bình gốm men ngọc\", en = \"Celadon jar\" }", "title = {}");
+    let t = std::fs::read_to_string(&p).unwrap().replace(
+        "title = { vi = \"Bình gốm men ngọc\", en = \"Celadon jar\" }",
+        "title = {}",
+    );
     std::fs::write(&p, t).unwrap();
     let (_, d) = vitrine::build::check(&root);
-    let e = d.with_code("empty-text").next().expect("an empty title is reported");
+    let e = d
+        .with_code("empty-text")
+        .next()
+        .expect("an empty title is reported");
     assert_eq!((e.field.as_str(), e.pos.line), ("title", 2));
     assert!(d.has_errors());
 }

@@ -4,5 +4,6 @@
 mod build;
 mod cli;
 mod load;
+mod media;
 mod search;
 mod support;
