@@ -84,21 +84,29 @@ pub fn svg(qr: &Qr, title: &str) -> String {
     )
 }
 
-/// A black-and-white PNG at least `min_px` pixels wide, every module the same whole number of
-/// pixels (no blurred module edges).
+/// A black-and-white PNG (1 bit per pixel: small and quick to write) at least `min_px` pixels
+/// wide, every module the same whole number of pixels (no blurred module edges).
 pub fn png(qr: &Qr, min_px: u32) -> Result<Vec<u8>, String> {
     let n = qr.size() as u32;
     let scale = min_px.div_ceil(n).max(1);
-    let img = image::GrayImage::from_fn(n * scale, n * scale, |x, y| {
-        image::Luma([if qr.dark((x / scale) as usize, (y / scale) as usize) {
-            0
-        } else {
-            255
-        }])
-    });
+    let side = n * scale;
+    let row_bytes = side.div_ceil(8) as usize;
+    let mut data = vec![0u8; row_bytes * side as usize];
+    for y in 0..side {
+        for x in 0..side {
+            // 1 = white in a grayscale PNG of bit depth 1.
+            if !qr.dark((x / scale) as usize, (y / scale) as usize) {
+                data[y as usize * row_bytes + (x / 8) as usize] |= 0x80 >> (x % 8);
+            }
+        }
+    }
     let mut out = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-        .map_err(|e| e.to_string())?;
+    let mut enc = ::png::Encoder::new(&mut out, side, side);
+    enc.set_color(::png::ColorType::Grayscale);
+    enc.set_depth(::png::BitDepth::One);
+    let mut w = enc.write_header().map_err(|e| e.to_string())?;
+    w.write_image_data(&data).map_err(|e| e.to_string())?;
+    w.finish().map_err(|e| e.to_string())?;
     Ok(out)
 }
 

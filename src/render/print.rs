@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{OutFile, RenderInput};
@@ -71,21 +72,27 @@ fn both(l: &Localized) -> String {
 /// QR codes (SVG for print, PNG at print resolution) for every published object, every
 /// exhibition and the check-in page; and the upper-case copies of object pages they lead to.
 pub fn qr_files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit]) -> Vec<OutFile> {
-    let mut out = Vec::new();
+    // (file stem, URL, title) of every code, then encoded in parallel.
+    let mut jobs: Vec<(String, String, String)> = Vec::new();
     for id in visible {
-        let Some(it) = input.site.items.get(*id) else {
-            continue;
-        };
-        let t = qr_target(input, &format!("o/{id}/"), true);
-        qr_pair(id, &t.url, &format!("{id} {}", both(&it.title)), &mut out);
+        if let Some(it) = input.site.items.get(*id) {
+            let t = qr_target(input, &format!("o/{id}/"), true);
+            jobs.push((id.to_string(), t.url, format!("{id} {}", both(&it.title))));
+        }
     }
     for ex in exhibits {
         let t = qr_target(input, &format!("e/{}/", ex.slug), false);
-        qr_pair(&format!("e-{}", ex.slug), &t.url, &both(&ex.title), &mut out);
+        jobs.push((format!("e-{}", ex.slug), t.url, both(&ex.title)));
     }
     let t = qr_target(input, "checkin/", false);
-    qr_pair("checkin", &t.url, &both(&input.site.config.museum.name), &mut out);
-    out
+    jobs.push(("checkin".into(), t.url, both(&input.site.config.museum.name)));
+    jobs.par_iter()
+        .flat_map_iter(|(stem, url, title)| {
+            let mut out = Vec::new();
+            qr_pair(stem, url, title, &mut out);
+            out
+        })
+        .collect()
 }
 
 /// One gallery label: the object in both languages, whatever the page's language.

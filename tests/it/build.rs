@@ -613,3 +613,39 @@ fn leftovers_of_killed_builds_are_removed_and_running_ones_kept() {
         "{staging:?}"
     );
 }
+
+#[test]
+fn audio_guide_has_a_player_a_transcript_and_its_number() {
+    let (tmp, root) = copy_fixture("tiny");
+    build_into(&root, tmp.path()).unwrap();
+    let out = tmp.path().join("public");
+    let page = out.join("en/o/T-001/index.html");
+    let doc = parse(&page);
+    let audio = doc.select(&sel("section.audio audio")).next().expect("a player");
+    assert_eq!(audio.value().attr("controls"), Some(""));
+    assert_eq!(
+        audio.value().attr("preload"),
+        Some("none"),
+        "audio must not load before it is played"
+    );
+    let source = doc.select(&sel("section.audio audio source")).next().unwrap();
+    assert_eq!(source.value().attr("type"), Some("audio/mpeg"));
+    let file = resolve(&out, &page, source.value().attr("src").unwrap())
+        .unwrap()
+        .0;
+    let original = root.join("exhibits/kho-bau/objects/T-001/guide.vi.mp3");
+    assert_eq!(std::fs::read(&file).unwrap(), std::fs::read(&original).unwrap());
+    // The recording is Vietnamese: its transcript says so to screen readers.
+    let transcript = doc
+        .select(&sel("section.audio details .prose[lang=vi]"))
+        .next()
+        .expect("a transcript");
+    assert!(transcript.text().collect::<String>().contains("Hoa Lư"));
+    let number: String = doc
+        .select(&sel("section.audio .badge"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert_eq!(number.trim(), "7");
+}
