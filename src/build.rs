@@ -130,7 +130,7 @@ pub fn check(root: &Path) -> (Option<(Site, Theme)>, Diagnostics) {
                 Pos::file(format!("themes/{}", site.config.theme)),
                 "",
                 e.to_string(),
-                "",
+                "check that every file under themes/ can be read",
             );
             (None, diags)
         }

@@ -52,7 +52,7 @@ pub fn read_text(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<So
                 Pos::file(&shown),
                 "",
                 format!("cannot read this file: {e}"),
-                "",
+                "check that the file exists and that you may read it (file permissions)",
             );
             None
         }

@@ -442,13 +442,29 @@ impl Run<'_> {
     }
 }
 
+/// Put a cache file into the site as a hard link. Never writes through an existing path: the
+/// site's files are links to the cache, and writing into one would change the cache, the live site
+/// and every other link at once.
 fn link(from: &Path, to: &Path) -> Result<(), String> {
-    if to.exists() {
-        return Ok(());
+    match std::fs::hard_link(from, to) {
+        Ok(()) => Ok(()),
+        // Another job published the same photo (two objects may share one file).
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        // Another file system (or no hard links): copy beside, then rename into place.
+        Err(_) => {
+            let tmp = to.with_file_name(format!(
+                ".{}.{}-{:?}",
+                to.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            std::fs::copy(from, &tmp)
+                .and_then(|_| std::fs::rename(&tmp, to))
+                .map_err(|e| format!("cannot put {} into the site: {e}", to.display()))
+        }
     }
-    std::fs::hard_link(from, to)
-        .or_else(|_| std::fs::copy(from, to).map(|_| ()))
-        .map_err(|e| format!("cannot put {} into the site: {e}", to.display()))
 }
 
 fn link_tree(from: &Path, to: &Path) -> Result<(), String> {

@@ -544,3 +544,38 @@ fn labels_print_from_chromium_at_the_sizes_asked() {
     assert_eq!(boxes.len(), 1, "{boxes:?}");
     assert!(boxes[0].0 >= 35.0, "large label QR symbol {:.1} mm", boxes[0].0);
 }
+
+#[test]
+fn two_objects_with_the_same_photo_never_corrupt_each_other() {
+    // Both objects derive and publish the same cache entry at the same time; a fallback that
+    // wrote through an existing hard link once truncated files of the live site and the cache.
+    let (tmp, root) = copy_fixture("tiny");
+    let objects = root.join("exhibits/kho-bau/objects");
+    std::fs::copy(objects.join("T-001/jar.png"), objects.join("T-002/coin.png")).unwrap();
+    for _ in 0..3 {
+        build_into(&root, tmp.path()).unwrap();
+        let mut checked = 0;
+        walk(&tmp.path().join("public"), &mut |p| {
+            let name = p.to_string_lossy();
+            if name.ends_with(".jpg") || name.ends_with(".webp") {
+                let img = image::open(p).unwrap_or_else(|e| panic!("{name}: {e}"));
+                // Tiles carry their size in their path: …/w,h/0/default.jpg.
+                if let Some(size) = p
+                    .parent()
+                    .and_then(Path::parent)
+                    .and_then(|d| d.file_name())
+                    .and_then(|n| n.to_str())
+                {
+                    if let Some((w, h)) = size
+                        .split_once(',')
+                        .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)))
+                    {
+                        assert_eq!((img.width(), img.height()), (w, h), "{name}");
+                    }
+                }
+                checked += 1;
+            }
+        });
+        assert!(checked > 10, "{checked} images");
+    }
+}

@@ -176,6 +176,13 @@ pub fn check_links(root: &Path) -> BTreeSet<PathBuf> {
                 urls.push(el.value().attr(a).unwrap().to_string());
             }
         }
+        // Files scripts fetch: the search index and the deep-zoom viewer's info.json.
+        for el in doc.select(&sel("[data-index]")) {
+            urls.push(el.value().attr("data-index").unwrap().to_string());
+        }
+        for el in doc.select(&sel("[data-zoom]")) {
+            urls.push(format!("{}info.json", el.value().attr("data-zoom").unwrap()));
+        }
         for el in doc.select(&sel("[srcset]")) {
             for cand in el.value().attr("srcset").unwrap().split(',') {
                 urls.push(cand.split_whitespace().next().unwrap_or("").to_string());
