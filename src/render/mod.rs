@@ -121,6 +121,24 @@ struct PageSpec {
     data: Value,
 }
 
+impl Default for PageSpec {
+    /// A page with no picture or JSON-LD of its own, shared as a "website".
+    fn default() -> PageSpec {
+        PageSpec {
+            path: String::new(),
+            template: "",
+            title: None,
+            description: String::new(),
+            og_type: "website",
+            og_image: None,
+            jsonld: None,
+            nav: "none",
+            crumbs: Vec::new(),
+            data: Value::from(()),
+        }
+    }
+}
+
 /// An interface string as a text of the page's own language.
 fn ui(lang: Lang, text: String) -> Option<Txt> {
     Some(Txt {
@@ -400,15 +418,13 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 missing: false,
             }),
             description: plain(&txt(&site.config.museum.tagline, lang)),
-            og_type: "website",
-            og_image: None,
-            jsonld: None,
             nav: "exhibits",
             crumbs: vec![home_crumb(&ctx)],
             data: Value::from(Serde(context_map([(
                 "exhibits",
                 serde_json::to_value(&cards).unwrap_or_default(),
             )]))),
+            ..Default::default()
         });
     }
     // Each exhibition.
@@ -489,15 +505,13 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 missing: false,
             }),
             description: input.locales.text(lang, "programmes.intro"),
-            og_type: "website",
-            og_image: None,
-            jsonld: None,
             nav: "programmes",
             crumbs: vec![home_crumb(&ctx)],
             data: Value::from(Serde(context_map([(
                 "programmes",
                 serde_json::to_value(&list).unwrap_or_default(),
             )]))),
+            ..Default::default()
         });
     }
     for p in programmes {
@@ -509,9 +523,6 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             template: "programme.html",
             title: view.title.clone(),
             description: plain(&view.summary),
-            og_type: "website",
-            og_image: None,
-            jsonld: None,
             nav: "programmes",
             crumbs: vec![
                 home_crumb(&ctx),
@@ -521,6 +532,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 ),
             ],
             data: Value::from(Serde(view)),
+            ..Default::default()
         });
     }
     // Printable labels: a sheet of gallery labels and large showcase labels per exhibition, and a
@@ -550,9 +562,6 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 missing: false,
             }),
             description: String::new(),
-            og_type: "website",
-            og_image: None,
-            jsonld: None,
             nav: "none",
             crumbs: vec![home_crumb(&ctx)],
             data: Value::from(Serde(serde_json::json!({
@@ -561,6 +570,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 "checkin_qr_png": format!("{}qr/checkin.png", ctx.root),
                 "checkin_url": print::qr_target(input, "checkin/", false).url,
             }))),
+            ..Default::default()
         });
     }
     for ex in exhibits {
@@ -590,9 +600,6 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                     missing: false,
                 }),
                 description: String::new(),
-                og_type: "website",
-                og_image: None,
-                jsonld: None,
                 nav: "none",
                 crumbs: vec![
                     home_crumb(&ctx),
@@ -607,6 +614,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                     "sheet": ctx.url(&format!("e/{}/labels/", ex.slug)),
                     "large": ctx.url(&format!("e/{}/labels/large/", ex.slug)),
                 }))),
+                ..Default::default()
             });
         }
     }
@@ -623,12 +631,10 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 missing: false,
             }),
             description: input.locales.text(lang, "checkin.intro"),
-            og_type: "website",
-            og_image: None,
-            jsonld: None,
             nav: "none",
             crumbs: vec![home_crumb(&ctx)],
             data: Value::from(()),
+            ..Default::default()
         });
     }
     // Search.
@@ -644,15 +650,13 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 missing: false,
             }),
             description: input.locales.text(lang, "search.intro"),
-            og_type: "website",
-            og_image: None,
-            jsonld: None,
             nav: "search",
             crumbs: vec![home_crumb(&ctx)],
             data: Value::from(Serde(context_map([(
                 "index",
                 serde_json::Value::String(format!("{}search/{}.json", ctx.root, lang.code())),
             )]))),
+            ..Default::default()
         });
     }
     out
@@ -755,12 +759,10 @@ fn not_found_page(env: &Environment, input: &RenderInput, lang: Lang) -> Result<
             missing: false,
         }),
         description: String::new(),
-        og_type: "website",
-        og_image: None,
-        jsonld: None,
         nav: "none",
         crumbs: vec![],
         data: Value::from(()),
+        ..Default::default()
     };
     // Served at any missing address: links must not depend on the page's own place.
     let root = base_path(input.site);
