@@ -50,6 +50,8 @@ pub struct BuildReport {
     pub media: MediaStats,
     pub out: PathBuf,
     pub millis: u128,
+    /// Milliseconds spent in each phase, in order.
+    pub phases: Vec<(&'static str, u128)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +142,14 @@ pub fn check(root: &Path) -> (Option<(Site, Theme)>, Diagnostics) {
 /// Build the site into `opts.out`, atomically.
 pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
+    let mut phases: Vec<(&'static str, u128)> = Vec::new();
+    let mut mark = |name: &'static str, since: &mut Instant| {
+        phases.push((name, since.elapsed().as_millis()));
+        *since = Instant::now();
+    };
+    let mut t = Instant::now();
     let (loaded, diags) = check(&opts.root);
+    mark("load and check", &mut t);
     let Some((site, theme)) = loaded.filter(|_| !diags.has_errors()) else {
         return Err(BuildError::Content(diags));
     };
@@ -163,6 +172,7 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     let mut settings = MediaSettings::new(site.config.image_widths.clone(), site.config.image_quality);
     settings.deep_zoom = site.config.deep_zoom;
     let progress = Progress::new(opts.progress);
+    mark("prepare", &mut t);
     let (media, errors, stats) = derive_images(
         &sources,
         &settings,
@@ -211,9 +221,16 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         drafts: opts.drafts,
         today: Day::today(),
     };
+    mark("images", &mut t);
     let files = render_site(&input)?;
+    mark("render", &mut t);
     let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
-    write_files(&staging, &files)?;
+    let record = site_files_path(&opts.cache, &opts.out);
+    let previous: SiteFiles = std::fs::read(&record)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+    let site_files = write_files(&staging, &files, &opts.out, &previous)?;
     let marker = staging.join(SITE_MARKER);
     std::fs::write(
         &marker,
@@ -221,7 +238,18 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     )
     .map_err(io(&marker))?;
 
+    mark("write", &mut t);
     swap_in(&staging, &opts.out)?;
+    // Remember what the live site now holds (written beside and renamed, like every cache file).
+    if let (Some(dir), Ok(bytes)) = (record.parent(), serde_json::to_vec(&site_files)) {
+        let tmp = record.with_extension(format!("tmp-{}", std::process::id()));
+        if std::fs::create_dir_all(dir)
+            .and_then(|_| std::fs::write(&tmp, bytes))
+            .is_ok()
+        {
+            let _ = std::fs::rename(&tmp, &record);
+        }
+    }
     drop(guard);
     let (count, bytes) = tree_size(&opts.out);
     Ok(BuildReport {
@@ -232,6 +260,7 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         media: stats,
         out: opts.out.clone(),
         millis: started.elapsed().as_millis(),
+        phases,
     })
 }
 
@@ -318,7 +347,41 @@ fn swap_in(staging: &Path, out: &Path) -> Result<(), BuildError> {
     Ok(())
 }
 
-fn write_files(root: &Path, files: &[OutFile]) -> Result<(), BuildError> {
+/// What the previous build wrote into an output folder: size, modification time and content hash
+/// of each file, so an unchanged file is hard-linked from the live site instead of written again.
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+struct SiteFiles {
+    files: HashMap<String, FileStamp>,
+}
+
+/// Size, modification time (ns) and content hash of one output file.
+type FileStamp = (u64, i128, String);
+
+fn stat(p: &Path) -> Option<(u64, i128)> {
+    let m = std::fs::metadata(p).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos() as i128;
+    Some((m.len(), t))
+}
+
+fn site_files_path(cache: &Path, out: &Path) -> PathBuf {
+    let key = blake3::hash(absolute(out).to_string_lossy().as_bytes()).to_hex()[..16].to_string();
+    cache.join("sites").join(format!("{key}.json"))
+}
+
+/// Write the rendered files into `root`. A file whose bytes equal the live site's copy, untouched
+/// since the last build (same size and time), is hard-linked instead: far fewer bytes written, and
+/// nothing is ever written through a link (every path in `root` is new).
+fn write_files(
+    root: &Path,
+    files: &[OutFile],
+    live: &Path,
+    previous: &SiteFiles,
+) -> Result<SiteFiles, BuildError> {
     let dirs: std::collections::BTreeSet<PathBuf> = files
         .iter()
         .filter_map(|f| root.join(&f.path).parent().map(Path::to_path_buf))
@@ -326,9 +389,24 @@ fn write_files(root: &Path, files: &[OutFile]) -> Result<(), BuildError> {
     for d in &dirs {
         std::fs::create_dir_all(d).map_err(io(d))?;
     }
-    files.par_iter().try_for_each(|f| {
-        let p = root.join(&f.path);
-        std::fs::write(&p, &f.bytes).map_err(io(&p))
+    let written: Result<Vec<(String, FileStamp)>, BuildError> = files
+        .par_iter()
+        .map(|f| {
+            let p = root.join(&f.path);
+            let hash = blake3::hash(&f.bytes).to_hex()[..16].to_string();
+            let old = live.join(&f.path);
+            let same = previous.files.get(&f.path).is_some_and(|(len, time, h)| {
+                *h == hash && *len == f.bytes.len() as u64 && stat(&old) == Some((*len, *time))
+            });
+            if !(same && std::fs::hard_link(&old, &p).is_ok()) {
+                std::fs::write(&p, &f.bytes).map_err(io(&p))?;
+            }
+            let (len, time) = stat(&p).unwrap_or((f.bytes.len() as u64, 0));
+            Ok((f.path.clone(), (len, time, hash)))
+        })
+        .collect();
+    Ok(SiteFiles {
+        files: written?.into_iter().collect(),
     })
 }
 

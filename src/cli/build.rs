@@ -19,6 +19,9 @@ pub struct BuildArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Print the time each phase took.
+    #[arg(long)]
+    timings: bool,
 }
 
 pub fn run(root: &Path, a: BuildArgs) -> ExitCode {
@@ -45,6 +48,10 @@ pub fn run(root: &Path, a: BuildArgs) -> ExitCode {
                     r.media.decoded,
                     r.media.reused,
                 );
+                if a.timings {
+                    let parts: Vec<String> = r.phases.iter().map(|(n, ms)| format!("{n} {ms} ms")).collect();
+                    eprintln!("phases: {}", parts.join(", "));
+                }
                 if r.diagnostics.warnings() > 0 {
                     eprintln!("{} warning(s): see `vitrine check`", r.diagnostics.warnings());
                 }

@@ -87,23 +87,29 @@ pub fn svg(qr: &Qr, title: &str) -> String {
 /// A black-and-white PNG (1 bit per pixel: small and quick to write) at least `min_px` pixels
 /// wide, every module the same whole number of pixels (no blurred module edges).
 pub fn png(qr: &Qr, min_px: u32) -> Result<Vec<u8>, String> {
-    let n = qr.size() as u32;
-    let scale = min_px.div_ceil(n).max(1);
+    let n = qr.size();
+    let scale = (min_px as usize).div_ceil(n).max(1);
     let side = n * scale;
-    let row_bytes = side.div_ceil(8) as usize;
-    let mut data = vec![0u8; row_bytes * side as usize];
-    for y in 0..side {
+    let row_bytes = side.div_ceil(8);
+    let mut data = Vec::with_capacity(row_bytes * side);
+    for my in 0..n {
+        // One pixel row per module row, repeated `scale` times. 1 = white at bit depth 1.
+        let mut row = vec![0u8; row_bytes];
         for x in 0..side {
-            // 1 = white in a grayscale PNG of bit depth 1.
-            if !qr.dark((x / scale) as usize, (y / scale) as usize) {
-                data[y as usize * row_bytes + (x / 8) as usize] |= 0x80 >> (x % 8);
+            if !qr.dark(x / scale, my) {
+                row[x / 8] |= 0x80 >> (x % 8);
             }
         }
+        for _ in 0..scale {
+            data.extend_from_slice(&row);
+        }
     }
+    let side = side as u32;
     let mut out = Vec::new();
     let mut enc = ::png::Encoder::new(&mut out, side, side);
     enc.set_color(::png::ColorType::Grayscale);
     enc.set_depth(::png::BitDepth::One);
+    enc.set_compression(::png::Compression::Fast);
     let mut w = enc.write_header().map_err(|e| e.to_string())?;
     w.write_image_data(&data).map_err(|e| e.to_string())?;
     w.finish().map_err(|e| e.to_string())?;
