@@ -357,17 +357,6 @@ struct SiteFiles {
 /// Size, modification time (ns) and content hash of one output file.
 type FileStamp = (u64, i128, String);
 
-fn stat(p: &Path) -> Option<(u64, i128)> {
-    let m = std::fs::metadata(p).ok()?;
-    let t = m
-        .modified()
-        .ok()?
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_nanos() as i128;
-    Some((m.len(), t))
-}
-
 fn site_files_path(cache: &Path, out: &Path) -> PathBuf {
     let key = blake3::hash(absolute(out).to_string_lossy().as_bytes()).to_hex()[..16].to_string();
     cache.join("sites").join(format!("{key}.json"))
@@ -396,12 +385,14 @@ fn write_files(
             let hash = blake3::hash(&f.bytes).to_hex()[..16].to_string();
             let old = live.join(&f.path);
             let same = previous.files.get(&f.path).is_some_and(|(len, time, h)| {
-                *h == hash && *len == f.bytes.len() as u64 && stat(&old) == Some((*len, *time))
+                *h == hash
+                    && *len == f.bytes.len() as u64
+                    && crate::media::stat_of(&old) == Some((*len, *time))
             });
             if !(same && std::fs::hard_link(&old, &p).is_ok()) {
                 std::fs::write(&p, &f.bytes).map_err(io(&p))?;
             }
-            let (len, time) = stat(&p).unwrap_or((f.bytes.len() as u64, 0));
+            let (len, time) = crate::media::stat_of(&p).unwrap_or((f.bytes.len() as u64, 0));
             Ok((f.path.clone(), (len, time, hash)))
         })
         .collect();
