@@ -579,3 +579,149 @@ fn two_objects_with_the_same_photo_never_corrupt_each_other() {
         assert!(checked > 10, "{checked} images");
     }
 }
+
+/// A minimal ICC v2 display profile: Adobe RGB (1998) primaries adapted to D50, gamma 563/256.
+fn adobe_rgb_icc() -> Vec<u8> {
+    fn s15(v: f64) -> [u8; 4] {
+        ((v * 65536.0).round() as i32).to_be_bytes()
+    }
+    fn xyz(x: f64, y: f64, z: f64) -> Vec<u8> {
+        let mut t = b"XYZ \0\0\0\0".to_vec();
+        t.extend(s15(x));
+        t.extend(s15(y));
+        t.extend(s15(z));
+        t
+    }
+    let curve = {
+        let mut t = b"curv\0\0\0\0".to_vec();
+        t.extend(1u32.to_be_bytes());
+        t.extend(0x0233u16.to_be_bytes());
+        t.extend([0, 0]);
+        t
+    };
+    let desc = {
+        let mut t = b"desc\0\0\0\0".to_vec();
+        let name = b"Test Adobe RGB\0";
+        t.extend((name.len() as u32).to_be_bytes());
+        t.extend(name);
+        t.extend([0u8; 4 + 4 + 2 + 1 + 67]);
+        while t.len() % 4 != 0 {
+            t.push(0);
+        }
+        t
+    };
+    let tags: Vec<(&[u8; 4], Vec<u8>)> = vec![
+        (b"desc", desc),
+        (b"wtpt", xyz(0.9642, 1.0, 0.8249)),
+        (b"rXYZ", xyz(0.6097, 0.3111, 0.0195)),
+        (b"gXYZ", xyz(0.2053, 0.6257, 0.0609)),
+        (b"bXYZ", xyz(0.1492, 0.0632, 0.7446)),
+        (b"rTRC", curve.clone()),
+        (b"gTRC", curve.clone()),
+        (b"bTRC", curve),
+    ];
+    let mut offset = 128 + 4 + 12 * tags.len();
+    let mut table = (tags.len() as u32).to_be_bytes().to_vec();
+    let mut data: Vec<u8> = Vec::new();
+    for (sig, body) in &tags {
+        table.extend(*sig);
+        table.extend((offset as u32).to_be_bytes());
+        table.extend((body.len() as u32).to_be_bytes());
+        data.extend(body);
+        offset += body.len();
+    }
+    let mut h = vec![0u8; 128];
+    h[0..4].copy_from_slice(&(offset as u32).to_be_bytes());
+    h[8..12].copy_from_slice(&0x0210_0000u32.to_be_bytes());
+    h[12..16].copy_from_slice(b"mntr");
+    h[16..20].copy_from_slice(b"RGB ");
+    h[20..24].copy_from_slice(b"XYZ ");
+    h[36..40].copy_from_slice(b"acsp");
+    h[68..72].copy_from_slice(&s15(0.9642));
+    h[72..76].copy_from_slice(&s15(1.0));
+    h[76..80].copy_from_slice(&s15(0.8249));
+    h.extend(table);
+    h.extend(data);
+    h
+}
+
+/// The sRGB value of an Adobe RGB colour, computed here from the two sets of primaries.
+fn adobe_to_srgb(rgb: [u8; 3]) -> [f64; 3] {
+    let lin: Vec<f64> = rgb
+        .iter()
+        .map(|v| (f64::from(*v) / 255.0).powf(563.0 / 256.0))
+        .collect();
+    let a = [
+        [0.6097, 0.2053, 0.1492],
+        [0.3111, 0.6257, 0.0632],
+        [0.0195, 0.0609, 0.7446],
+    ];
+    let xyz: Vec<f64> = (0..3).map(|r| (0..3).map(|c| a[r][c] * lin[c]).sum()).collect();
+    // sRGB primaries adapted to D50 (as in the ICC sRGB profile), inverted.
+    let m = [
+        [0.4361, 0.3851, 0.1431],
+        [0.2225, 0.7169, 0.0606],
+        [0.0139, 0.0971, 0.7141],
+    ];
+    let det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+        - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    let inv = |r: usize, c: usize| {
+        let (r1, r2) = ((c + 1) % 3, (c + 2) % 3);
+        let (c1, c2) = ((r + 1) % 3, (r + 2) % 3);
+        (m[r1][c1] * m[r2][c2] - m[r1][c2] * m[r2][c1]) / det
+    };
+    let enc = |v: f64| {
+        let v = v.clamp(0.0, 1.0);
+        255.0
+            * if v <= 0.0031308 {
+                12.92 * v
+            } else {
+                1.055 * v.powf(1.0 / 2.4) - 0.055
+            }
+    };
+    [0, 1, 2].map(|r| enc((0..3).map(|c| inv(r, c) * xyz[c]).sum()))
+}
+
+#[test]
+fn photos_with_a_colour_profile_are_converted_to_srgb() {
+    let (tmp, root) = copy_fixture("tiny");
+    let colour = [150u8, 110, 60];
+    let img = image::RgbImage::from_pixel(1400, 1000, image::Rgb(colour));
+    let mut jpeg = Vec::new();
+    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95);
+    image::ImageEncoder::set_icc_profile(&mut enc, adobe_rgb_icc()).unwrap();
+    img.write_with_encoder(enc).unwrap();
+    let obj = root.join("exhibits/kho-bau/objects/T-001");
+    std::fs::write(obj.join("jar.jpg"), jpeg).unwrap();
+    let toml = std::fs::read_to_string(obj.join("object.toml"))
+        .unwrap()
+        .replace("jar.png", "jar.jpg");
+    std::fs::write(obj.join("object.toml"), toml).unwrap();
+    build_into(&root, tmp.path()).unwrap();
+    let page = tmp.path().join("public/o/T-001/index.html");
+    let src = parse(&page)
+        .select(&sel(".object-media picture img"))
+        .next()
+        .unwrap()
+        .value()
+        .attr("src")
+        .unwrap()
+        .to_string();
+    let out = image::open(resolve(&tmp.path().join("public"), &page, &src).unwrap().0)
+        .unwrap()
+        .to_rgb8();
+    let got = out.get_pixel(out.width() / 2, out.height() / 2);
+    let want = adobe_to_srgb(colour);
+    for c in 0..3 {
+        assert!(
+            (f64::from(got[c]) - want[c]).abs() <= 6.0,
+            "channel {c}: got {got:?}, want {want:?}"
+        );
+    }
+    // The Adobe RGB numbers taken as sRGB would be visibly different: the test can fail.
+    assert!(
+        (0..3).any(|c| (f64::from(colour[c]) - want[c]).abs() > 10.0),
+        "{want:?}"
+    );
+}
