@@ -412,11 +412,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
         out.push(PageSpec {
             path: path.into(),
             template: "exhibits.html",
-            title: Some(Txt {
-                text: input.locales.text(lang, "nav.exhibits"),
-                lang: lang.code(),
-                missing: false,
-            }),
+            title: ui(lang, input.locales.text(lang, "nav.exhibits")),
             description: plain(&txt(&site.config.museum.tagline, lang)),
             nav: "exhibits",
             crumbs: vec![home_crumb(&ctx)],
@@ -499,11 +495,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
         out.push(PageSpec {
             path: path.into(),
             template: "programmes.html",
-            title: Some(Txt {
-                text: input.locales.text(lang, "nav.programmes"),
-                lang: lang.code(),
-                missing: false,
-            }),
+            title: ui(lang, input.locales.text(lang, "nav.programmes")),
             description: input.locales.text(lang, "programmes.intro"),
             nav: "programmes",
             crumbs: vec![home_crumb(&ctx)],
@@ -556,11 +548,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
         out.push(PageSpec {
             path: path.into(),
             template: "labels-index.html",
-            title: Some(Txt {
-                text: input.locales.text(lang, "labels.title"),
-                lang: lang.code(),
-                missing: false,
-            }),
+            title: ui(lang, input.locales.text(lang, "labels.title")),
             description: String::new(),
             nav: "none",
             crumbs: vec![home_crumb(&ctx)],
@@ -594,11 +582,10 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             out.push(PageSpec {
                 path: path.clone(),
                 template,
-                title: Some(Txt {
-                    text: format!("{}: {}", input.locales.text(lang, key), plain(&title)),
-                    lang: lang.code(),
-                    missing: false,
-                }),
+                title: ui(
+                    lang,
+                    format!("{}: {}", input.locales.text(lang, key), plain(&title)),
+                ),
                 description: String::new(),
                 nav: "none",
                 crumbs: vec![
@@ -625,11 +612,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
         out.push(PageSpec {
             path: path.into(),
             template: "checkin.html",
-            title: Some(Txt {
-                text: input.locales.text(lang, "checkin.title"),
-                lang: lang.code(),
-                missing: false,
-            }),
+            title: ui(lang, input.locales.text(lang, "checkin.title")),
             description: input.locales.text(lang, "checkin.intro"),
             nav: "none",
             crumbs: vec![home_crumb(&ctx)],
@@ -644,11 +627,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
         out.push(PageSpec {
             path: path.into(),
             template: "search.html",
-            title: Some(Txt {
-                text: input.locales.text(lang, "nav.search"),
-                lang: lang.code(),
-                missing: false,
-            }),
+            title: ui(lang, input.locales.text(lang, "nav.search")),
             description: input.locales.text(lang, "search.intro"),
             nav: "search",
             crumbs: vec![home_crumb(&ctx)],
@@ -753,11 +732,7 @@ fn not_found_page(env: &Environment, input: &RenderInput, lang: Lang) -> Result<
     let spec = PageSpec {
         path: String::new(),
         template: "404.html",
-        title: Some(Txt {
-            text: input.locales.text(lang, "notfound.title"),
-            lang: lang.code(),
-            missing: false,
-        }),
+        title: ui(lang, input.locales.text(lang, "notfound.title")),
         description: String::new(),
         nav: "none",
         crumbs: vec![],
