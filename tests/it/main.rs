@@ -3,6 +3,7 @@
 
 mod build;
 mod cli;
+mod gate;
 mod load;
 mod media;
 mod search;

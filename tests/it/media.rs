@@ -7,24 +7,6 @@ use std::process::Command;
 
 use crate::support::*;
 
-/// Whether an outside tool is installed. In CI a missing tool is a failure with an install hint;
-/// elsewhere the test is skipped with a printed reason.
-pub fn tool(cmd: &str, package: &str) -> bool {
-    let found = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {cmd}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{cmd} is required in CI: apt-get install {package}"
-        );
-        eprintln!("skipping: {cmd} is not installed (apt-get install {package})");
-    }
-    found
-}
-
 fn decode_qr(png: &Path) -> String {
     let o = Command::new("zbarimg")
         .args(["-q", "--raw"])

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use scraper::{Html, Selector};
@@ -213,4 +214,22 @@ pub fn check_links(root: &Path) -> BTreeSet<PathBuf> {
     }
     assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
     reached
+}
+
+/// Whether an outside tool is installed. In CI a missing tool is a failure with an install hint;
+/// elsewhere the test is skipped with a printed reason.
+pub fn tool(cmd: &str, package: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {cmd}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{cmd} is required in CI: apt-get install {package}"
+        );
+        eprintln!("skipping: {cmd} is not installed (apt-get install {package})");
+    }
+    found
 }
