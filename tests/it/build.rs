@@ -19,19 +19,36 @@ fn lang_of(doc: &scraper::Html) -> String {
 #[test]
 fn demo_links_images_and_scripts_all_exist() {
     let d = demo();
-    let reached = check_links(&d.out);
-    // Every published object and exhibition page is reached by some link, in both languages.
+    let linked = check_links(&d.out);
+    // A crawl from the home pages reaches every published object and exhibition page in both
+    // languages, and every page it reaches has no broken link (checked above for all pages).
+    let crawled = crawl(&d.out);
     let (site, _) = vitrine::build::check(&repo());
     let site = site.unwrap().0;
-    for id in site.visible_item_ids(false) {
-        for prefix in ["", "en/"] {
-            let p = d.out.join(format!("{prefix}o/{id}/index.html"));
-            assert!(reached.contains(&p), "no page links to {}", p.display());
+    let mut expected = Vec::new();
+    for prefix in ["", "en/"] {
+        for id in site.visible_item_ids(false) {
+            expected.push(d.out.join(format!("{prefix}o/{id}/index.html")));
+        }
+        for ex in site.visible_exhibits(false) {
+            expected.push(d.out.join(format!("{prefix}e/{}/index.html", ex.slug)));
+        }
+        for p in &site.programmes {
+            expected.push(d.out.join(format!("{prefix}p/{}/index.html", p.slug)));
+        }
+        for page in ["e/", "p/", "search/"] {
+            expected.push(d.out.join(format!("{prefix}{page}index.html")));
         }
     }
-    for ex in site.visible_exhibits(false) {
-        assert!(reached.contains(&d.out.join(format!("en/e/{}/index.html", ex.slug))));
+    for p in &expected {
+        assert!(
+            crawled.contains(p),
+            "the crawl from the home page never reaches {}",
+            p.display()
+        );
+        assert!(linked.contains(p));
     }
+    assert!(crawled.len() >= expected.len(), "{} pages crawled", crawled.len());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 mod build;
 mod cli;
+mod crash;
 mod gate;
 mod load;
 mod media;

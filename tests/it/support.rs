@@ -152,11 +152,10 @@ pub fn resolve(root: &Path, page: &Path, url: &str) -> Option<(PathBuf, Option<S
     Some((resolved, fragment))
 }
 
-/// Every internal link, image, srcset candidate, stylesheet and script of every page exists; every
-/// fragment names an id of its target page. Returns the set of files reached.
-pub fn check_links(root: &Path) -> BTreeSet<PathBuf> {
-    let mut reached = BTreeSet::new();
-    let mut broken = Vec::new();
+/// The URLs a page refers to: links, images, srcset candidates, stylesheets, scripts, audio, and
+/// the files its scripts fetch (search index, deep-zoom info.json). Canonical and alternate links
+/// (absolute addresses of the live site) are left out.
+pub fn page_urls(doc: &Html) -> Vec<String> {
     let attrs = [
         ("a[href]", "href"),
         ("link[href]", "href"),
@@ -165,30 +164,59 @@ pub fn check_links(root: &Path) -> BTreeSet<PathBuf> {
         ("source[src]", "src"),
         ("audio[src]", "src"),
     ];
+    let mut urls: Vec<String> = Vec::new();
+    for (s, a) in attrs {
+        for el in doc.select(&sel(s)) {
+            let rel = el.value().attr("rel").unwrap_or("");
+            if rel == "canonical" || rel == "alternate" {
+                continue;
+            }
+            urls.push(el.value().attr(a).unwrap().to_string());
+        }
+    }
+    for el in doc.select(&sel("[data-index]")) {
+        urls.push(el.value().attr("data-index").unwrap().to_string());
+    }
+    for el in doc.select(&sel("[data-zoom]")) {
+        urls.push(format!("{}info.json", el.value().attr("data-zoom").unwrap()));
+    }
+    for el in doc.select(&sel("[srcset]")) {
+        for cand in el.value().attr("srcset").unwrap().split(',') {
+            urls.push(cand.split_whitespace().next().unwrap_or("").to_string());
+        }
+    }
+    urls
+}
+
+/// Crawl the site from its home pages (`index.html` and `en/index.html`) by following links, as a
+/// visitor or a search engine would. Returns every HTML page reached.
+pub fn crawl(root: &Path) -> BTreeSet<PathBuf> {
+    let mut seen = BTreeSet::new();
+    let mut queue = vec![root.join("index.html"), root.join("en/index.html")];
+    while let Some(page) = queue.pop() {
+        if !page.is_file() || !seen.insert(page.clone()) {
+            continue;
+        }
+        for u in page_urls(&parse(&page)) {
+            if let Some((file, _)) = resolve(root, &page, &u)
+                && file.extension().is_some_and(|e| e == "html")
+                && !seen.contains(&file)
+            {
+                queue.push(file);
+            }
+        }
+    }
+    seen
+}
+
+/// Every internal link, image, srcset candidate, stylesheet and script of every page exists; every
+/// fragment names an id of its target page. Returns the set of files reached.
+pub fn check_links(root: &Path) -> BTreeSet<PathBuf> {
+    let mut reached = BTreeSet::new();
+    let mut broken = Vec::new();
     for page in html_files(root) {
         let doc = parse(&page);
-        let mut urls: Vec<String> = Vec::new();
-        for (s, a) in attrs {
-            for el in doc.select(&sel(s)) {
-                let rel = el.value().attr("rel").unwrap_or("");
-                if rel == "canonical" || rel == "alternate" {
-                    continue;
-                }
-                urls.push(el.value().attr(a).unwrap().to_string());
-            }
-        }
-        // Files scripts fetch: the search index and the deep-zoom viewer's info.json.
-        for el in doc.select(&sel("[data-index]")) {
-            urls.push(el.value().attr("data-index").unwrap().to_string());
-        }
-        for el in doc.select(&sel("[data-zoom]")) {
-            urls.push(format!("{}info.json", el.value().attr("data-zoom").unwrap()));
-        }
-        for el in doc.select(&sel("[srcset]")) {
-            for cand in el.value().attr("srcset").unwrap().split(',') {
-                urls.push(cand.split_whitespace().next().unwrap_or("").to_string());
-            }
-        }
+        let urls = page_urls(&doc);
         for u in urls {
             let Some((file, frag)) = resolve(root, &page, &u) else {
                 continue;
