@@ -1,6 +1,7 @@
 // Diagnostics: what is wrong with the content, where (file, line, column, field) and how to fix
 // it. Collected over a whole run and printed together; no knowledge of pages or HTTP.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -49,9 +50,27 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// `s` with control characters written as escapes (`\u{1b}`): text quoted from content files
+/// and file names can then neither drive the terminal (colours, cursor, clearing the screen) nor
+/// break the one-line layout of a diagnostic.
+fn printable(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 impl fmt::Display for Pos {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+        write!(f, "{}", printable(&self.file.to_string_lossy()))?;
         if self.line > 0 {
             write!(f, ":{}:{}", self.line, self.col)?;
         }
@@ -80,11 +99,11 @@ impl fmt::Display for Diagnostic {
         };
         write!(f, "{}: {sev}[{}]: ", self.pos, self.code)?;
         if !self.field.is_empty() {
-            write!(f, "{}: ", self.field)?;
+            write!(f, "{}: ", printable(&self.field))?;
         }
-        write!(f, "{}", self.message)?;
+        write!(f, "{}", printable(&self.message))?;
         if !self.hint.is_empty() {
-            write!(f, "\n    fix: {}", self.hint)?;
+            write!(f, "\n    fix: {}", printable(&self.hint))?;
         }
         Ok(())
     }

@@ -11,7 +11,8 @@ use super::raw::*;
 use super::tomlfile::{Source, parse_file, read_text};
 use super::*;
 use crate::diag::{Diagnostics, Pos, display_path};
-use crate::text::{is_valid_id, is_valid_slug};
+use crate::media::{ProbeError, SAFE_SIDE};
+use crate::text::{is_valid_id, is_valid_slug, nfc};
 
 /// Image formats Vitrine can read from an object folder.
 pub const IMAGE_EXTENSIONS: [&str; 4] = ["jpg", "jpeg", "png", "webp"];
@@ -495,7 +496,30 @@ fn resolve_in(dir: &Path, file: &str) -> Option<PathBuf> {
     if file.is_empty() || p.components().any(|c| !matches!(c, Component::Normal(_))) {
         return None;
     }
-    Some(dir.join(p))
+    Some(on_disk(dir, p))
+}
+
+/// `rel` under `dir` as the disk spells it. Names in content files are NFC, while macOS and some
+/// copy tools write names decomposed (NFD): "ảnh.jpg" in object.toml must still find the photo.
+/// Components that match nothing are kept as written.
+fn on_disk(dir: &Path, rel: &Path) -> PathBuf {
+    let mut at = dir.to_path_buf();
+    for c in rel.components() {
+        let name = c.as_os_str();
+        if !at.join(name).exists()
+            && let Some(want) = name.to_str().map(nfc)
+            && let Some(found) = std::fs::read_dir(&at).ok().and_then(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.file_name())
+                    .find(|n| n.to_str().is_some_and(|n| nfc(n) == want))
+            })
+        {
+            at.push(found);
+        } else {
+            at.push(name);
+        }
+    }
+    at
 }
 
 fn ext_of(file: &str) -> String {
@@ -625,6 +649,19 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
         }
         let (width, height) = match crate::media::probe_dimensions(&p) {
             Ok(wh) => wh,
+            Err(e @ ProbeError::TooLarge { .. }) => {
+                diags.error(
+                    "image-too-large",
+                    pos,
+                    &field,
+                    format!("\"{file}\" is too large: {e}"),
+                    &format!(
+                        "export the photo at most {SAFE_SIDE} px on its long side (deep zoom shows every detail of that), as JPEG"
+                    ),
+                );
+                ok = false;
+                continue;
+            }
             Err(e) => {
                 diags.error(
                     "unreadable-image",

@@ -17,6 +17,7 @@ use image::RgbImage;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use decode::ProbeError;
 pub use tiles::TileSet;
 
 /// Bump when the output of the pipeline changes, so caches from older versions are not reused.
@@ -24,6 +25,12 @@ const PIPELINE_VERSION: &str = "vitrine-media-2";
 
 /// Images larger than this on a side are refused (decompression bombs, scanner mistakes).
 pub const MAX_SIDE: u32 = 40_000;
+/// Images with more pixels than this are refused from their header, before decoding: decoded as
+/// 8-bit RGBA they would fill the decoder's 1 GiB limit. A 150-megapixel medium-format camera and
+/// long panoramas fit; a small file claiming 30,000 × 30,000 px (a decompression bomb) does not.
+pub const MAX_PIXELS: u64 = 250_000_000;
+/// The longest side that always fits MAX_PIXELS, whatever the shape: what curators are told.
+pub const SAFE_SIDE: u32 = 15_000;
 
 #[derive(Debug, Clone)]
 pub struct MediaSettings {
@@ -135,9 +142,10 @@ pub struct MediaError {
 }
 
 /// Pixel size from the file header only, without decoding the image.
-pub fn probe_dimensions(path: &Path) -> Result<(u32, u32), String> {
+pub fn probe_dimensions(path: &Path) -> Result<(u32, u32), ProbeError> {
     // The header is in the first few kilobytes, except for JPEGs with big EXIF blocks.
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let bytes =
+        std::fs::read(path).map_err(|e| ProbeError::Unreadable(format!("cannot read the file: {e}")))?;
     decode::probe(&bytes)
 }
 
@@ -343,7 +351,7 @@ impl Run<'_> {
     fn encode_entry(&self, bytes: &[u8], key: &str) -> Result<Derived, String> {
         let s = self.settings;
         let max_width = s.widths.last().copied().unwrap_or(1600);
-        let (sw, sh) = decode::probe(bytes)?;
+        let (sw, sh) = decode::probe(bytes).map_err(|e| e.to_string())?;
         // Tiles need every pixel; derivatives alone only need the largest width.
         let may_tile = s.deep_zoom && sw.max(sh) > max_width;
         let min_width = if may_tile { 0 } else { max_width };

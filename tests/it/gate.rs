@@ -315,10 +315,18 @@ fn a_broken_theme_fails_the_validator_and_the_audit() {
         show(&bad)
     );
 
-    let pages = ["o/T-001/".to_string()];
+    // The default theme passes, also on an English page whose text exists only in Vietnamese
+    // (shown with lang="vi" and a note).
+    let pages = ["o/T-001/".to_string(), "en/o/T-002/".to_string()];
     let good = axe(&good_out.join("public"), &pages);
+    assert_eq!(good.len(), 4);
     assert!(good.iter().all(|(_, _, v)| v.is_empty()), "{good:?}");
-    let bad = axe(&bad_out.join("public"), &pages);
+    let fallback = std::fs::read_to_string(good_out.join("public/en/o/T-002/index.html")).unwrap();
+    assert!(
+        fallback.contains("lang=\"vi\""),
+        "the Vietnamese text is marked as such"
+    );
+    let bad = axe(&bad_out.join("public"), &pages[..1]);
     assert_eq!(bad.len(), 2);
     for (_, viewport, violations) in &bad {
         assert!(

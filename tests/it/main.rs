@@ -4,6 +4,7 @@
 mod build;
 mod cli;
 mod crash;
+mod fuzz;
 mod gate;
 mod load;
 mod media;
