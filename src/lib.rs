@@ -12,4 +12,7 @@ pub mod media;
 pub mod proc;
 pub mod render;
 pub mod scaffold;
+pub mod serve;
+pub mod store;
 pub mod text;
+pub mod visits;

@@ -4,6 +4,7 @@
 mod build;
 mod check;
 mod new;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ pub enum Command {
     /// Create a new site, exhibition, object or programme with every field explained.
     #[command(subcommand)]
     New(new::NewCommand),
+    /// Build the site and serve it, with QR scan counts and the visitor check-in form.
+    Serve(serve::ServeArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -41,6 +44,7 @@ pub fn main() -> ExitCode {
         Command::Build(a) => build::run(&cli.root, a),
         Command::Check(a) => check::run(&cli.root, a),
         Command::New(c) => new::run(&cli.root, c),
+        Command::Serve(a) => serve::run(&cli.root, a),
     }
 }
 

@@ -619,6 +619,18 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             data: Value::from(()),
             ..Default::default()
         });
+        // Where `vitrine serve` sends a visitor after a check-in.
+        let ctx = ctx_for(input, lang, "checkin/thanks/", published);
+        out.push(PageSpec {
+            path: "checkin/thanks/".into(),
+            template: "checkin-thanks.html",
+            title: ui(lang, input.locales.text(lang, "checkin.thanks_title")),
+            description: String::new(),
+            nav: "none",
+            crumbs: vec![home_crumb(&ctx)],
+            data: Value::from(()),
+            ..Default::default()
+        });
     }
     // Search.
     {

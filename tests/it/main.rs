@@ -9,4 +9,5 @@ mod gate;
 mod load;
 mod media;
 mod search;
+mod serve;
 mod support;

@@ -1,0 +1,263 @@
+// The built site, served from memory: content types, validators (ETag, 304), gzip made once at
+// load, cache lifetimes (a year for content-hashed files, revalidation for pages), the site's own
+// 404 page. A request for an object page is reported as a page hit: through its QR address
+// (`/O/<ID>/`) a scan, otherwise a view; the visitor gets the page in the same single response.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// One file of the site.
+pub struct StaticFile {
+    body: Bytes,
+    gzip: Option<Bytes>,
+    etag: HeaderValue,
+    content_type: &'static str,
+    cache: &'static str,
+}
+
+/// Every file of the built site, by path relative to the site root (`o/HL-001/index.html`).
+pub struct SiteFiles {
+    files: HashMap<String, Arc<StaticFile>>,
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, e)| e) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        Some("mp3") => "audio/mpeg",
+        Some("m4a") => "audio/mp4",
+        Some("ogg" | "opus") => "audio/ogg",
+        Some("xml") => "application/xml",
+        Some("csv") => "text/csv; charset=utf-8",
+        Some("txt") => "text/plain; charset=utf-8",
+        Some("pdf") => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Files whose names carry their content hash never change: a year, immutable. Pages and other
+/// files are revalidated (a cheap 304), so a rebuilt site is seen at once and scans still reach
+/// the server.
+fn cache_control(path: &str) -> &'static str {
+    let hashed = path.starts_with("assets/") && path.matches('.').count() >= 2
+        || path.starts_with("media/")
+        || path.starts_with("iiif/") && !path.ends_with(".json");
+    if hashed {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    }
+}
+
+fn compressible(ct: &str) -> bool {
+    ct.starts_with("text/") || ct == "application/json" || ct == "image/svg+xml" || ct == "application/xml"
+}
+
+impl SiteFiles {
+    /// Read the built site at `dir` into memory.
+    pub fn load(dir: &Path) -> std::io::Result<SiteFiles> {
+        let mut files = HashMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d)? {
+                let e = e?;
+                let p = e.path();
+                if e.file_type()?.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let Some(rel) = p.strip_prefix(dir).ok().and_then(|r| r.to_str()) else {
+                    continue;
+                };
+                let rel = rel.replace('\\', "/");
+                if rel.starts_with('.') {
+                    continue;
+                }
+                let body = std::fs::read(&p)?;
+                let ct = content_type(&rel);
+                let gzip = (compressible(ct) && body.len() > 1024).then(|| {
+                    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+                    z.write_all(&body).expect("gzip into memory");
+                    Bytes::from(z.finish().expect("gzip into memory"))
+                });
+                let hash = blake3::hash(&body);
+                let etag =
+                    HeaderValue::from_str(&format!("\"{}\"", &hash.to_hex()[..20])).expect("hex is a header");
+                files.insert(
+                    rel.clone(),
+                    Arc::new(StaticFile {
+                        body: Bytes::from(body),
+                        gzip,
+                        etag,
+                        content_type: ct,
+                        cache: cache_control(&rel),
+                    }),
+                );
+            }
+        }
+        Ok(SiteFiles { files })
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// The file for a request path (`/o/HL-001/`), or where a path without its slash should go.
+    pub fn lookup(&self, path: &str) -> Lookup {
+        let rel = path.trim_start_matches('/');
+        if rel.split('/').any(|c| c == ".." || c == ".") {
+            return Lookup::Missing;
+        }
+        let key = if rel.is_empty() || rel.ends_with('/') {
+            format!("{rel}index.html")
+        } else {
+            rel.to_string()
+        };
+        if let Some(f) = self.files.get(&key) {
+            return Lookup::Found(f.clone());
+        }
+        if !rel.is_empty() && !rel.ends_with('/') && self.files.contains_key(&format!("{rel}/index.html")) {
+            return Lookup::AddSlash;
+        }
+        Lookup::Missing
+    }
+
+    /// The 404 page in the language of the requested path.
+    pub fn not_found(&self, path: &str) -> Option<Arc<StaticFile>> {
+        let key = if path.starts_with("/en/") {
+            "en/404.html"
+        } else {
+            "404.html"
+        };
+        self.files.get(key).cloned()
+    }
+}
+
+pub enum Lookup {
+    Found(Arc<StaticFile>),
+    AddSlash,
+    Missing,
+}
+
+/// A response for `file`, honouring HEAD, If-None-Match and Accept-Encoding.
+pub fn respond(file: &StaticFile, status: StatusCode, method: &Method, req: &HeaderMap) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(file.cache));
+    headers.insert(header::ETAG, file.etag.clone());
+    if file.gzip.is_some() {
+        headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    if status == StatusCode::OK
+        && req
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(',').any(|t| t.trim() == file.etag || t.trim() == "*"))
+    {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    let gzip_ok = req
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let body = match (&file.gzip, gzip_ok) {
+        (Some(z), true) => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            z.clone()
+        }
+        _ => file.body.clone(),
+    };
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    if method == Method::HEAD {
+        return (status, headers, Body::empty()).into_response();
+    }
+    (status, headers, body).into_response()
+}
+
+/// `o/HL-001/`, `en/o/HL-001/` or `O/HL-001/` → (object ID, language, through the QR address).
+pub fn object_of(path: &str) -> Option<(&str, &'static str, bool)> {
+    let rel = path.trim_start_matches('/');
+    let (rel, lang) = match rel.strip_prefix("en/") {
+        Some(r) => (r, "en"),
+        None => (rel, "vi"),
+    };
+    let (rest, qr) = if let Some(r) = rel.strip_prefix("O/") {
+        (r, true)
+    } else {
+        (rel.strip_prefix("o/")?, false)
+    };
+    let id = rest.strip_suffix('/').or(Some(rest)
+        .filter(|r| r.ends_with("index.html"))
+        .and_then(|r| r.strip_suffix("/index.html")))?;
+    (!id.is_empty() && !id.contains('/')).then_some((id, lang, qr))
+}
+
+/// A coarse device class from the User-Agent, or None for crawlers (not counted).
+pub fn device_class(ua: &str) -> Option<&'static str> {
+    let l = ua.to_ascii_lowercase();
+    if l.is_empty()
+        || [
+            "bot", "spider", "crawl", "slurp", "preview", "curl", "wget", "wrk",
+        ]
+        .iter()
+        .any(|b| l.contains(b))
+    {
+        return None;
+    }
+    if l.contains("ipad") || l.contains("tablet") || (l.contains("android") && !l.contains("mobile")) {
+        Some("tablet")
+    } else if l.contains("mobi") || l.contains("iphone") || l.contains("android") {
+        Some("phone")
+    } else {
+        Some("desktop")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn object_paths() {
+        assert_eq!(object_of("/o/HL-001/"), Some(("HL-001", "vi", false)));
+        assert_eq!(object_of("/en/o/HL-001/"), Some(("HL-001", "en", false)));
+        assert_eq!(object_of("/O/HL-001/"), Some(("HL-001", "vi", true)));
+        assert_eq!(object_of("/o/HL-001/index.html"), Some(("HL-001", "vi", false)));
+        assert_eq!(object_of("/o/"), None);
+        assert_eq!(object_of("/e/trang-an/"), None);
+        assert_eq!(object_of("/o/HL-001/x/"), None);
+    }
+
+    #[test]
+    fn devices() {
+        let android_phone =
+            "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36";
+        assert_eq!(device_class(android_phone), Some("phone"));
+        assert_eq!(
+            device_class("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)"),
+            Some("tablet")
+        );
+        assert_eq!(
+            device_class("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"),
+            Some("desktop")
+        );
+        assert_eq!(device_class("Googlebot/2.1"), None);
+        assert_eq!(device_class(""), None);
+    }
+}

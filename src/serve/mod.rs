@@ -1,0 +1,214 @@
+// `vitrine serve`: builds the site if needed, serves it from memory, and adds the dynamic parts
+// (page-hit counting, visitor check-in). Each area's handlers are in their own file and expose
+// `routes()`; only `router` merges them and adds the state. Serving never blocks on the database:
+// hits are queued (hits.rs).
+
+mod checkin;
+pub mod files;
+pub mod hits;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::render::theme::Locales;
+use crate::store::{PageHit, Store};
+use files::{Lookup, SiteFiles};
+use hits::Hits;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub site: Arc<SiteFiles>,
+    pub store: Store,
+    pub hits: Hits,
+    pub locales: Arc<Locales>,
+    /// Path of the hashed stylesheet (`assets/style.<hash>.css`), for server-made pages.
+    pub stylesheet: Option<String>,
+}
+
+impl AppState {
+    /// The state for the built site at `public` and the project at `root` (for the theme's
+    /// interface strings).
+    pub fn new(root: &Path, public: &Path, store: Store, hits: Hits) -> std::io::Result<AppState> {
+        let site = SiteFiles::load(public)?;
+        let (found, _) = crate::build::check(root);
+        let locales = match found {
+            Some((_, theme)) => theme.locales().0,
+            None => crate::render::theme::Theme::load(root, "default")?.locales().0,
+        };
+        let stylesheet = std::fs::read_dir(public.join("assets"))
+            .ok()
+            .and_then(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .find(|n| n.starts_with("style.") && n.ends_with(".css"))
+            })
+            .map(|n| format!("assets/{n}"));
+        Ok(AppState {
+            site: Arc::new(site),
+            store,
+            hits,
+            locales: Arc::new(locales),
+            stylesheet,
+        })
+    }
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(checkin::routes())
+        .fallback(static_file)
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "referrer-policy",
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    );
+    res
+}
+
+async fn static_file(State(state): State<AppState>, req: Request) -> Response {
+    let method = req.method().clone();
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
+    }
+    let path = percent_decode(req.uri().path());
+    match state.site.lookup(&path) {
+        Lookup::Found(f) => {
+            if method == Method::GET
+                && let Some((id, lang, via_qr)) = files::object_of(&path)
+                && let Some(device) = req
+                    .headers()
+                    .get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(files::device_class)
+            {
+                state.hits.record(PageHit {
+                    object: id.to_string(),
+                    at: crate::visits::now(),
+                    lang: lang.to_string(),
+                    device: device.to_string(),
+                    via_qr,
+                });
+            }
+            files::respond(&f, StatusCode::OK, &method, req.headers())
+        }
+        Lookup::AddSlash => {
+            let q = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+            Redirect::permanent(&format!("{}/{q}", req.uri().path())).into_response()
+        }
+        Lookup::Missing => match state.site.not_found(&path) {
+            Some(f) => files::respond(&f, StatusCode::NOT_FOUND, &method, req.headers()),
+            None => StatusCode::NOT_FOUND.into_response(),
+        },
+    }
+}
+
+/// `%XX` escapes decoded (file names of the site are ASCII, but a browser may escape anything);
+/// an invalid escape is kept as written, so the lookup simply misses.
+fn percent_decode(p: &str) -> String {
+    let b = p.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = ((b[i + 1] as char).to_digit(16), (b[i + 2] as char).to_digit(16))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Options of `vitrine serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub out: PathBuf,
+    pub cache: PathBuf,
+    pub addr: SocketAddr,
+    pub database_url: String,
+}
+
+/// Build the site, open the database, serve until Ctrl-C or SIGTERM, then write the queued hits.
+pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let mut b = crate::build::BuildOptions::new(&opts.root);
+    b.out = opts.out.clone();
+    b.cache = opts.cache.clone();
+    let report = tokio::task::spawn_blocking(move || crate::build::build_site(&b))
+        .await?
+        .map_err(|e| format!("the site does not build: {e}"))?;
+    eprintln!("vitrine: built {} files", report.files);
+    let store = Store::open(&opts.database_url).await?;
+    let (hits, writer) = Hits::start(store.clone());
+    let state = AppState::new(&opts.root, &opts.out, store.clone(), hits)?;
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(opts.addr).await?;
+    eprintln!(
+        "vitrine: serving http://{} ({} database)",
+        listener.local_addr()?,
+        store.dialect()
+    );
+    // Without TCP_NODELAY every small response waits on Nagle's algorithm and delayed ACKs.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    // The router (and with it every sender) is gone: the writer drains the queue and ends.
+    writer.await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    eprintln!("vitrine: shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn decodes_escapes_and_keeps_bad_ones() {
+        assert_eq!(percent_decode("/o/HL%2D001/"), "/o/HL-001/");
+        assert_eq!(percent_decode("/a%2"), "/a%2");
+        assert_eq!(percent_decode("/a%zz"), "/a%zz");
+    }
+}

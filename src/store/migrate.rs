@@ -1,0 +1,144 @@
+// Versioned schema migrations, one list per dialect, each applied once in its own transaction
+// and recorded in `vitrine_migrations`. A newer database than this binary knows is refused.
+// Never edit a released migration: add the next one.
+
+use super::{Result, Store, StoreError};
+
+/// (version, SQL statements separated by `;`) for SQLite.
+const SQLITE: &[(i64, &str)] = &[(
+    1,
+    "CREATE TABLE page_hits (
+        id INTEGER PRIMARY KEY,
+        object_id TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        lang TEXT NOT NULL,
+        device TEXT NOT NULL,
+        via_qr BOOLEAN NOT NULL
+    );
+    CREATE INDEX page_hits_at ON page_hits (at);
+    CREATE TABLE visits (
+        id INTEGER PRIMARY KEY,
+        visit_date TEXT NOT NULL,
+        visitor_type TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        group_size BIGINT NOT NULL CHECK (group_size BETWEEN 1 AND 10000),
+        organisation TEXT NOT NULL DEFAULT '',
+        grade TEXT NOT NULL DEFAULT '',
+        origin TEXT NOT NULL DEFAULT '',
+        name TEXT,
+        contact TEXT,
+        consent TEXT,
+        source TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        personal_erased_at BIGINT
+    );
+    CREATE INDEX visits_date ON visits (visit_date)",
+)];
+
+/// The same schema for PostgreSQL.
+const POSTGRES: &[(i64, &str)] = &[(
+    1,
+    "CREATE TABLE page_hits (
+        id BIGSERIAL PRIMARY KEY,
+        object_id TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        lang TEXT NOT NULL,
+        device TEXT NOT NULL,
+        via_qr BOOLEAN NOT NULL
+    );
+    CREATE INDEX page_hits_at ON page_hits (at);
+    CREATE TABLE visits (
+        id BIGSERIAL PRIMARY KEY,
+        visit_date TEXT NOT NULL,
+        visitor_type TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        group_size BIGINT NOT NULL CHECK (group_size BETWEEN 1 AND 10000),
+        organisation TEXT NOT NULL DEFAULT '',
+        grade TEXT NOT NULL DEFAULT '',
+        origin TEXT NOT NULL DEFAULT '',
+        name TEXT,
+        contact TEXT,
+        consent TEXT,
+        source TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        personal_erased_at BIGINT
+    );
+    CREATE INDEX visits_date ON visits (visit_date)",
+)];
+
+pub async fn run(store: &Store) -> Result<()> {
+    match store {
+        Store::Sqlite(p) => {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS vitrine_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM vitrine_migrations")
+                .fetch_one(p)
+                .await?;
+            check_known(current, SQLITE)?;
+            for (v, sql) in SQLITE.iter().filter(|(v, _)| Some(*v) > current) {
+                let mut tx = p.begin().await?;
+                for stmt in statements(sql) {
+                    sqlx::query(stmt).execute(&mut *tx).await?;
+                }
+                sqlx::query("INSERT INTO vitrine_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(v)
+                    .bind(crate::visits::now())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+        }
+        Store::Postgres(p) => {
+            // One transaction holding an advisory lock: several servers starting at once against
+            // one database migrate it once.
+            let mut tx = p.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7305420917)")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "CREATE TABLE IF NOT EXISTS vitrine_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+            )
+            .execute(&mut *tx)
+            .await?;
+            let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM vitrine_migrations")
+                .fetch_one(&mut *tx)
+                .await?;
+            check_known(current, POSTGRES)?;
+            for (v, sql) in POSTGRES.iter().filter(|(v, _)| Some(*v) > current) {
+                for stmt in statements(sql) {
+                    sqlx::query(stmt).execute(&mut *tx).await?;
+                }
+                sqlx::query("INSERT INTO vitrine_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(v)
+                    .bind(crate::visits::now())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+    }
+    Ok(())
+}
+
+fn statements(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(';').map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn check_known(current: Option<i64>, known: &[(i64, &str)]) -> Result<()> {
+    let latest = known.last().map(|(v, _)| *v).unwrap_or(0);
+    match current {
+        Some(c) if c > latest => Err(StoreError::Schema(format!(
+            "the database is at schema version {c}, newer than this vitrine knows ({latest}); upgrade vitrine"
+        ))),
+        _ => Ok(()),
+    }
+}
