@@ -235,6 +235,16 @@ pub fn validate(
     })
 }
 
+/// Default number of days a name or contact is kept after the visit (Decree 13/2023/NĐ-CP asks
+/// for the shortest period the purpose needs; a year covers the annual report).
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
+
+/// The first visit date whose names and contacts are still kept at `now` (unix seconds) with a
+/// retention period of `days`: records dated before it are erased.
+pub fn retention_cutoff(now: i64, days: u32) -> Day {
+    Day::from_unix(now + 7 * 3600 - i64::from(days) * 86_400)
+}
+
 /// `YYYY-MM-DD` → a real calendar day.
 pub fn parse_iso_day(s: &str) -> Option<Day> {
     let mut it = s.splitn(3, '-');
@@ -350,6 +360,15 @@ mod tests {
             ("origin", long.as_str()),
         ];
         assert_eq!(fields(check(&f)), ["origin"]);
+    }
+
+    #[test]
+    fn retention_counts_whole_days_in_vietnam() {
+        // 2026-11-25 00:30 in Vietnam is 2026-11-24 17:30 UTC.
+        let now = 1_795_541_400;
+        assert_eq!(Day::from_unix(now + 7 * 3600).to_string(), "2026-11-25");
+        assert_eq!(retention_cutoff(now, 365).to_string(), "2025-11-25");
+        assert_eq!(retention_cutoff(now, 0).to_string(), "2026-11-25");
     }
 
     #[test]

@@ -21,6 +21,10 @@ pub struct ServeArgs {
     /// Image cache folder (default: .vitrine/cache in the museum's folder).
     #[arg(long)]
     cache: Option<PathBuf>,
+    /// Days after a visit when its name and contact are erased; the counts stay
+    /// [env: VITRINE_RETENTION_DAYS] (default 365).
+    #[arg(long)]
+    retention_days: Option<u32>,
 }
 
 pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
@@ -37,6 +41,18 @@ pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
         .database
         .or_else(|| env("VITRINE_DATABASE_URL"))
         .unwrap_or_else(|| format!("sqlite:{}", root.join(".vitrine/vitrine.db").display()));
+    let retention_days = match a
+        .retention_days
+        .map(Ok)
+        .or_else(|| env("VITRINE_RETENTION_DAYS").map(|v| v.parse::<u32>()))
+    {
+        Some(Ok(d)) => d,
+        Some(Err(e)) => {
+            eprintln!("error: VITRINE_RETENTION_DAYS: {e} (write a number of days, e.g. 365)");
+            return ExitCode::FAILURE;
+        }
+        None => crate::visits::DEFAULT_RETENTION_DAYS,
+    };
     let defaults = crate::build::BuildOptions::new(root);
     let opts = ServeOptions {
         root: root.to_path_buf(),
@@ -44,6 +60,7 @@ pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
         cache: a.cache.unwrap_or(defaults.cache),
         addr,
         database_url,
+        retention_days,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

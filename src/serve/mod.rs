@@ -151,6 +151,8 @@ pub struct ServeOptions {
     pub cache: PathBuf,
     pub addr: SocketAddr,
     pub database_url: String,
+    /// Days after a visit when its name and contact are erased (the counts stay).
+    pub retention_days: u32,
 }
 
 /// Build the site, open the database, serve until Ctrl-C or SIGTERM, then write the queued hits.
@@ -164,6 +166,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     eprintln!("vitrine: built {} files", report.files);
     let store = Store::open(&opts.database_url).await?;
     let (hits, writer) = Hits::start(store.clone());
+    tokio::spawn(retention(store.clone(), opts.retention_days));
     let state = AppState::new(&opts.root, &opts.out, store.clone(), hits)?;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(opts.addr).await?;
@@ -183,6 +186,23 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     writer.await?;
     store.close().await;
     Ok(())
+}
+
+/// Erase names and contacts older than the retention period: at start, then every hour.
+async fn retention(store: Store, days: u32) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let now = crate::visits::now();
+        let cutoff = crate::visits::retention_cutoff(now, days).to_string();
+        match store.erase_personal_data_before(&cutoff, now).await {
+            Ok(0) => {}
+            Ok(n) => {
+                eprintln!("vitrine: erased names and contacts of {n} visit records dated before {cutoff}")
+            }
+            Err(e) => eprintln!("vitrine: the retention pass failed: {e}"),
+        }
+    }
 }
 
 async fn shutdown() {

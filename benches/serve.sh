@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Load test of `vitrine serve` on loopback, with nginx serving the same built files in the same
+# run as the anchor. Needs wrk, nginx and ab (Debian: wrk nginx-light apache2-utils); bounded to
+# seconds. Prints requests/s and p99 latency for an object page (nginx, vitrine) and for QR scans
+# (vitrine), then checks that the database holds exactly as many scans as were sent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for c in wrk nginx ab python3; do
+  command -v "$c" >/dev/null || { echo "benches/serve.sh needs $c (apt-get install wrk nginx-light apache2-utils)" >&2; exit 1; }
+done
+DUR=${DUR:-8s}
+OUT="$PWD/benches/out/serve"
+rm -rf "$OUT"; mkdir -p "$OUT"
+cargo build --release --quiet
+target/release/vitrine build --quiet --out "$OUT/public" --cache "$PWD/benches/out/serve-cache"
+
+cat > "$OUT/nginx.conf" <<EOF
+worker_processes 2;
+daemon off;
+pid $OUT/nginx.pid;
+error_log $OUT/nginx.err;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  include /etc/nginx/mime.types;
+  sendfile on; tcp_nodelay on; keepalive_requests 1000000;
+  server { listen 127.0.0.1:18081; root $OUT/public; location / { try_files \$uri \$uri/ =404; } }
+}
+EOF
+nginx -c "$OUT/nginx.conf" & NGINX=$!
+VITRINE_DATABASE_URL="sqlite:$OUT/bench.db" target/release/vitrine serve --addr 127.0.0.1:18080 \
+  --out "$OUT/public" --cache "$PWD/benches/out/serve-cache" 2> "$OUT/vitrine.err" & VITRINE=$!
+trap 'kill $NGINX $VITRINE 2>/dev/null || true' EXIT
+for port in 18080 18081; do
+  for _ in $(seq 200); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+done
+
+UA='User-Agent: Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36'
+run() { # name url [header]
+  local name=$1 url=$2; shift 2
+  wrk -t2 -c64 -d"$DUR" --latency "$@" "$url" > "$OUT/$name.txt"
+  local rps p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$name.txt")
+  p99=$(awk '$1 == "99%" {print $2}' "$OUT/$name.txt")
+  printf '%-28s %12s req/s   p99 %s\n' "$name" "$rps" "$p99"
+}
+echo "wrk -t2 -c64 -d$DUR --latency, loopback, 2 cores shared by client and server"
+run "nginx object page" "http://127.0.0.1:18081/o/HL-001/"
+run "vitrine object page" "http://127.0.0.1:18080/o/HL-001/"
+run "vitrine QR scan" "http://127.0.0.1:18080/O/HL-002/" -H "$UA"
+
+# No lost writes: an exact number of scans (ab -n), then a clean stop (SIGTERM writes the queue).
+N=${N:-20000}
+python3 - "$OUT/bench.db" <<'EOF' > "$OUT/before"
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("select count(*) from page_hits where object_id='TA-003' and via_qr").fetchone()[0])
+EOF
+ab -q -k -n "$N" -c 64 -H "$UA" "http://127.0.0.1:18080/O/TA-003/" > "$OUT/ab.txt"
+failed=$(awk '/Failed requests/ {print $3}' "$OUT/ab.txt")
+kill -TERM $VITRINE; wait $VITRINE || true
+stored=$(python3 - "$OUT/bench.db" <<'EOF'
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("select count(*) from page_hits where object_id='TA-003' and via_qr").fetchone()[0])
+EOF
+)
+stored=$((stored - $(cat "$OUT/before")))
+echo "scans sent: $N (failed: $failed), scans stored: $stored"
+[ "$stored" -eq "$N" ] || { echo "LOST WRITES: $((N - stored))" >&2; exit 1; }
