@@ -235,17 +235,17 @@ impl Store {
 
     /// Visits whose date lies in `[from, to]` (ISO dates, both included), newest first.
     pub async fn visits_between(&self, from: &str, to: &str) -> Result<Vec<VisitRecord>> {
-        const SQL: &str = "SELECT id, visit_date, visitor_type, purpose, group_size, organisation, grade, origin, \
-             name, contact, consent, source, lang, created_at, personal_erased_at \
-             FROM visits WHERE visit_date >= $1 AND visit_date <= $2 ORDER BY visit_date DESC, id DESC";
+        const SQL: &str = concat!(
+            select_visit!(),
+            " WHERE visit_date >= $1 AND visit_date <= $2 ORDER BY visit_date DESC, id DESC"
+        );
         let rows: Vec<VisitRow> =
             on_pool!(self, p => sqlx::query_as(SQL).bind(from).bind(to).fetch_all(p).await?);
         Ok(rows.into_iter().filter_map(VisitRow::into_record).collect())
     }
 
     pub async fn visit(&self, id: i64) -> Result<Option<VisitRecord>> {
-        const SQL: &str = "SELECT id, visit_date, visitor_type, purpose, group_size, organisation, grade, origin, \
-             name, contact, consent, source, lang, created_at, personal_erased_at FROM visits WHERE id = $1";
+        const SQL: &str = concat!(select_visit!(), " WHERE id = $1");
         let row: Option<VisitRow> =
             on_pool!(self, p => sqlx::query_as(SQL).bind(id).fetch_optional(p).await?);
         Ok(row.and_then(VisitRow::into_record))
@@ -274,6 +274,15 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(from).bind(to).fetch_all(p).await?))
     }
 }
+
+/// The SELECT of a whole visit, in the column order of `VisitRow`: one place for both.
+macro_rules! select_visit {
+    () => {
+        "SELECT id, visit_date, visitor_type, purpose, group_size, organisation, grade, origin, \
+         name, contact, consent, source, lang, created_at, personal_erased_at FROM visits"
+    };
+}
+use select_visit;
 
 type VisitRow = (
     i64,
