@@ -3,6 +3,7 @@
 //! The pipeline runs one way: `content` (load) → `check` → `media` → `render` → `build` (write and
 //! swap in). The command line in `cli` only calls into these.
 
+pub mod accounts;
 pub mod build;
 pub mod check;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod diag;
 pub mod media;
 pub mod proc;
 pub mod render;
+pub mod report;
 pub mod scaffold;
 pub mod serve;
 pub mod store;

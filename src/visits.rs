@@ -63,9 +63,12 @@ code_enum!(
 );
 
 code_enum!(
-    /// Who entered the record.
+    /// How the record came in: the visitor's own check-in, or staff at the desk recording a
+    /// walk-in, a booked group, or anything else.
     Source {
         SelfCheckin = "self",
+        WalkIn = "walk_in",
+        Booking = "booking",
         Staff = "staff",
     }
 );
@@ -162,8 +165,17 @@ pub fn validate(
     } else {
         parse_iso_day(&date)
     };
+    // A booked group may be recorded up to a year ahead; anything else has happened already.
+    let latest = if source == Source::Booking {
+        Day {
+            year: today.year + 1,
+            ..today
+        }
+    } else {
+        today
+    };
     let date_ok = date_ok.filter(|d| {
-        *d <= today
+        *d <= latest
             && *d
                 >= Day {
                     year: today.year - 1,

@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod new;
 mod serve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,8 @@ pub enum Command {
     New(new::NewCommand),
     /// Build the site and serve it, with QR scan counts and the visitor check-in form.
     Serve(serve::ServeArgs),
+    /// Staff, manager and teacher accounts of the server.
+    User(user::UserArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -45,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(&cli.root, a),
         Command::New(c) => new::run(&cli.root, c),
         Command::Serve(a) => serve::run(&cli.root, a),
+        Command::User(a) => user::run(&cli.root, a),
     }
 }
 

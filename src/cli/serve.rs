@@ -25,6 +25,47 @@ pub struct ServeArgs {
     /// [env: VITRINE_RETENTION_DAYS] (default 365).
     #[arg(long)]
     retention_days: Option<u32>,
+    /// Mark session cookies Secure: the site is reached over HTTPS through a proxy
+    /// [env: VITRINE_SECURE_COOKIES=1]. Without it they are Secure only when the proxy sends
+    /// X-Forwarded-Proto: https.
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+/// The database: the flag, else `VITRINE_DATABASE_URL`, else the museum's SQLite file.
+pub fn database_url(root: &Path, flag: Option<String>) -> String {
+    flag.or_else(|| std::env::var("VITRINE_DATABASE_URL").ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| format!("sqlite:{}", root.join(".vitrine/vitrine.db").display()))
+}
+
+/// The secret that keys session hashes: `VITRINE_SECRET` (the same on every server behind one
+/// load balancer), else `.vitrine/secret` in the museum's folder, made on first start and
+/// readable by its owner only.
+fn secret(root: &Path) -> Result<String, String> {
+    if let Some(s) = std::env::var("VITRINE_SECRET").ok().filter(|s| !s.is_empty()) {
+        if s.len() < 32 {
+            return Err("VITRINE_SECRET must be at least 32 characters (e.g. openssl rand -hex 32)".into());
+        }
+        return Ok(s);
+    }
+    let path = root.join(".vitrine/secret");
+    match std::fs::read_to_string(&path) {
+        Ok(s) if s.trim().len() >= 32 => Ok(s.trim().to_string()),
+        _ => {
+            use std::os::unix::fs::OpenOptionsExt;
+            let s = crate::accounts::new_token();
+            let tmp = path.with_extension("tmp");
+            let write = || -> std::io::Result<()> {
+                std::fs::create_dir_all(root.join(".vitrine"))?;
+                let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+                std::io::Write::write_all(&mut f, s.as_bytes())?;
+                f.sync_all()?;
+                std::fs::rename(&tmp, &path)
+            };
+            write().map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(s)
+        }
+    }
 }
 
 pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
@@ -37,10 +78,7 @@ pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
         }
         None => SocketAddr::from(([127, 0, 0, 1], 8080)),
     };
-    let database_url = a
-        .database
-        .or_else(|| env("VITRINE_DATABASE_URL"))
-        .unwrap_or_else(|| format!("sqlite:{}", root.join(".vitrine/vitrine.db").display()));
+    let database_url = database_url(root, a.database);
     let retention_days = match a
         .retention_days
         .map(Ok)
@@ -61,6 +99,14 @@ pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
         addr,
         database_url,
         retention_days,
+        secret: match secret(root) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        secure_cookies: a.secure_cookies || env("VITRINE_SECURE_COOKIES").is_some_and(|v| v == "1" || v == "true"),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -445,6 +445,22 @@ impl Day {
         Day { year, month, day }
     }
 
+    /// Unix seconds at 00:00 UTC of this day (days-from-civil, the inverse of `from_unix`).
+    pub fn to_unix(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        (era * 146_097 + doe - 719_468) * 86_400
+    }
+
+    /// The day `n` days later (earlier when negative).
+    pub fn add_days(self, n: i64) -> Day {
+        Day::from_unix(self.to_unix() + n * 86_400)
+    }
+
     /// Today in Vietnam (UTC+7), or the day of `SOURCE_DATE_EPOCH` when set (reproducible
     /// builds). Decides which exhibitions the home page shows as open: rebuild daily (the warm
     /// build takes well under a second) to keep that current on a static host.
@@ -465,6 +481,18 @@ impl Day {
 #[cfg(test)]
 mod tests {
     use super::Day;
+
+    #[test]
+    fn days_go_to_unix_and_back() {
+        for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2026, 11, 25), (1899, 12, 31), (2100, 3, 1)] {
+            let day = Day { year: y, month: m, day: d };
+            assert_eq!(Day::from_unix(day.to_unix()), day);
+            assert_eq!(day.add_days(1).add_days(-1), day);
+        }
+        assert_eq!(Day { year: 1970, month: 1, day: 2 }.to_unix(), 86_400);
+        assert_eq!(Day { year: 2024, month: 2, day: 28 }.add_days(1), Day { year: 2024, month: 2, day: 29 });
+        assert_eq!(Day { year: 2025, month: 11, day: 25 }.add_days(-1), Day { year: 2025, month: 11, day: 24 });
+    }
 
     #[test]
     fn civil_days() {

@@ -291,6 +291,13 @@ pub fn environment(
     Ok(env)
 }
 
+/// The environment for pages the server renders at request time (the staff area): the same
+/// templates and functions, with assets at their hashed paths under `/`.
+pub fn server_environment(theme: &Theme, locales: &Locales) -> Result<Environment<'static>, RenderError> {
+    let (assets, _) = hashed_assets(theme);
+    environment(theme, locales, assets)
+}
+
 /// Escape text for HTML content and quoted attribute values.
 pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);

@@ -3,9 +3,13 @@
 // `routes()`; only `router` merges them and adds the state. Serving never blocks on the database:
 // hits are queued (hits.rs).
 
+pub mod auth;
 mod checkin;
 pub mod files;
 pub mod hits;
+pub mod pages;
+mod reports;
+mod staff;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -16,7 +20,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use crate::content::Localized;
 use crate::render::theme::Locales;
+use crate::report::Schedule;
 use crate::store::{PageHit, Store};
 use files::{Lookup, SiteFiles};
 use hits::Hits;
@@ -30,18 +36,38 @@ pub struct AppState {
     pub locales: Arc<Locales>,
     /// Path of the hashed stylesheet (`assets/style.<hash>.css`), for server-made pages.
     pub stylesheet: Option<String>,
+    /// The theme's templates for the staff area.
+    pub pages: Arc<pages::Pages>,
+    /// Keys the hashes of session tokens kept in the database.
+    pub secret: Arc<[u8; 32]>,
+    pub limiter: Arc<auth::Limiter>,
+    /// The yearly report's deadline and the province's growth targets.
+    pub schedule: Arc<Schedule>,
+    /// Object and exhibition names, for the scan figures.
+    pub catalogue: Arc<reports::Catalogue>,
+    pub museum: Localized,
+    /// Mark cookies Secure (the site is reached over TLS, through a proxy).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
     /// The state for the built site at `public` and the project at `root` (for the theme's
     /// interface strings).
+    /// The secret is random for this process (sessions end with it) until `with_secret`.
     pub fn new(root: &Path, public: &Path, store: Store, hits: Hits) -> std::io::Result<AppState> {
         let site = SiteFiles::load(public)?;
         let (found, _) = crate::build::check(root);
-        let locales = match found {
-            Some((_, theme)) => theme.locales().0,
-            None => crate::render::theme::Theme::load(root, "default")?.locales().0,
+        let (theme, catalogue, museum) = match found {
+            Some((site, theme)) => (theme, reports::Catalogue::of(&site), site.config.museum.name.clone()),
+            None => (
+                crate::render::theme::Theme::load(root, "default")?,
+                reports::Catalogue::default(),
+                Localized::default(),
+            ),
         };
+        let locales = theme.locales().0;
+        let pages = pages::Pages::new(&theme, &locales).map_err(std::io::Error::other)?;
+        let secret = crate::accounts::random_key();
         let stylesheet = std::fs::read_dir(public.join("assets"))
             .ok()
             .and_then(|rd| {
@@ -56,7 +82,21 @@ impl AppState {
             hits,
             locales: Arc::new(locales),
             stylesheet,
+            pages: Arc::new(pages),
+            secret: Arc::new(secret),
+            limiter: Arc::new(auth::Limiter::default()),
+            schedule: Arc::new(Schedule::default()),
+            catalogue: Arc::new(catalogue),
+            museum,
+            secure_cookies: false,
         })
+    }
+
+    /// Use a configured secret, so that sessions survive a restart and are shared by several
+    /// servers behind one load balancer.
+    pub fn with_secret(mut self, secret: &str) -> AppState {
+        self.secret = Arc::new(*blake3::hash(secret.as_bytes()).as_bytes());
+        self
     }
 }
 
@@ -64,6 +104,9 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(checkin::routes())
+        .merge(auth::routes())
+        .merge(staff::routes())
+        .merge(reports::routes())
         .fallback(static_file)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -153,6 +196,9 @@ pub struct ServeOptions {
     pub database_url: String,
     /// Days after a visit when its name and contact are erased (the counts stay).
     pub retention_days: u32,
+    /// Keys the session hashes (see `AppState::with_secret`).
+    pub secret: String,
+    pub secure_cookies: bool,
 }
 
 /// Build the site, open the database, serve until Ctrl-C or SIGTERM, then write the queued hits.
@@ -167,8 +213,9 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     let store = Store::open(&opts.database_url).await?;
     let (hits, writer) = Hits::start(store.clone());
     tokio::spawn(retention(store.clone(), opts.retention_days));
-    let state = AppState::new(&opts.root, &opts.out, store.clone(), hits)?;
-    let app = router(state);
+    let mut state = AppState::new(&opts.root, &opts.out, store.clone(), hits)?.with_secret(&opts.secret);
+    state.secure_cookies = opts.secure_cookies;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = tokio::net::TcpListener::bind(opts.addr).await?;
     eprintln!(
         "vitrine: serving http://{} ({} database)",
@@ -201,6 +248,9 @@ async fn retention(store: Store, days: u32) {
                 eprintln!("vitrine: erased names and contacts of {n} visit records dated before {cutoff}")
             }
             Err(e) => eprintln!("vitrine: the retention pass failed: {e}"),
+        }
+        if let Err(e) = store.end_expired_sessions(now).await {
+            eprintln!("vitrine: clearing expired sessions failed: {e}");
         }
     }
 }

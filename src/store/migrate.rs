@@ -5,7 +5,8 @@
 use super::{Result, Store, StoreError};
 
 /// (version, SQL statements separated by `;`) for SQLite.
-const SQLITE: &[(i64, &str)] = &[(
+const SQLITE: &[(i64, &str)] = &[
+    (
     1,
     "CREATE TABLE page_hits (
         id INTEGER PRIMARY KEY,
@@ -35,10 +36,34 @@ const SQLITE: &[(i64, &str)] = &[(
         personal_erased_at BIGINT
     );
     CREATE INDEX visits_date ON visits (visit_date)",
-)];
+    ),
+    (
+    2,
+    "CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        disabled BOOLEAN NOT NULL DEFAULT FALSE,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );
+    CREATE INDEX sessions_expires ON sessions (expires_at);
+    CREATE INDEX sessions_user ON sessions (user_id)",
+),
+];
 
 /// The same schema for PostgreSQL.
-const POSTGRES: &[(i64, &str)] = &[(
+const POSTGRES: &[(i64, &str)] = &[
+    (
     1,
     "CREATE TABLE page_hits (
         id BIGSERIAL PRIMARY KEY,
@@ -68,7 +93,30 @@ const POSTGRES: &[(i64, &str)] = &[(
         personal_erased_at BIGINT
     );
     CREATE INDEX visits_date ON visits (visit_date)",
-)];
+    ),
+    (
+    2,
+    "CREATE TABLE users (
+        id BIGSERIAL PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        disabled BOOLEAN NOT NULL DEFAULT FALSE,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        csrf TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    );
+    CREATE INDEX sessions_expires ON sessions (expires_at);
+    CREATE INDEX sessions_user ON sessions (user_id)",
+),
+];
 
 pub async fn run(store: &Store) -> Result<()> {
     match store {

@@ -24,6 +24,9 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("database schema: {0}")]
     Schema(String),
+    /// A unique value is already taken (shown to the user; a 409, never a 500).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -44,6 +47,9 @@ macro_rules! on_pool {
         }
     };
 }
+
+mod accounts;
+pub use accounts::Login;
 
 /// One request for an object page: through its QR code (`/O/<ID>/`) or an ordinary view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,6 +278,54 @@ impl Store {
              FROM visits WHERE visit_date >= $1 AND visit_date <= $2 \
              GROUP BY visit_date, visitor_type, purpose ORDER BY visit_date, visitor_type, purpose";
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(from).bind(to).fetch_all(p).await?))
+    }
+}
+
+impl Store {
+    /// School and university groups between two ISO dates (both included): (organisation,
+    /// purpose, people, groups).
+    pub async fn school_totals(&self, from: &str, to: &str) -> Result<Vec<(String, String, i64, i64)>> {
+        const SQL: &str = "SELECT organisation, purpose, CAST(SUM(group_size) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
+             FROM visits WHERE visit_date >= $1 AND visit_date <= $2 \
+             AND visitor_type IN ('school_group', 'university_group') \
+             GROUP BY organisation, purpose";
+        Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(from).bind(to).fetch_all(p).await?))
+    }
+
+    /// Every record that still holds a name or a contact (what a person's request is matched
+    /// against), newest first.
+    pub async fn visits_with_personal_data(&self) -> Result<Vec<VisitRecord>> {
+        const SQL: &str = concat!(
+            select_visit!(),
+            " WHERE name IS NOT NULL OR contact IS NOT NULL ORDER BY visit_date DESC, id DESC"
+        );
+        let rows: Vec<VisitRow> = on_pool!(self, p => sqlx::query_as(SQL).fetch_all(p).await?);
+        Ok(rows.into_iter().filter_map(VisitRow::into_record).collect())
+    }
+
+    /// Erase the name, contact and consent of these records (one person's request), all or
+    /// none; the counts stay. Returns how many records held personal data.
+    pub async fn erase_personal_data(&self, ids: &[i64], now: i64) -> Result<u64> {
+        const SQL: &str = "UPDATE visits SET name = NULL, contact = NULL, consent = NULL, personal_erased_at = $2 \
+             WHERE id = $1 AND (name IS NOT NULL OR contact IS NOT NULL OR consent IS NOT NULL)";
+        let mut n = 0;
+        match self {
+            Store::Sqlite(p) => {
+                let mut tx = p.begin().await?;
+                for id in ids {
+                    n += sqlx::query(SQL).bind(id).bind(now).execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+            }
+            Store::Postgres(p) => {
+                let mut tx = p.begin().await?;
+                for id in ids {
+                    n += sqlx::query(SQL).bind(id).bind(now).execute(&mut *tx).await?.rows_affected();
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(n)
     }
 }
 
