@@ -2,9 +2,9 @@
 // tokens. No HTTP and no SQL here: the server checks roles with `Role::allows`, the store keeps
 // only password hashes and keyed hashes of session tokens, never the secrets themselves.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 /// What an account may do. A manager can do everything staff can, and also hand in the report,
 /// export records with personal data and erase a person's data. Teachers see only their classes.
@@ -67,7 +67,8 @@ pub const MAX_PASSWORD: usize = 128;
 pub fn normalise_username(s: &str) -> Result<String, AccountError> {
     let u = s.trim().to_lowercase();
     let ok = (3..=40).contains(&u.len())
-        && u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
+        && u.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c));
     if ok { Ok(u) } else { Err(AccountError::BadUsername) }
 }
 

@@ -34,8 +34,12 @@ pub struct ServeArgs {
 
 /// The database: the flag, else `VITRINE_DATABASE_URL`, else the museum's SQLite file.
 pub fn database_url(root: &Path, flag: Option<String>) -> String {
-    flag.or_else(|| std::env::var("VITRINE_DATABASE_URL").ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| format!("sqlite:{}", root.join(".vitrine/vitrine.db").display()))
+    flag.or_else(|| {
+        std::env::var("VITRINE_DATABASE_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+    })
+    .unwrap_or_else(|| format!("sqlite:{}", root.join(".vitrine/vitrine.db").display()))
 }
 
 /// The secret that keys session hashes: `VITRINE_SECRET` (the same on every server behind one
@@ -57,7 +61,12 @@ fn secret(root: &Path) -> Result<String, String> {
             let tmp = path.with_extension("tmp");
             let write = || -> std::io::Result<()> {
                 std::fs::create_dir_all(root.join(".vitrine"))?;
-                let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(&tmp)?;
                 std::io::Write::write_all(&mut f, s.as_bytes())?;
                 f.sync_all()?;
                 std::fs::rename(&tmp, &path)
@@ -106,7 +115,8 @@ pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        secure_cookies: a.secure_cookies || env("VITRINE_SECURE_COOKIES").is_some_and(|v| v == "1" || v == "true"),
+        secure_cookies: a.secure_cookies
+            || env("VITRINE_SECURE_COOKIES").is_some_and(|v| v == "1" || v == "true"),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -33,10 +33,16 @@ pub enum UserCommand {
         name: String,
     },
     /// Set a new password (signs the account out everywhere).
-    Passwd { username: String },
+    Passwd {
+        username: String,
+    },
     /// Stop an account from signing in (signs it out everywhere).
-    Disable { username: String },
-    Enable { username: String },
+    Disable {
+        username: String,
+    },
+    Enable {
+        username: String,
+    },
     /// List the accounts.
     List,
 }
@@ -103,12 +109,24 @@ async fn user(url: &str, cmd: UserCommand) -> Result<String, Box<dyn std::error:
     Ok(out)
 }
 
-async fn switch(store: &Store, username: &str, disabled: bool, now: i64) -> Result<String, Box<dyn std::error::Error>> {
+async fn switch(
+    store: &Store,
+    username: &str,
+    disabled: bool,
+    now: i64,
+) -> Result<String, Box<dyn std::error::Error>> {
     let username = accounts::normalise_username(username)?;
     if !store.set_disabled(&username, disabled, now).await? {
         return Err(format!("there is no user named {username}").into());
     }
-    Ok(format!("{username} {}", if disabled { "disabled; its sessions were ended" } else { "enabled" }))
+    Ok(format!(
+        "{username} {}",
+        if disabled {
+            "disabled; its sessions were ended"
+        } else {
+            "enabled"
+        }
+    ))
 }
 
 /// Ask for a new password twice on a terminal (no echo), or read one line from a pipe.

@@ -484,14 +484,56 @@ mod tests {
 
     #[test]
     fn days_go_to_unix_and_back() {
-        for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2026, 11, 25), (1899, 12, 31), (2100, 3, 1)] {
-            let day = Day { year: y, month: m, day: d };
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (2000, 2, 29),
+            (2026, 11, 25),
+            (1899, 12, 31),
+            (2100, 3, 1),
+        ] {
+            let day = Day {
+                year: y,
+                month: m,
+                day: d,
+            };
             assert_eq!(Day::from_unix(day.to_unix()), day);
             assert_eq!(day.add_days(1).add_days(-1), day);
         }
-        assert_eq!(Day { year: 1970, month: 1, day: 2 }.to_unix(), 86_400);
-        assert_eq!(Day { year: 2024, month: 2, day: 28 }.add_days(1), Day { year: 2024, month: 2, day: 29 });
-        assert_eq!(Day { year: 2025, month: 11, day: 25 }.add_days(-1), Day { year: 2025, month: 11, day: 24 });
+        assert_eq!(
+            Day {
+                year: 1970,
+                month: 1,
+                day: 2
+            }
+            .to_unix(),
+            86_400
+        );
+        assert_eq!(
+            Day {
+                year: 2024,
+                month: 2,
+                day: 28
+            }
+            .add_days(1),
+            Day {
+                year: 2024,
+                month: 2,
+                day: 29
+            }
+        );
+        assert_eq!(
+            Day {
+                year: 2025,
+                month: 11,
+                day: 25
+            }
+            .add_days(-1),
+            Day {
+                year: 2025,
+                month: 11,
+                day: 24
+            }
+        );
     }
 
     #[test]

@@ -46,7 +46,11 @@ pub fn grouped_bars(id: &str, title: &str, desc: &str, categories: &[String], se
     let (w, h, left, bottom, top) = (720u32, 260u32, 48.0, 40.0, 28.0);
     let plot_w = f64::from(w) - left - 8.0;
     let plot_h = f64::from(h) - bottom - top;
-    let max = series.iter().flat_map(|s| s.values.iter().copied()).max().unwrap_or(0);
+    let max = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .max()
+        .unwrap_or(0);
     let (top_value, step) = axis(max);
     let y = |v: i64| top + plot_h - plot_h * v as f64 / top_value as f64;
     let mut s = open(w, h, id, title, desc);
@@ -86,7 +90,14 @@ pub fn grouped_bars(id: &str, title: &str, desc: &str, categories: &[String], se
             esc(cat)
         );
     }
-    s += &legend(series.iter().enumerate().map(|(k, s)| (s.label, colours[k % colours.len()])), left, 14.0);
+    s += &legend(
+        series
+            .iter()
+            .enumerate()
+            .map(|(k, s)| (s.label, colours[k % colours.len()])),
+        left,
+        14.0,
+    );
     s + "</svg>"
 }
 
@@ -146,7 +157,10 @@ pub fn against_target(
 ) -> String {
     let (w, h, left, top, bottom) = (360.0, 240.0, 48.0, 28.0, 36.0);
     let plot_h = h - top - bottom;
-    let max = [last, this, target.map(|t| t.2).unwrap_or(0)].into_iter().max().unwrap_or(0);
+    let max = [last, this, target.map(|t| t.2).unwrap_or(0)]
+        .into_iter()
+        .max()
+        .unwrap_or(0);
     let (top_value, step) = axis(max);
     let y = |v: i64| top + plot_h - plot_h * v as f64 / top_value as f64;
     let mut s = open(w as u32, h as u32, id, title, desc);
@@ -161,7 +175,10 @@ pub fn against_target(
         );
         v += step;
     }
-    for (i, (label, val, colour)) in [(last_label, last, LAST), (this_label, this, THIS)].into_iter().enumerate() {
+    for (i, (label, val, colour)) in [(last_label, last, LAST), (this_label, this, THIS)]
+        .into_iter()
+        .enumerate()
+    {
         let x = left + 30.0 + 130.0 * i as f64;
         s += &format!(
             "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"80\" height=\"{:.1}\" fill=\"{colour}\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{TEXT}\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{TEXT}\" font-weight=\"bold\">{val}</text>",
@@ -206,15 +223,34 @@ mod tests {
         assert!(!svg.contains("<b>") && !svg.contains("<x>"));
         let w = |svg: &str, n: usize| -> f64 {
             let part = svg.split("<rect").nth(n).unwrap();
-            part.split("width=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+            part.split("width=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
         };
-        assert!((w(&svg, 1) - 2.0 * w(&svg, 2)).abs() < 0.2, "bars proportional to values");
+        assert!(
+            (w(&svg, 1) - 2.0 * w(&svg, 2)).abs() < 0.2,
+            "bars proportional to values"
+        );
         let g = grouped_bars(
             "m",
             "t",
             "d",
             &["01".into(), "02".into()],
-            &[Series { label: "2025", values: vec![1, 2] }, Series { label: "2026", values: vec![3, 0] }],
+            &[
+                Series {
+                    label: "2025",
+                    values: vec![1, 2],
+                },
+                Series {
+                    label: "2026",
+                    values: vec![3, 0],
+                },
+            ],
         );
         assert_eq!(g.matches("<rect").count(), 4 + 2, "4 bars and 2 legend keys");
     }

@@ -27,8 +27,18 @@ pub fn cell(s: &str) -> String {
 /// Visit records; with `personal`, the name, contact and consent text as well.
 pub fn visits(records: &[VisitRecord], personal: bool) -> Vec<u8> {
     let mut header = vec![
-        "id", "date", "visitor_type", "purpose", "study", "group_size", "organisation", "grade", "origin", "source",
-        "lang", "recorded_at",
+        "id",
+        "date",
+        "visitor_type",
+        "purpose",
+        "study",
+        "group_size",
+        "organisation",
+        "grade",
+        "origin",
+        "source",
+        "lang",
+        "recorded_at",
     ];
     if personal {
         header.extend(["name", "contact", "consent", "personal_erased_at"]);
@@ -66,7 +76,11 @@ pub fn visits(records: &[VisitRecord], personal: bool) -> Vec<u8> {
 pub fn summary(rows: &[DayTotal]) -> Vec<u8> {
     let mut by: std::collections::BTreeMap<(String, String, String), Figures> = Default::default();
     for r in rows {
-        let k = (r.date.get(..7).unwrap_or("").to_string(), r.visitor_type.clone(), r.purpose.clone());
+        let k = (
+            r.date.get(..7).unwrap_or("").to_string(),
+            r.visitor_type.clone(),
+            r.purpose.clone(),
+        );
         by.entry(k).or_default().add(r);
     }
     let rows = by.into_iter().map(|((m, t, p), f)| {
@@ -74,12 +88,20 @@ pub fn summary(rows: &[DayTotal]) -> Vec<u8> {
             m,
             t,
             p.clone(),
-            if p.parse::<crate::visits::Purpose>().is_ok_and(|p| p.is_study()) { "yes" } else { "no" }.to_string(),
+            if p.parse::<crate::visits::Purpose>().is_ok_and(|p| p.is_study()) {
+                "yes"
+            } else {
+                "no"
+            }
+            .to_string(),
             f.people.to_string(),
             f.records.to_string(),
         ]
     });
-    document(&["month", "visitor_type", "purpose", "study", "people", "records"], rows)
+    document(
+        &["month", "visitor_type", "purpose", "study", "people", "records"],
+        rows,
+    )
 }
 
 /// `2026-11-25T08:30:00+07:00`: Vietnam's time, as the staff read it.

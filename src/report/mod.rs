@@ -36,8 +36,18 @@ impl Default for Schedule {
         Schedule {
             deadline: (11, 25),
             targets: vec![
-                Target { from_year: 2021, to_year: 2025, min: 5.0, max: 5.0 },
-                Target { from_year: 2026, to_year: 2030, min: 8.0, max: 10.0 },
+                Target {
+                    from_year: 2021,
+                    to_year: 2025,
+                    min: 5.0,
+                    max: 5.0,
+                },
+                Target {
+                    from_year: 2026,
+                    to_year: 2030,
+                    min: 8.0,
+                    max: 10.0,
+                },
             ],
         }
     }
@@ -53,17 +63,26 @@ pub struct Period {
 impl Period {
     /// The same dates a year earlier (29 February becomes the 28th).
     pub fn year_before(self) -> Period {
-        Period { from: year_back(self.from), to: year_back(self.to) }
+        Period {
+            from: year_back(self.from),
+            to: year_back(self.to),
+        }
     }
 
     /// This period, cut short at `today` (figures so far).
     pub fn until(self, today: Day) -> Period {
-        Period { from: self.from, to: self.to.min(today) }
+        Period {
+            from: self.from,
+            to: self.to.min(today),
+        }
     }
 
     /// Unix seconds of its first instant and of the instant after it, in Vietnam's time (UTC+7).
     pub fn instants(self) -> (i64, i64) {
-        (self.from.to_unix() - 7 * 3600, self.to.add_days(1).to_unix() - 7 * 3600)
+        (
+            self.from.to_unix() - 7 * 3600,
+            self.to.add_days(1).to_unix() - 7 * 3600,
+        )
     }
 
     /// The months it touches, as `YYYY-MM`, in order.
@@ -81,29 +100,51 @@ impl Period {
 fn year_back(d: Day) -> Day {
     let year = d.year - 1;
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let day = if d.month == 2 && d.day == 29 && !leap { 28 } else { d.day };
-    Day { year, month: d.month, day }
+    let day = if d.month == 2 && d.day == 29 && !leap {
+        28
+    } else {
+        d.day
+    };
+    Day {
+        year,
+        month: d.month,
+        day,
+    }
 }
 
 impl Schedule {
     pub fn target(&self, year: i32) -> Option<Target> {
-        self.targets.iter().copied().find(|t| (t.from_year..=t.to_year).contains(&year))
+        self.targets
+            .iter()
+            .copied()
+            .find(|t| (t.from_year..=t.to_year).contains(&year))
     }
 
     pub fn deadline(&self, year: i32) -> Day {
-        Day { year, month: self.deadline.0, day: self.deadline.1 }
+        Day {
+            year,
+            month: self.deadline.0,
+            day: self.deadline.1,
+        }
     }
 
     /// The report year whose deadline is today or still ahead: on the deadline day itself the
     /// report that is due is still the current one.
     pub fn report_year(&self, today: Day) -> i32 {
-        if today <= self.deadline(today.year) { today.year } else { today.year + 1 }
+        if today <= self.deadline(today.year) {
+            today.year
+        } else {
+            today.year + 1
+        }
     }
 
     /// What report year `year` covers: from the day of the previous deadline up to the day
     /// before this one (25 November to 24 November with the default deadline).
     pub fn period(&self, year: i32) -> Period {
-        Period { from: self.deadline(year - 1), to: self.deadline(year).add_days(-1) }
+        Period {
+            from: self.deadline(year - 1),
+            to: self.deadline(year).add_days(-1),
+        }
     }
 }
 
@@ -119,7 +160,13 @@ pub struct DayTotal {
 
 impl From<(String, String, String, i64, i64)> for DayTotal {
     fn from((date, visitor_type, purpose, people, records): (String, String, String, i64, i64)) -> Self {
-        DayTotal { date, visitor_type, purpose, people, records }
+        DayTotal {
+            date,
+            visitor_type,
+            purpose,
+            people,
+            records,
+        }
     }
 }
 
@@ -159,8 +206,11 @@ pub struct Stats {
 pub fn stats(period: Period, rows: &[DayTotal]) -> Stats {
     let (from, to) = (period.from.to_string(), period.to.to_string());
     let mut all = Figures::default();
-    let mut by_month: BTreeMap<String, Figures> =
-        period.months().into_iter().map(|m| (m, Figures::default())).collect();
+    let mut by_month: BTreeMap<String, Figures> = period
+        .months()
+        .into_iter()
+        .map(|m| (m, Figures::default()))
+        .collect();
     let mut by_type: BTreeMap<&str, Figures> = BTreeMap::new();
     let mut by_purpose: BTreeMap<&str, Figures> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.date >= from && r.date <= to) {
@@ -231,14 +281,26 @@ pub fn compare(full: Period, year: i32, target: Option<Target>, today: Day, rows
     let last = stats(now.year_before(), rows);
     let (a, b) = (this.all.study_people, last.all.study_people);
     let growth_pct = (b > 0).then(|| (a - b) as f64 * 100.0 / b as f64);
-    let needed = target.filter(|_| b > 0).map(|t| (b as f64 * (1.0 + t.min / 100.0)).ceil() as i64);
+    let needed = target
+        .filter(|_| b > 0)
+        .map(|t| (b as f64 * (1.0 + t.min / 100.0)).ceil() as i64);
     let standing = match (target, growth_pct) {
         (None, _) => Standing::NoTarget,
         (Some(_), None) => Standing::NoBase,
         (Some(t), Some(g)) if g + 1e-9 >= t.min => Standing::Met,
         _ => Standing::Below,
     };
-    Growth { year, period: full, complete, this, last, growth_pct, target, needed, standing }
+    Growth {
+        year,
+        period: full,
+        complete,
+        this,
+        last,
+        growth_pct,
+        target,
+        needed,
+        standing,
+    }
 }
 
 /// A school or organisation's groups over a period.
@@ -260,7 +322,15 @@ pub fn schools(rows: &[(String, String, i64, i64)]) -> Vec<SchoolRow> {
             continue;
         }
         let e = by.entry(key).or_insert_with(|| {
-            (BTreeMap::new(), SchoolRow { name: String::new(), groups: 0, people: 0, study_people: 0 })
+            (
+                BTreeMap::new(),
+                SchoolRow {
+                    name: String::new(),
+                    groups: 0,
+                    people: 0,
+                    study_people: 0,
+                },
+            )
         });
         *e.0.entry(org.as_str()).or_default() += records;
         e.1.groups += records;
@@ -273,7 +343,9 @@ pub fn schools(rows: &[(String, String, i64, i64)]) -> Vec<SchoolRow> {
         .into_values()
         .map(|(spellings, mut row)| {
             let best = spellings.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)));
-            row.name = best.map(|(s, _)| s.trim().to_string()).unwrap_or_default();
+            row.name = best
+                .map(|(s, _)| s.split_whitespace().collect::<Vec<_>>().join(" "))
+                .unwrap_or_default();
             row
         })
         .collect();
@@ -297,7 +369,13 @@ pub fn fmt_int(n: i64, lang: Lang) -> String {
 
 /// A percentage with one decimal and its sign: +8,0 % in Vietnamese, +8.0% in English.
 pub fn fmt_pct(x: f64, lang: Lang) -> String {
-    let sign = if x > 0.0 { "+" } else if x < 0.0 { "−" } else { "" };
+    let sign = if x > 0.0 {
+        "+"
+    } else if x < 0.0 {
+        "−"
+    } else {
+        ""
+    };
     let body = format!("{:.1}", x.abs());
     match lang {
         Lang::Vi => format!("{sign}{} %", body.replace('.', ",")),
@@ -314,20 +392,35 @@ mod tests {
     }
 
     fn row(date: &str, t: &str, p: &str, people: i64) -> DayTotal {
-        DayTotal { date: date.into(), visitor_type: t.into(), purpose: p.into(), people, records: 1 }
+        DayTotal {
+            date: date.into(),
+            visitor_type: t.into(),
+            purpose: p.into(),
+            people,
+            records: 1,
+        }
     }
 
     #[test]
     fn the_report_year_ends_the_day_before_the_deadline() {
         let s = Schedule::default();
-        assert_eq!(s.period(2026), Period { from: day("2025-11-25"), to: day("2026-11-24") });
+        assert_eq!(
+            s.period(2026),
+            Period {
+                from: day("2025-11-25"),
+                to: day("2026-11-24")
+            }
+        );
         assert_eq!(s.report_year(day("2026-11-25")), 2026);
         assert_eq!(s.report_year(day("2026-11-26")), 2027);
         assert_eq!(s.report_year(day("2026-01-10")), 2026);
         assert_eq!(s.target(2025).map(|t| t.min), Some(5.0));
         assert_eq!(s.target(2027).map(|t| (t.min, t.max)), Some((8.0, 10.0)));
         assert_eq!(s.target(2031), None);
-        let p = Period { from: day("2024-02-29"), to: day("2024-12-31") };
+        let p = Period {
+            from: day("2024-02-29"),
+            to: day("2024-12-31"),
+        };
         assert_eq!(p.year_before().from, day("2023-02-28"));
         assert_eq!(s.period(2026).months().len(), 13);
     }
@@ -370,12 +463,26 @@ mod tests {
 
     #[test]
     fn months_and_types_are_complete_and_ordered() {
-        let p = Period { from: day("2026-01-15"), to: day("2026-03-02") };
+        let p = Period {
+            from: day("2026-01-15"),
+            to: day("2026-03-02"),
+        };
         let st = stats(p, &[row("2026-02-03", "family", "event", 4)]);
         let months: Vec<_> = st.by_month.iter().map(|(m, f)| (m.as_str(), f.people)).collect();
         assert_eq!(months, [("2026-01", 0), ("2026-02", 4), ("2026-03", 0)]);
         assert_eq!(st.by_type.len(), VisitorType::ALL.len());
-        assert_eq!(st.by_type[1], ("family", Figures { people: 4, records: 1, study_people: 0, study_records: 0 }));
+        assert_eq!(
+            st.by_type[1],
+            (
+                "family",
+                Figures {
+                    people: 4,
+                    records: 1,
+                    study_people: 0,
+                    study_records: 0
+                }
+            )
+        );
     }
 
     #[test]
@@ -387,7 +494,15 @@ mod tests {
             ("THPT Hoa Lư".to_string(), "study".to_string(), 90, 2),
         ];
         let s = schools(&rows);
-        assert_eq!(s[0], SchoolRow { name: "THCS Trần Phú".into(), groups: 3, people: 105, study_people: 75 });
+        assert_eq!(
+            s[0],
+            SchoolRow {
+                name: "THCS Trần Phú".into(),
+                groups: 3,
+                people: 105,
+                study_people: 75
+            }
+        );
         assert_eq!(s[1].name, "THPT Hoa Lư");
     }
 

@@ -119,9 +119,13 @@ impl<N: Need> FromRequestParts<AppState> for Signed<N> {
 /// without one cannot be replayed and gets a 401.
 fn sign_in_first(state: &AppState, lang: Lang, parts: &Parts) -> WebError {
     if parts.method == axum::http::Method::GET || parts.method == axum::http::Method::HEAD {
-        let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/staff/");
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/staff/");
         let to = format!("/{}staff/login/?next={}", lang.prefix(), url_encode(next));
-        WebError(Redirect::to(&to).into_response())
+        WebError(Box::new(Redirect::to(&to).into_response()))
     } else {
         state.error_page(
             lang,
@@ -137,7 +141,11 @@ fn home(lang: Lang) -> &'static str {
 }
 
 fn login_path(lang: Lang) -> &'static str {
-    if lang == Lang::En { "/en/staff/login/" } else { "/staff/login/" }
+    if lang == Lang::En {
+        "/en/staff/login/"
+    } else {
+        "/staff/login/"
+    }
 }
 
 /// A staff form, posted from this site, by an account allowed by `N`, with the session's CSRF
@@ -257,7 +265,10 @@ struct NextQuery {
 fn safe_next(next: Option<&str>, lang: Lang) -> String {
     match next {
         Some(n)
-            if (n.starts_with("/staff/") || n.starts_with("/en/staff/") || n.starts_with("/teach/") || n.starts_with("/en/teach/"))
+            if (n.starts_with("/staff/")
+                || n.starts_with("/en/staff/")
+                || n.starts_with("/teach/")
+                || n.starts_with("/en/teach/"))
                 && !n.contains("//")
                 && !n.contains('\\')
                 && n.len() < 512 =>
@@ -268,7 +279,12 @@ fn safe_next(next: Option<&str>, lang: Lang) -> String {
     }
 }
 
-async fn login_page(State(state): State<AppState>, Ui(lang): Ui, headers: HeaderMap, q: Query<NextQuery>) -> Response {
+async fn login_page(
+    State(state): State<AppState>,
+    Ui(lang): Ui,
+    headers: HeaderMap,
+    q: Query<NextQuery>,
+) -> Response {
     let token = cookie(&headers, LOGIN_COOKIE).unwrap_or_else(accounts::new_token);
     let next = safe_next(q.next.as_deref(), lang);
     render_login(&state, lang, &headers, &token, &next, "", None, StatusCode::OK)
@@ -300,8 +316,10 @@ fn render_login(
     };
     match state.page(status, "staff/login.html", lang, &view) {
         Ok(mut res) => {
-            res.headers_mut()
-                .append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, token, 3600, secure(state, headers)));
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(LOGIN_COOKIE, token, 3600, secure(state, headers)),
+            );
             res
         }
         Err(e) => e.into_response(),
@@ -321,7 +339,9 @@ impl Limiter {
         let mut m = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let v = m.get_mut(key)?;
         v.retain(|t| *t > now - WINDOW);
-        (v.len() >= max).then(|| v[v.len() - max] + WINDOW - now).map(|s| s.max(1))
+        (v.len() >= max)
+            .then(|| v[v.len() - max] + WINDOW - now)
+            .map(|s| s.max(1))
     }
 
     fn fail(&self, key: &str, now: i64) {
@@ -333,7 +353,10 @@ impl Limiter {
     }
 
     fn clear(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(key);
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
     }
 }
 
@@ -345,29 +368,58 @@ async fn login(
     form: Result<Form<BTreeMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return state.refuse(lang, StatusCode::BAD_REQUEST, &["form.problem"]).into_response();
+        return state
+            .refuse(lang, StatusCode::BAD_REQUEST, &["form.problem"])
+            .into_response();
     };
     let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     let next = safe_next(Some(field("next")), lang);
     let cookie_token = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
-    if !same_origin(&headers) || cookie_token.is_empty() || !accounts::same_secret(field("csrf"), &cookie_token) {
+    if !same_origin(&headers)
+        || cookie_token.is_empty()
+        || !accounts::same_secret(field("csrf"), &cookie_token)
+    {
         let token = accounts::new_token();
         let msg = state.locales.text(lang, "staff.csrf");
-        return render_login(&state, lang, &headers, &token, &next, "", Some(msg), StatusCode::FORBIDDEN);
+        return render_login(
+            &state,
+            lang,
+            &headers,
+            &token,
+            &next,
+            "",
+            Some(msg),
+            StatusCode::FORBIDDEN,
+        );
     }
     let username = accounts::normalise_username(field("username")).unwrap_or_default();
     let password = field("password").to_string();
     let now = crate::visits::now();
     let user_key = format!("u:{username}");
-    let client_key = ext.get::<ConnectInfo<SocketAddr>>().map(|c| format!("ip:{}", c.0.ip()));
-    let wait = state
-        .limiter
-        .wait(&user_key, MAX_PER_USER, now)
-        .or_else(|| client_key.as_deref().and_then(|k| state.limiter.wait(k, MAX_PER_CLIENT, now)));
+    let client_key = ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| format!("ip:{}", c.0.ip()));
+    let wait = state.limiter.wait(&user_key, MAX_PER_USER, now).or_else(|| {
+        client_key
+            .as_deref()
+            .and_then(|k| state.limiter.wait(k, MAX_PER_CLIENT, now))
+    });
     if let Some(secs) = wait {
         let minutes = (secs + 59) / 60;
-        let msg = state.locales.text(lang, "staff.too_many").replace("{minutes}", &minutes.to_string());
-        let mut res = render_login(&state, lang, &headers, &cookie_token, &next, &username, Some(msg), StatusCode::TOO_MANY_REQUESTS);
+        let msg = state
+            .locales
+            .text(lang, "staff.too_many")
+            .replace("{minutes}", &minutes.to_string());
+        let mut res = render_login(
+            &state,
+            lang,
+            &headers,
+            &cookie_token,
+            &next,
+            &username,
+            Some(msg),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
         if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -375,7 +427,11 @@ async fn login(
     }
     let found = match state.store.login(&username).await {
         Ok(f) => f,
-        Err(e) => return state.internal(lang, "reading an account failed", e).into_response(),
+        Err(e) => {
+            return state
+                .internal(lang, "reading an account failed", e)
+                .into_response();
+        }
     };
     // A password longer than any allowed one is not verified (argon2 would hash megabytes).
     let password: String = password.chars().take(accounts::MAX_PASSWORD + 1).collect();
@@ -395,14 +451,29 @@ async fn login(
             state.limiter.fail(k, now);
         }
         let msg = state.locales.text(lang, "staff.wrong_login");
-        return render_login(&state, lang, &headers, &cookie_token, &next, &username, Some(msg), StatusCode::UNAUTHORIZED);
+        return render_login(
+            &state,
+            lang,
+            &headers,
+            &cookie_token,
+            &next,
+            &username,
+            Some(msg),
+            StatusCode::UNAUTHORIZED,
+        );
     };
     state.limiter.clear(&user_key);
     let token = accounts::new_token();
     let csrf = accounts::new_token();
     let hash = accounts::token_hash(&state.secret, &token);
-    if let Err(e) = state.store.add_session(&hash, account.id, &csrf, now, now + SESSION_SECONDS).await {
-        return state.internal(lang, "storing a session failed", e).into_response();
+    if let Err(e) = state
+        .store
+        .add_session(&hash, account.id, &csrf, now, now + SESSION_SECONDS)
+        .await
+    {
+        return state
+            .internal(lang, "storing a session failed", e)
+            .into_response();
     }
     // A teacher's place is their classes, not the museum's statistics.
     let next = if account.role == Role::Teacher && next.contains("/staff/") {
@@ -412,12 +483,20 @@ async fn login(
     };
     let mut res = Redirect::to(&next).into_response();
     let sec = secure(&state, &headers);
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &token, SESSION_SECONDS, sec));
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, "", 0, sec));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &token, SESSION_SECONDS, sec),
+    );
+    res.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(LOGIN_COOKIE, "", 0, sec));
     res
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap, posted: Posted<AnyRole>) -> Result<Response, WebError> {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    posted: Posted<AnyRole>,
+) -> Result<Response, WebError> {
     let lang = posted.me.lang;
     state
         .store
@@ -425,8 +504,10 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap, posted: Poste
         .await
         .map_err(|e| state.internal(lang, "ending a session failed", e))?;
     let mut res = Redirect::to(login_path(lang)).into_response();
-    res.headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, secure(&state, &headers)));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, secure(&state, &headers)),
+    );
     Ok(res)
 }
 
@@ -434,7 +515,9 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap, posted: Poste
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -453,14 +536,21 @@ mod tests {
         }
         assert_eq!(l.wait("u:a", 5, 105), Some(100 + WINDOW - 105));
         assert_eq!(l.wait("u:b", 5, 105), None, "other names are not locked");
-        assert_eq!(l.wait("u:a", 5, 100 + WINDOW), None, "the oldest failure has aged out");
+        assert_eq!(
+            l.wait("u:a", 5, 100 + WINDOW),
+            None,
+            "the oldest failure has aged out"
+        );
         l.clear("u:a");
         assert_eq!(l.wait("u:a", 5, 106), None);
     }
 
     #[test]
     fn only_staff_paths_are_returned_to() {
-        assert_eq!(safe_next(Some("/staff/visits/?from=2026-01-01"), Lang::Vi), "/staff/visits/?from=2026-01-01");
+        assert_eq!(
+            safe_next(Some("/staff/visits/?from=2026-01-01"), Lang::Vi),
+            "/staff/visits/?from=2026-01-01"
+        );
         assert_eq!(safe_next(Some("//evil.example/staff/"), Lang::Vi), "/staff/");
         assert_eq!(safe_next(Some("https://evil.example/"), Lang::En), "/en/staff/");
         assert_eq!(safe_next(Some("/staff//evil"), Lang::Vi), "/staff/");

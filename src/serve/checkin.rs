@@ -31,14 +31,22 @@ async fn submit(
     lang: Lang,
 ) -> Response {
     if !super::auth::same_origin(&headers) {
-        return state.refuse(lang, StatusCode::FORBIDDEN, &["form.cross_site"]).into_response();
+        return state
+            .refuse(lang, StatusCode::FORBIDDEN, &["form.cross_site"])
+            .into_response();
     }
     let pairs = match form {
         Ok(Form(pairs)) => pairs,
         Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["form.too_long"]).into_response();
+            return state
+                .refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["form.too_long"])
+                .into_response();
         }
-        Err(_) => return state.refuse(lang, StatusCode::BAD_REQUEST, &["form.problem"]).into_response(),
+        Err(_) => {
+            return state
+                .refuse(lang, StatusCode::BAD_REQUEST, &["form.problem"])
+                .into_response();
+        }
     };
     let form: BTreeMap<String, String> = pairs.into_iter().collect();
     let consent = state.locales.text(lang, "checkin.consent");
@@ -63,8 +71,9 @@ async fn submit(
                     )
                 })
                 .collect();
-            state.refuse_lines(lang, StatusCode::UNPROCESSABLE_ENTITY, &fields).into_response()
+            state
+                .refuse_lines(lang, StatusCode::UNPROCESSABLE_ENTITY, &fields)
+                .into_response()
         }
     }
 }
-

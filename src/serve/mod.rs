@@ -58,7 +58,11 @@ impl AppState {
         let site = SiteFiles::load(public)?;
         let (found, _) = crate::build::check(root);
         let (theme, catalogue, museum) = match found {
-            Some((site, theme)) => (theme, reports::Catalogue::of(&site), site.config.museum.name.clone()),
+            Some((site, theme)) => (
+                theme,
+                reports::Catalogue::of(&site),
+                site.config.museum.name.clone(),
+            ),
             None => (
                 crate::render::theme::Theme::load(root, "default")?,
                 reports::Catalogue::default(),

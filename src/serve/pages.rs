@@ -20,25 +20,32 @@ pub struct Pages {
 }
 
 impl Pages {
-    pub fn new(theme: &crate::render::theme::Theme, locales: &crate::render::theme::Locales) -> Result<Pages, String> {
+    pub fn new(
+        theme: &crate::render::theme::Theme,
+        locales: &crate::render::theme::Locales,
+    ) -> Result<Pages, String> {
         let env = crate::render::server_environment(theme, locales).map_err(|e| e.to_string())?;
         Ok(Pages { env })
     }
 
     /// Render `staff/<name>.html` with `ctx` (which must hold `lang`).
     pub fn render(&self, name: &str, ctx: impl Serialize) -> Result<String, String> {
-        let t = self.env.get_template(name).map_err(|e| format!("{name}: {e:#}"))?;
-        t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))).map_err(|e| format!("{name}: {e:#}"))
+        let t = self
+            .env
+            .get_template(name)
+            .map_err(|e| format!("{name}: {e:#}"))?;
+        t.render(minijinja::Value::from(minijinja::value::Serde(&ctx)))
+            .map_err(|e| format!("{name}: {e:#}"))
     }
 }
 
 /// A refusal or failure, ready to send: a short page in the visitor's language.
 #[derive(Debug)]
-pub struct WebError(pub Response);
+pub struct WebError(pub Box<Response>);
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
@@ -54,7 +61,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Ui {
 }
 
 pub fn lang_of(path: &str) -> Lang {
-    if path.starts_with("/en/") { Lang::En } else { Lang::Vi }
+    if path.starts_with("/en/") {
+        Lang::En
+    } else {
+        Lang::Vi
+    }
 }
 
 impl AppState {
@@ -70,12 +81,28 @@ impl AppState {
         self.error_page(lang, status, lines, None)
     }
 
-    pub fn error_page(&self, lang: Lang, status: StatusCode, lines: &[String], back: Option<(&str, String)>) -> WebError {
+    pub fn error_page(
+        &self,
+        lang: Lang,
+        status: StatusCode,
+        lines: &[String],
+        back: Option<(&str, String)>,
+    ) -> WebError {
         let title = escape_html(&self.locales.text(lang, "form.problem"));
         let (href, label) = back.unwrap_or_else(|| {
-            (if lang == Lang::En { "/en/checkin/" } else { "/checkin/" }, self.locales.text(lang, "form.back"))
+            (
+                if lang == Lang::En {
+                    "/en/checkin/"
+                } else {
+                    "/checkin/"
+                },
+                self.locales.text(lang, "form.back"),
+            )
         });
-        let items: String = lines.iter().map(|l| format!("<li>{}</li>", escape_html(l))).collect();
+        let items: String = lines
+            .iter()
+            .map(|l| format!("<li>{}</li>", escape_html(l)))
+            .collect();
         let css = self
             .stylesheet
             .as_deref()
@@ -87,7 +114,7 @@ impl AppState {
             href = escape_html(href),
             label = escape_html(&label),
         );
-        WebError((status, Html(html)).into_response())
+        WebError(Box::new((status, Html(html)).into_response()))
     }
 
     /// A failure of ours: the whole error goes to the log (it never holds form values), the
@@ -98,7 +125,13 @@ impl AppState {
     }
 
     /// Render a staff page, or a 500 when the theme's template fails.
-    pub fn page(&self, status: StatusCode, name: &str, lang: Lang, ctx: impl Serialize) -> Result<Response, WebError> {
+    pub fn page(
+        &self,
+        status: StatusCode,
+        name: &str,
+        lang: Lang,
+        ctx: impl Serialize,
+    ) -> Result<Response, WebError> {
         match self.pages.render(name, ctx) {
             Ok(html) => Ok((status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()),
             Err(e) => Err(self.internal(lang, "a staff page failed to render", e)),

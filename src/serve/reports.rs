@@ -41,8 +41,11 @@ pub struct Catalogue {
 
 impl Catalogue {
     pub fn of(site: &Site) -> Catalogue {
-        let mut objects: BTreeMap<String, (Localized, Vec<String>)> =
-            site.items.iter().map(|(id, it)| (id.clone(), (it.title.clone(), Vec::new()))).collect();
+        let mut objects: BTreeMap<String, (Localized, Vec<String>)> = site
+            .items
+            .iter()
+            .map(|(id, it)| (id.clone(), (it.title.clone(), Vec::new())))
+            .collect();
         for e in &site.exhibits {
             for id in e.item_ids() {
                 if let Some(o) = objects.get_mut(id) {
@@ -52,7 +55,11 @@ impl Catalogue {
         }
         Catalogue {
             objects,
-            exhibits: site.exhibits.iter().map(|e| (e.slug.clone(), e.title.clone())).collect(),
+            exhibits: site
+                .exhibits
+                .iter()
+                .map(|e| (e.slug.clone(), e.title.clone()))
+                .collect(),
         }
     }
 
@@ -73,7 +80,14 @@ impl Catalogue {
                     .iter()
                     .filter(|h| self.objects.get(&h.object).is_some_and(|o| o.1.contains(slug)))
                     .fold((0, 0), |(s, v), h| (s + h.scans, v + h.views));
-                (title.pick(lang).map(|(t, _)| t.to_string()).unwrap_or_else(|| slug.clone()), s, v)
+                (
+                    title
+                        .pick(lang)
+                        .map(|(t, _)| t.to_string())
+                        .unwrap_or_else(|| slug.clone()),
+                    s,
+                    v,
+                )
             })
             .collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)));
@@ -143,8 +157,14 @@ struct Figures {
 async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Result<Figures, WebError> {
     let today = Day::today();
     let s = &state.schedule;
-    let year = q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| s.report_year(today));
-    let custom = match (q.from.as_deref().and_then(crate::visits::parse_iso_day), q.to.as_deref().and_then(crate::visits::parse_iso_day)) {
+    let year = q
+        .year
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or_else(|| s.report_year(today));
+    let custom = match (
+        q.from.as_deref().and_then(crate::visits::parse_iso_day),
+        q.to.as_deref().and_then(crate::visits::parse_iso_day),
+    ) {
         (Some(from), Some(to)) if from <= to => Some(Period { from, to }),
         _ => None,
     };
@@ -189,7 +209,10 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
         standing: g.standing,
         standing_text: t(&format!(
             "report.standing_{}",
-            serde_json::to_value(g.standing).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            serde_json::to_value(g.standing)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
         )),
     };
     let month_label = |m: &str| {
@@ -211,10 +234,20 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
         "months",
         &t("report.by_month"),
         &t("report.by_month_desc"),
-        &g.this.by_month.iter().map(|(m, _)| month_label(m)).collect::<Vec<_>>(),
+        &g.this
+            .by_month
+            .iter()
+            .map(|(m, _)| month_label(m))
+            .collect::<Vec<_>>(),
         &[
-            chart::Series { label: &last_label, values: g.last.by_month.iter().map(|(_, f)| f.study_people).collect() },
-            chart::Series { label: &this_label, values: g.this.by_month.iter().map(|(_, f)| f.study_people).collect() },
+            chart::Series {
+                label: &last_label,
+                values: g.last.by_month.iter().map(|(_, f)| f.study_people).collect(),
+            },
+            chart::Series {
+                label: &this_label,
+                values: g.this.by_month.iter().map(|(_, f)| f.study_people).collect(),
+            },
         ],
     );
     let target_label = t("report.target_band");
@@ -226,7 +259,11 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
         (&this_label, g.this.all.study_people),
         g.target.filter(|_| g.last.all.study_people > 0).map(|tg| {
             let b = g.last.all.study_people as f64;
-            (target_label.as_str(), (b * (1.0 + tg.min / 100.0)).ceil() as i64, (b * (1.0 + tg.max / 100.0)).ceil() as i64)
+            (
+                target_label.as_str(),
+                (b * (1.0 + tg.min / 100.0)).ceil() as i64,
+                (b * (1.0 + tg.max / 100.0)).ceil() as i64,
+            )
         }),
     );
     let types: Vec<Line> = g
@@ -244,7 +281,11 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
         "types",
         &t("report.by_type"),
         &t("report.by_type_desc"),
-        &g.this.by_type.iter().map(|(c, f)| (t(&format!("visitor_type.{c}")), f.study_people)).collect::<Vec<_>>(),
+        &g.this
+            .by_type
+            .iter()
+            .map(|(c, f)| (t(&format!("visitor_type.{c}")), f.study_people))
+            .collect::<Vec<_>>(),
     );
     let purposes: Vec<Line> = g
         .this
@@ -268,7 +309,11 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
         "schools",
         &t("report.by_school"),
         &t("report.by_school_desc"),
-        &schools_all.iter().take(10).map(|r| (r.name.clone(), r.people)).collect::<Vec<_>>(),
+        &schools_all
+            .iter()
+            .take(10)
+            .map(|r| (r.name.clone(), r.people))
+            .collect::<Vec<_>>(),
     );
     let schools = schools_all
         .iter()
@@ -298,7 +343,12 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
         &hits
             .iter()
             .take(10)
-            .map(|h| (format!("{} {}", h.object, state.catalogue.object_title(&h.object, lang)), h.scans))
+            .map(|h| {
+                (
+                    format!("{} {}", h.object, state.catalogue.object_title(&h.object, lang)),
+                    h.scans,
+                )
+            })
             .collect::<Vec<_>>(),
     );
     let exhibits = state
@@ -346,10 +396,18 @@ fn enc(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_digit() || *c == '-').collect()
 }
 
-async fn dashboard(State(state): State<AppState>, me: Staff, Query(q): Query<YearQuery>) -> Result<Response, WebError> {
+async fn dashboard(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, WebError> {
     let figures = figures(&state, me.lang, &q, 10).await?;
     let query = query_of(&q);
-    let view = DashboardView { frame: Frame::new(&me, "dashboard", &query), figures, query };
+    let view = DashboardView {
+        frame: Frame::new(&me, "dashboard", &query),
+        figures,
+        query,
+    };
     state.page(StatusCode::OK, "staff/dashboard.html", me.lang, &view)
 }
 
@@ -364,7 +422,11 @@ struct ReportView {
     deadline: String,
 }
 
-async fn yearly_report(State(state): State<AppState>, me: Staff, Query(q): Query<YearQuery>) -> Result<Response, WebError> {
+async fn yearly_report(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, WebError> {
     let lang = me.lang;
     let figures = figures(&state, lang, &q, 50).await?;
     let query = query_of(&q);
@@ -373,7 +435,11 @@ async fn yearly_report(State(state): State<AppState>, me: Staff, Query(q): Query
         frame: Frame::new(&me, "report", &format!("report/{query}")),
         figures,
         query,
-        museum: state.museum.pick(lang).map(|(s, _)| s.to_string()).unwrap_or_default(),
+        museum: state
+            .museum
+            .pick(lang)
+            .map(|(s, _)| s.to_string())
+            .unwrap_or_default(),
         deadline,
     };
     state.page(StatusCode::OK, "staff/report.html", lang, &view)
@@ -381,15 +447,24 @@ async fn yearly_report(State(state): State<AppState>, me: Staff, Query(q): Query
 
 /// The period of a query: a custom `from`/`to`, or a report year (the current one by default).
 fn period_of(state: &AppState, q: &YearQuery) -> Period {
-    match (q.from.as_deref().and_then(crate::visits::parse_iso_day), q.to.as_deref().and_then(crate::visits::parse_iso_day)) {
+    match (
+        q.from.as_deref().and_then(crate::visits::parse_iso_day),
+        q.to.as_deref().and_then(crate::visits::parse_iso_day),
+    ) {
         (Some(from), Some(to)) if from <= to => Period { from, to },
-        _ => state
-            .schedule
-            .period(q.year.filter(|y| (2000..=2100).contains(y)).unwrap_or_else(|| state.schedule.report_year(Day::today()))),
+        _ => state.schedule.period(
+            q.year
+                .filter(|y| (2000..=2100).contains(y))
+                .unwrap_or_else(|| state.schedule.report_year(Day::today())),
+        ),
     }
 }
 
-async fn summary_csv(State(state): State<AppState>, me: Staff, Query(q): Query<YearQuery>) -> Result<Response, WebError> {
+async fn summary_csv(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, WebError> {
     let p = period_of(&state, &q);
     let rows: Vec<DayTotal> = state
         .store
@@ -399,10 +474,17 @@ async fn summary_csv(State(state): State<AppState>, me: Staff, Query(q): Query<Y
         .into_iter()
         .map(DayTotal::from)
         .collect();
-    Ok(csv_response(&format!("study-visits-summary-{}-{}.csv", p.from, p.to), csv::summary(&rows)))
+    Ok(csv_response(
+        &format!("study-visits-summary-{}-{}.csv", p.from, p.to),
+        csv::summary(&rows),
+    ))
 }
 
-async fn scans_csv(State(state): State<AppState>, me: Staff, Query(q): Query<YearQuery>) -> Result<Response, WebError> {
+async fn scans_csv(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, WebError> {
     let p = period_of(&state, &q);
     let (a, b) = p.instants();
     let hits = state
@@ -425,12 +507,19 @@ async fn scans_csv(State(state): State<AppState>, me: Staff, Query(q): Query<Yea
     ))
 }
 
-async fn visits_csv(State(state): State<AppState>, me: Manager, Query(q): Query<YearQuery>) -> Result<Response, WebError> {
+async fn visits_csv(
+    State(state): State<AppState>,
+    me: Manager,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, WebError> {
     let p = period_of(&state, &q);
     let records = state
         .store
         .visits_between(&p.from.to_string(), &p.to.to_string())
         .await
         .map_err(|e| state.internal(me.lang, "listing visits failed", e))?;
-    Ok(csv_response(&format!("study-visits-{}-{}.csv", p.from, p.to), csv::visits(&records, true)))
+    Ok(csv_response(
+        &format!("study-visits-{}-{}.csv", p.from, p.to),
+        csv::visits(&records, true),
+    ))
 }

@@ -142,7 +142,9 @@ fn row(state: &AppState, lang: Lang, r: &VisitRecord, today: &str) -> Row {
     Row {
         id: r.id,
         date: v.date.clone(),
-        visitor_type: state.locales.text(lang, &format!("visitor_type.{}", v.visitor_type.code())),
+        visitor_type: state
+            .locales
+            .text(lang, &format!("visitor_type.{}", v.visitor_type.code())),
         purpose: state.locales.text(lang, &format!("purpose.{}", v.purpose.code())),
         study: v.purpose.is_study(),
         group_size: v.group_size,
@@ -183,24 +185,48 @@ pub struct Range {
 /// A date range from the query, or the last 30 days and the bookings ahead.
 fn range(q: &Range) -> (Day, Day) {
     let today = Day::today();
-    let from = q.from.as_deref().and_then(visits::parse_iso_day).unwrap_or(today.add_days(-30));
-    let to = q.to.as_deref().and_then(visits::parse_iso_day).unwrap_or(today.add_days(366));
+    let from = q
+        .from
+        .as_deref()
+        .and_then(visits::parse_iso_day)
+        .unwrap_or(today.add_days(-30));
+    let to =
+        q.to.as_deref()
+            .and_then(visits::parse_iso_day)
+            .unwrap_or(today.add_days(366));
     (from, to.max(from))
 }
 
 fn choices(state: &AppState, lang: Lang) -> (Vec<Choice>, Vec<Choice>, Vec<Choice>) {
-    let c = |prefix: &str, code: &'static str| Choice { code, label: state.locales.text(lang, &format!("{prefix}.{code}")) };
+    let c = |prefix: &str, code: &'static str| Choice {
+        code,
+        label: state.locales.text(lang, &format!("{prefix}.{code}")),
+    };
     (
-        VisitorType::ALL.iter().map(|t| c("visitor_type", t.code())).collect(),
+        VisitorType::ALL
+            .iter()
+            .map(|t| c("visitor_type", t.code()))
+            .collect(),
         Purpose::ALL.iter().map(|p| c("purpose", p.code())).collect(),
-        [Source::WalkIn, Source::Booking, Source::Staff].iter().map(|s| c("source", s.code())).collect(),
+        [Source::WalkIn, Source::Booking, Source::Staff]
+            .iter()
+            .map(|s| c("source", s.code()))
+            .collect(),
     )
 }
 
-async fn list(State(state): State<AppState>, me: Staff, Query(q): Query<Range>) -> Result<Response, WebError> {
-    let notice = [("staff.added", q.added), ("staff.saved", q.saved), ("staff.deleted", q.deleted)]
-        .into_iter()
-        .find_map(|(k, id)| id.map(|id| state.locales.text(me.lang, k).replace("{id}", &id.to_string())));
+async fn list(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<Range>,
+) -> Result<Response, WebError> {
+    let notice = [
+        ("staff.added", q.added),
+        ("staff.saved", q.saved),
+        ("staff.deleted", q.deleted),
+    ]
+    .into_iter()
+    .find_map(|(k, id)| id.map(|id| state.locales.text(me.lang, k).replace("{id}", &id.to_string())));
     render_list(&state, &me, &q, FormView::default(), notice, StatusCode::OK).await
 }
 
@@ -223,7 +249,14 @@ async fn render_list(
     let rows: Vec<Row> = records.iter().map(|r| row(state, lang, r, &today)).collect();
     let past = records.iter().filter(|r| r.visit.date <= today);
     let (people, study): (i64, i64) = past.fold((0, 0), |(a, s), r| {
-        (a + r.visit.group_size, s + if r.visit.purpose.is_study() { r.visit.group_size } else { 0 })
+        (
+            a + r.visit.group_size,
+            s + if r.visit.purpose.is_study() {
+                r.visit.group_size
+            } else {
+                0
+            },
+        )
     });
     let (visitor_types, purposes, sources) = choices(state, lang);
     let view = ListView {
@@ -243,14 +276,23 @@ async fn render_list(
 }
 
 /// Validate a staff entry: the same rules as the visitor's own check-in, plus how it came in.
-fn validate(state: &AppState, lang: Lang, form: &BTreeMap<String, String>, source: Source) -> Result<visits::Visit, FormView> {
+fn validate(
+    state: &AppState,
+    lang: Lang,
+    form: &BTreeMap<String, String>,
+    source: Source,
+) -> Result<visits::Visit, Box<FormView>> {
     let consent = state.locales.text(lang, "checkin.consent");
     visits::validate(form, source, lang.code(), &consent, Day::today()).map_err(|errors| {
         let messages: BTreeMap<String, String> = errors
             .iter()
             .map(|e: &FieldError| (e.field.to_string(), state.locales.text(lang, e.key)))
             .collect();
-        FormView { values: Fields::from_map(form), errors: Fields::from_map(&messages), refused: true }
+        Box::new(FormView {
+            values: Fields::from_map(form),
+            errors: Fields::from_map(&messages),
+            refused: true,
+        })
     })
 }
 
@@ -271,7 +313,17 @@ async fn add(State(state): State<AppState>, posted: Posted<StaffRole>) -> Result
                 .map_err(|e| state.internal(lang, "storing a visit failed", e))?;
             Ok(Redirect::to(&format!("/{}staff/visits/?added={id}", lang.prefix())).into_response())
         }
-        Err(fv) => render_list(&state, &me, &Range::default(), fv, None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(fv) => {
+            render_list(
+                &state,
+                &me,
+                &Range::default(),
+                *fv,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -315,16 +367,35 @@ async fn load(state: &AppState, lang: Lang, id: i64) -> Result<VisitRecord, WebE
         .ok_or_else(|| state.refuse(lang, StatusCode::NOT_FOUND, &["staff.no_such_visit"]))
 }
 
-async fn render_edit(state: &AppState, me: &Staff, r: &VisitRecord, form: FormView, status: StatusCode) -> Result<Response, WebError> {
+async fn render_edit(
+    state: &AppState,
+    me: &Staff,
+    r: &VisitRecord,
+    form: FormView,
+    status: StatusCode,
+) -> Result<Response, WebError> {
     let lang = me.lang;
     let (visitor_types, purposes, _) = choices(state, lang);
     let view = EditView {
         frame: Frame::new(me, "visits", &format!("visits/{}/", r.id)),
         id: r.id,
-        source: state.locales.text(lang, &format!("source.{}", r.visit.source.code())),
-        recorded_at: csv::iso_instant(r.created_at).replace('T', " ").replace("+07:00", ""),
-        erased_at: r.personal_erased_at.map(|t| csv::iso_instant(t)[..10].to_string()),
-        form: if form.refused { form } else { FormView { values: Fields::from_map(&values_of(r)), ..FormView::default() } },
+        source: state
+            .locales
+            .text(lang, &format!("source.{}", r.visit.source.code())),
+        recorded_at: csv::iso_instant(r.created_at)
+            .replace('T', " ")
+            .replace("+07:00", ""),
+        erased_at: r
+            .personal_erased_at
+            .map(|t| csv::iso_instant(t)[..10].to_string()),
+        form: if form.refused {
+            form
+        } else {
+            FormView {
+                values: Fields::from_map(&values_of(r)),
+                ..FormView::default()
+            }
+        },
         visitor_types,
         purposes,
     };
@@ -336,7 +407,11 @@ async fn edit(State(state): State<AppState>, me: Staff, Path(id): Path<i64>) -> 
     render_edit(&state, &me, &r, FormView::default(), StatusCode::OK).await
 }
 
-async fn update(State(state): State<AppState>, Path(id): Path<i64>, posted: Posted<StaffRole>) -> Result<Response, WebError> {
+async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<StaffRole>,
+) -> Result<Response, WebError> {
     let Posted { me, form, .. } = posted;
     let lang = me.lang;
     let r = load(&state, lang, id).await?;
@@ -353,11 +428,15 @@ async fn update(State(state): State<AppState>, Path(id): Path<i64>, posted: Post
                 .map_err(|e| state.internal(lang, "updating a visit failed", e))?;
             Ok(Redirect::to(&format!("/{}staff/visits/?saved={id}", lang.prefix())).into_response())
         }
-        Err(fv) => render_edit(&state, &me, &r, fv, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(fv) => render_edit(&state, &me, &r, *fv, StatusCode::UNPROCESSABLE_ENTITY).await,
     }
 }
 
-async fn delete(State(state): State<AppState>, Path(id): Path<i64>, posted: Posted<StaffRole>) -> Result<Response, WebError> {
+async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<StaffRole>,
+) -> Result<Response, WebError> {
     let lang = posted.me.lang;
     let found = state
         .store
@@ -422,7 +501,11 @@ async fn matching(state: &AppState, lang: Lang, q: &str) -> Result<Vec<VisitReco
         .collect())
 }
 
-async fn people(State(state): State<AppState>, me: Manager, Query(pq): Query<PersonQuery>) -> Result<Response, WebError> {
+async fn people(
+    State(state): State<AppState>,
+    me: Manager,
+    Query(pq): Query<PersonQuery>,
+) -> Result<Response, WebError> {
     let lang = me.lang;
     let q = pq.q.unwrap_or_default();
     let found = matching(&state, lang, &q).await?;
@@ -434,7 +517,9 @@ async fn people(State(state): State<AppState>, me: Manager, Query(pq): Query<Per
             name: r.visit.name.clone().unwrap_or_default(),
             contact: r.visit.contact.clone().unwrap_or_default(),
             consent: r.visit.consent.clone().unwrap_or_default(),
-            visitor_type: state.locales.text(lang, &format!("visitor_type.{}", r.visit.visitor_type.code())),
+            visitor_type: state
+                .locales
+                .text(lang, &format!("visitor_type.{}", r.visit.visitor_type.code())),
             organisation: r.visit.organisation.clone(),
         })
         .collect();
@@ -443,13 +528,22 @@ async fn people(State(state): State<AppState>, me: Manager, Query(pq): Query<Per
         searched: !q.trim().is_empty(),
         q,
         rows,
-        notice: pq.erased.map(|n| state.locales.text(lang, "people.erased").replace("{n}", &n.to_string())),
+        notice: pq.erased.map(|n| {
+            state
+                .locales
+                .text(lang, "people.erased")
+                .replace("{n}", &n.to_string())
+        }),
     };
     state.page(StatusCode::OK, "staff/people.html", lang, &view)
 }
 
 /// Everything stored about the person, as a spreadsheet (a request to see one's data).
-async fn people_csv(State(state): State<AppState>, me: Manager, Query(pq): Query<PersonQuery>) -> Result<Response, WebError> {
+async fn people_csv(
+    State(state): State<AppState>,
+    me: Manager,
+    Query(pq): Query<PersonQuery>,
+) -> Result<Response, WebError> {
     let found = matching(&state, me.lang, pq.q.as_deref().unwrap_or("")).await?;
     Ok(csv_response("personal-data.csv", csv::visits(&found, true)))
 }
@@ -467,7 +561,14 @@ async fn erase(State(state): State<AppState>, posted: Posted<ManagerRole>) -> Re
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
             &[state.locales.text(lang, "people.choose")],
-            Some((if lang == Lang::En { "/en/staff/people/" } else { "/staff/people/" }, state.locales.text(lang, "form.back"))),
+            Some((
+                if lang == Lang::En {
+                    "/en/staff/people/"
+                } else {
+                    "/staff/people/"
+                },
+                state.locales.text(lang, "form.back"),
+            )),
         ));
     }
     let n = state
@@ -483,7 +584,10 @@ pub fn csv_response(name: &str, bytes: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
         bytes,

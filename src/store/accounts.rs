@@ -43,9 +43,9 @@ impl Store {
             .fetch_one(p)
             .await);
         match r {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(
-                format!("there is already a user named {username}"),
-            )),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(format!(
+                "there is already a user named {username}"
+            ))),
             r => Ok(r?),
         }
     }
@@ -132,7 +132,9 @@ impl Store {
 
     /// Forget sessions that have expired; returns how many.
     pub async fn end_expired_sessions(&self, now: i64) -> Result<u64> {
-        Ok(on_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now).execute(p).await?.rows_affected()))
+        Ok(
+            on_pool!(self, p => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now).execute(p).await?.rows_affected()),
+        )
     }
 }

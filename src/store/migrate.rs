@@ -7,8 +7,8 @@ use super::{Result, Store, StoreError};
 /// (version, SQL statements separated by `;`) for SQLite.
 const SQLITE: &[(i64, &str)] = &[
     (
-    1,
-    "CREATE TABLE page_hits (
+        1,
+        "CREATE TABLE page_hits (
         id INTEGER PRIMARY KEY,
         object_id TEXT NOT NULL,
         at BIGINT NOT NULL,
@@ -38,8 +38,8 @@ const SQLITE: &[(i64, &str)] = &[
     CREATE INDEX visits_date ON visits (visit_date)",
     ),
     (
-    2,
-    "CREATE TABLE users (
+        2,
+        "CREATE TABLE users (
         id INTEGER PRIMARY KEY,
         username TEXT NOT NULL UNIQUE,
         display_name TEXT NOT NULL DEFAULT '',
@@ -58,14 +58,14 @@ const SQLITE: &[(i64, &str)] = &[
     );
     CREATE INDEX sessions_expires ON sessions (expires_at);
     CREATE INDEX sessions_user ON sessions (user_id)",
-),
+    ),
 ];
 
 /// The same schema for PostgreSQL.
 const POSTGRES: &[(i64, &str)] = &[
     (
-    1,
-    "CREATE TABLE page_hits (
+        1,
+        "CREATE TABLE page_hits (
         id BIGSERIAL PRIMARY KEY,
         object_id TEXT NOT NULL,
         at BIGINT NOT NULL,
@@ -95,8 +95,8 @@ const POSTGRES: &[(i64, &str)] = &[
     CREATE INDEX visits_date ON visits (visit_date)",
     ),
     (
-    2,
-    "CREATE TABLE users (
+        2,
+        "CREATE TABLE users (
         id BIGSERIAL PRIMARY KEY,
         username TEXT NOT NULL UNIQUE,
         display_name TEXT NOT NULL DEFAULT '',
@@ -115,7 +115,7 @@ const POSTGRES: &[(i64, &str)] = &[
     );
     CREATE INDEX sessions_expires ON sessions (expires_at);
     CREATE INDEX sessions_user ON sessions (user_id)",
-),
+    ),
 ];
 
 pub async fn run(store: &Store) -> Result<()> {

@@ -313,14 +313,24 @@ impl Store {
             Store::Sqlite(p) => {
                 let mut tx = p.begin().await?;
                 for id in ids {
-                    n += sqlx::query(SQL).bind(id).bind(now).execute(&mut *tx).await?.rows_affected();
+                    n += sqlx::query(SQL)
+                        .bind(id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
                 }
                 tx.commit().await?;
             }
             Store::Postgres(p) => {
                 let mut tx = p.begin().await?;
                 for id in ids {
-                    n += sqlx::query(SQL).bind(id).bind(now).execute(&mut *tx).await?.rows_affected();
+                    n += sqlx::query(SQL)
+                        .bind(id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
                 }
                 tx.commit().await?;
             }

@@ -10,4 +10,5 @@ mod load;
 mod media;
 mod search;
 mod serve;
+mod staff;
 mod support;

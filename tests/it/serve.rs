@@ -22,7 +22,7 @@ use crate::support::*;
 const PHONE: &str =
     "Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36";
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -31,7 +31,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// A fresh database of each kind: a SQLite file, and a PostgreSQL schema when a server answers.
-async fn stores(tmp: &std::path::Path) -> Vec<(Store, Option<String>)> {
+pub(crate) async fn stores(tmp: &std::path::Path) -> Vec<(Store, Option<String>)> {
     let sqlite = Store::open(&format!("sqlite:{}", tmp.join("vitrine.db").display()))
         .await
         .expect("SQLite opens");
@@ -57,7 +57,7 @@ async fn stores(tmp: &std::path::Path) -> Vec<(Store, Option<String>)> {
     out
 }
 
-async fn drop_schema(store: &Store, schema: &Option<String>) {
+pub(crate) async fn drop_schema(store: &Store, schema: &Option<String>) {
     if let (Store::Postgres(p), Some(s)) = (store, schema) {
         sqlx::query(&format!("DROP SCHEMA \"{s}\" CASCADE"))
             .execute(p)
@@ -150,13 +150,17 @@ fn the_store_keeps_visits_and_hits_on_sqlite_and_postgresql() {
 }
 
 /// The router over the built demo, with its store and hit writer.
-async fn app(store: Store) -> (axum::Router, Hits, tokio::task::JoinHandle<()>) {
+pub(crate) async fn app(store: Store) -> (axum::Router, Hits, tokio::task::JoinHandle<()>) {
     let (hits, writer) = Hits::start(store.clone());
     let state = AppState::new(&repo(), &demo().out, store, hits.clone()).unwrap();
     (router(state), hits, writer)
 }
 
-async fn get(app: &axum::Router, path: &str, headers: &[(&str, &str)]) -> axum::response::Response {
+pub(crate) async fn get(
+    app: &axum::Router,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> axum::response::Response {
     let mut r = Request::get(path);
     for (k, v) in headers {
         r = r.header(*k, *v);
@@ -164,7 +168,7 @@ async fn get(app: &axum::Router, path: &str, headers: &[(&str, &str)]) -> axum::
     app.clone().oneshot(r.body(Body::empty()).unwrap()).await.unwrap()
 }
 
-async fn body(res: axum::response::Response) -> Vec<u8> {
+pub(crate) async fn body(res: axum::response::Response) -> Vec<u8> {
     axum::body::to_bytes(res.into_body(), 4 << 20)
         .await
         .unwrap()
@@ -290,7 +294,7 @@ fn qr_scans_are_counted_apart_from_views_with_no_lost_writes() {
     });
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
@@ -307,7 +311,12 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-async fn post(app: &axum::Router, path: &str, body: String, origin: &str) -> axum::response::Response {
+pub(crate) async fn post(
+    app: &axum::Router,
+    path: &str,
+    body: String,
+    origin: &str,
+) -> axum::response::Response {
     let r = Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::HOST, "museum.test")
