@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::routing::get;
 
 use super::AppState;
 use crate::content::{Day, Lang};
@@ -19,8 +19,15 @@ const FORM_LIMIT: usize = 16 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/checkin/", post(|s, h, f| submit(s, h, f, Lang::Vi)))
-        .route("/en/checkin/", post(|s, h, f| submit(s, h, f, Lang::En)))
+        // The form page itself is a built page, served like every other.
+        .route(
+            "/checkin/",
+            get(super::static_file).post(|s, h, f| submit(s, h, f, Lang::Vi)),
+        )
+        .route(
+            "/en/checkin/",
+            get(super::static_file).post(|s, h, f| submit(s, h, f, Lang::En)),
+        )
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
 }
 

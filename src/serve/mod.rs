@@ -132,7 +132,7 @@ async fn security_headers(mut res: Response) -> Response {
     res
 }
 
-async fn static_file(State(state): State<AppState>, req: Request) -> Response {
+pub(super) async fn static_file(State(state): State<AppState>, req: Request) -> Response {
     let method = req.method().clone();
     if method != Method::GET && method != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();

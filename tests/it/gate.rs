@@ -14,13 +14,13 @@ use serde_json::Value;
 
 use crate::support::*;
 
-fn browser_dir() -> PathBuf {
+pub(crate) fn browser_dir() -> PathBuf {
     repo().join("tests/browser")
 }
 
 /// Whether node, java, chromium and the npm packages of tests/browser are there. In CI a missing
 /// one is a failure; elsewhere the test is skipped with the reason.
-fn checkers() -> bool {
+pub(crate) fn checkers() -> bool {
     if !(tool("node", "nodejs") && tool("java", "default-jre-headless") && tool("chromium", "chromium")) {
         return false;
     }

@@ -661,3 +661,52 @@ fn a_persons_data_is_found_exported_and_erased_while_the_counts_stay() {
         }
     });
 }
+
+/// In a real Chromium on a phone: a visitor checks in, staff sign in and see the visit counted
+/// on the dashboard; axe-core finds nothing on the staff pages passed on the way.
+#[test]
+fn a_phone_check_in_is_counted_on_the_staff_dashboard_in_chromium() {
+    if !crate::gate::checkers() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", tmp.path().join("vitrine.db").display());
+    let rt = runtime();
+    let (addr, store) = rt.block_on(async {
+        let store = Store::open(&db).await.unwrap();
+        store
+            .add_user("boss", "Chị Lan", Role::Manager, &hash_password("manager-password"), 0)
+            .await
+            .unwrap();
+        let (app, _, _) = app(store.clone()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .await
+                .unwrap()
+        });
+        (addr, store)
+    });
+    let out = std::process::Command::new("node")
+        .arg(crate::gate::browser_dir().join("checkin.mjs"))
+        .arg(format!("http://{addr}"))
+        .args(["boss", "manager-password"])
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the browser run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(r["thanks"], "/checkin/thanks/");
+    assert_eq!(r["study"], "27", "the 27 pupils are counted as study visitors: {r}");
+    assert_eq!(r["visits"], 1);
+    assert_eq!(r["violations"], serde_json::json!([]), "axe on the staff pages");
+    let stored = rt.block_on(store.visits_between("1900-01-01", "2200-01-01")).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].visit.organisation, "Trường THCS Đinh Tiên Hoàng");
+    assert_eq!(stored[0].visit.source, Source::SelfCheckin);
+}
