@@ -32,14 +32,30 @@ pub struct ServeArgs {
     secure_cookies: bool,
 }
 
-/// The database: the flag, else `VITRINE_DATABASE_URL`, else the museum's SQLite file.
+/// The database: the flag, else `VITRINE_DATABASE_URL`, else `[server] database_url`, else
+/// `sqlite:.vitrine/vitrine.db`; a relative SQLite path is taken from the museum's folder.
 pub fn database_url(root: &Path, flag: Option<String>) -> String {
-    flag.or_else(|| {
-        std::env::var("VITRINE_DATABASE_URL")
-            .ok()
-            .filter(|v| !v.is_empty())
-    })
-    .unwrap_or_else(|| format!("sqlite:{}", root.join(".vitrine/vitrine.db").display()))
+    let url = flag
+        .or_else(|| {
+            std::env::var("VITRINE_DATABASE_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+        })
+        .or_else(|| settings(root).0.database_url)
+        .unwrap_or_else(|| "sqlite:.vitrine/vitrine.db".to_string());
+    match url.strip_prefix("sqlite:") {
+        Some(p) if !p.starts_with('/') => format!("sqlite:{}", root.join(p).display()),
+        _ => url,
+    }
+}
+
+/// `[server]` and `[report]` of vitrine.toml (defaults when it cannot be read: `vitrine build`
+/// reports why).
+pub fn settings(root: &Path) -> (crate::content::ServerConfig, crate::content::ReportConfig) {
+    match crate::content::load_config(root).0 {
+        Some(c) => (c.server, c.report),
+        None => Default::default(),
+    }
 }
 
 /// The secret that keys session hashes: `VITRINE_SECRET` (the same on every server behind one
@@ -79,13 +95,14 @@ fn secret(root: &Path) -> Result<String, String> {
 
 pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let (server, report) = settings(root);
     let addr = match a.addr.map(Ok).or_else(|| env("VITRINE_ADDR").map(|v| v.parse())) {
         Some(Ok(a)) => a,
         Some(Err(e)) => {
             eprintln!("error: VITRINE_ADDR: {e} (write it as 127.0.0.1:8080)");
             return ExitCode::FAILURE;
         }
-        None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        None => server.addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
     };
     let database_url = database_url(root, a.database);
     let retention_days = match a
@@ -98,7 +115,9 @@ pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
             eprintln!("error: VITRINE_RETENTION_DAYS: {e} (write a number of days, e.g. 365)");
             return ExitCode::FAILURE;
         }
-        None => crate::visits::DEFAULT_RETENTION_DAYS,
+        None => server
+            .retention_days
+            .unwrap_or(crate::visits::DEFAULT_RETENTION_DAYS),
     };
     let defaults = crate::build::BuildOptions::new(root);
     let opts = ServeOptions {
@@ -116,7 +135,9 @@ pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
             }
         },
         secure_cookies: a.secure_cookies
+            || server.secure_cookies
             || env("VITRINE_SECURE_COOKIES").is_some_and(|v| v == "1" || v == "true"),
+        schedule: crate::report::Schedule::from(&report),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -36,7 +36,7 @@ pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
         );
         return (None, diags);
     }
-    let config = load_config(root, &config_path, &mut diags);
+    let config = load_config_file(root, &config_path, &mut diags);
 
     let exhibits_dir = root.join("exhibits");
     let mut exhibit_dirs: Vec<PathBuf> = match std::fs::read_dir(&exhibits_dir) {
@@ -161,7 +161,7 @@ fn list(raw: Option<&RawList>) -> LocalizedList {
     .unwrap_or_default()
 }
 
-fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Config> {
+fn load_config_file(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Config> {
     let (raw, src): (RawConfig, Source) = parse_file(root, path, diags)?;
     if let Some(f) = &raw.format
         && *f.get_ref() != 1
@@ -278,7 +278,111 @@ fn load_config(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Conf
         image_widths: widths,
         image_quality: quality,
         deep_zoom: raw.images.deep_zoom.unwrap_or(true),
+        server: server_config(&raw.server, &src, diags),
+        report: report_config(&raw.report, &src, diags),
     })
+}
+
+/// Only `vitrine.toml` (for commands that need the settings, not the content).
+pub fn load_config(root: &Path) -> (Option<Config>, Diagnostics) {
+    let mut diags = Diagnostics::default();
+    let c = load_config_file(root, &root.join("vitrine.toml"), &mut diags);
+    (c, diags)
+}
+
+fn server_config(raw: &RawServer, src: &Source, diags: &mut Diagnostics) -> ServerConfig {
+    let mut c = ServerConfig {
+        secure_cookies: raw.secure_cookies.unwrap_or(false),
+        ..Default::default()
+    };
+    if let Some(a) = &raw.addr {
+        match a.get_ref().trim().parse() {
+            Ok(addr) => c.addr = Some(addr),
+            Err(_) => diags.error(
+                "invalid-server",
+                src.pos(a.span()),
+                "server.addr",
+                format!("\"{}\" is not an address and port", a.get_ref()),
+                "write e.g. addr = \"127.0.0.1:8080\" (or \"0.0.0.0:8080\" to listen on every interface)",
+            ),
+        }
+    }
+    if let Some(u) = &raw.database_url {
+        let url = u.get_ref().trim();
+        if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            c.database_url = Some(url.to_string());
+        } else {
+            diags.error(
+                "invalid-server",
+                src.pos(u.span()),
+                "server.database_url",
+                format!("\"{url}\" is neither sqlite:… nor postgres://…"),
+                "write e.g. database_url = \"sqlite:.vitrine/vitrine.db\" or \"postgres://vitrine@db.example/vitrine\"; keep passwords in the VITRINE_DATABASE_URL environment variable",
+            );
+        }
+    }
+    if let Some(d) = &raw.retention_days {
+        match u32::try_from(*d.get_ref()) {
+            Ok(n @ 1..=3650) => c.retention_days = Some(n),
+            _ => diags.error(
+                "invalid-server",
+                src.pos(d.span()),
+                "server.retention_days",
+                "the retention period must be between 1 and 3650 days",
+                "365 keeps names for one report year",
+            ),
+        }
+    }
+    c
+}
+
+fn report_config(raw: &RawReport, src: &Source, diags: &mut Diagnostics) -> ReportConfig {
+    let mut c = ReportConfig::default();
+    if let Some(d) = &raw.deadline {
+        let parsed = d.get_ref().split_once('-').and_then(|(m, dd)| {
+            let (m, dd): (u8, u8) = (m.parse().ok()?, dd.parse().ok()?);
+            crate::visits::parse_iso_day(&format!("2001-{m:02}-{dd:02}")).map(|_| (m, dd))
+        });
+        match parsed {
+            Some(md) => c.deadline = md,
+            None => diags.error(
+                "invalid-report",
+                src.pos(d.span()),
+                "report.deadline",
+                format!("\"{}\" is not a month and day", d.get_ref()),
+                "write it MM-DD, e.g. deadline = \"11-25\" for 25 November",
+            ),
+        }
+    }
+    if !raw.target.is_empty() {
+        let mut targets = Vec::new();
+        for t in &raw.target {
+            let v = t.get_ref();
+            let max = v.max.unwrap_or(v.min);
+            let ok =
+                v.from_year <= v.to_year && (0.0..=1000.0).contains(&v.min) && v.min <= max && max <= 1000.0;
+            let overlaps = targets
+                .iter()
+                .any(|(a, b, _, _): &TargetRange| v.from_year <= *b && *a <= v.to_year);
+            if !ok || overlaps {
+                diags.error(
+                    "invalid-report",
+                    src.pos(t.span()),
+                    "report.target",
+                    if overlaps {
+                        "this target's years overlap another target's"
+                    } else {
+                        "a target needs from_year ≤ to_year and 0 ≤ min ≤ max (percent)"
+                    },
+                    "write e.g. [[report.target]] from_year = 2026, to_year = 2030, min = 8, max = 10",
+                );
+            } else {
+                targets.push((v.from_year, v.to_year, v.min, max));
+            }
+        }
+        c.targets = targets;
+    }
+    c
 }
 
 /// Read `<stem>.vi.md` and `<stem>.en.md` (or `vi.md`/`en.md` when `stem` is empty).

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::diag::Pos;
-pub use load::load_site;
+pub use load::{load_config, load_site};
 
 /// The two languages of every page. Vietnamese is the default, served at `/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -136,6 +136,39 @@ pub struct Config {
     pub image_quality: u8,
     /// IIIF deep-zoom tiles for photos wider than the largest width.
     pub deep_zoom: bool,
+    /// `[server]`: what `vitrine serve` uses unless a flag or an environment variable says
+    /// otherwise.
+    pub server: ServerConfig,
+    /// `[report]`: the yearly report's deadline and the province's growth targets.
+    pub report: ReportConfig,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServerConfig {
+    pub addr: Option<std::net::SocketAddr>,
+    pub database_url: Option<String>,
+    pub retention_days: Option<u32>,
+    pub secure_cookies: bool,
+}
+
+/// A growth target: (first year, last year, minimum %, maximum %).
+pub type TargetRange = (i32, i32, f64, f64);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportConfig {
+    /// (month, day) the report is due every year.
+    pub deadline: (u8, u8),
+    pub targets: Vec<TargetRange>,
+}
+
+impl Default for ReportConfig {
+    /// The province's programme: due 25 November; +5 % a year to 2025, +8–10 % a year 2026–2030.
+    fn default() -> ReportConfig {
+        ReportConfig {
+            deadline: (11, 25),
+            targets: vec![(2021, 2025, 5.0, 5.0), (2026, 2030, 8.0, 10.0)],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -33,6 +33,36 @@ pub struct RawConfig {
     pub museum: RawMuseum,
     #[serde(default)]
     pub images: RawImages,
+    #[serde(default)]
+    pub server: RawServer,
+    #[serde(default)]
+    pub report: RawReport,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawServer {
+    pub addr: Option<Spanned<String>>,
+    pub database_url: Option<Spanned<String>>,
+    pub retention_days: Option<Spanned<i64>>,
+    pub secure_cookies: Option<bool>,
+}
+
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    pub deadline: Option<Spanned<String>>,
+    #[serde(default)]
+    pub target: Vec<Spanned<RawTarget>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawTarget {
+    pub from_year: i32,
+    pub to_year: i32,
+    pub min: f64,
+    pub max: Option<f64>,
 }
 
 #[derive(Deserialize, Debug)]

@@ -30,6 +30,24 @@ pub struct Schedule {
     pub targets: Vec<Target>,
 }
 
+impl From<&crate::content::ReportConfig> for Schedule {
+    fn from(c: &crate::content::ReportConfig) -> Schedule {
+        Schedule {
+            deadline: c.deadline,
+            targets: c
+                .targets
+                .iter()
+                .map(|&(from_year, to_year, min, max)| Target {
+                    from_year,
+                    to_year,
+                    min,
+                    max,
+                })
+                .collect(),
+        }
+    }
+}
+
 impl Default for Schedule {
     /// The province's programme: +5 % a year to 2025, +8–10 % a year from 2026 to 2030.
     fn default() -> Schedule {

@@ -203,6 +203,7 @@ pub struct ServeOptions {
     /// Keys the session hashes (see `AppState::with_secret`).
     pub secret: String,
     pub secure_cookies: bool,
+    pub schedule: Schedule,
 }
 
 /// Build the site, open the database, serve until Ctrl-C or SIGTERM, then write the queued hits.
@@ -219,6 +220,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     tokio::spawn(retention(store.clone(), opts.retention_days));
     let mut state = AppState::new(&opts.root, &opts.out, store.clone(), hits)?.with_secret(&opts.secret);
     state.secure_cookies = opts.secure_cookies;
+    state.schedule = Arc::new(opts.schedule.clone());
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = tokio::net::TcpListener::bind(opts.addr).await?;
     eprintln!(

@@ -345,7 +345,11 @@ fn check_in_is_stored_and_bad_input_is_refused_with_nothing_stored() {
             for page in ["/checkin/", "/en/checkin/"] {
                 let res = get(&app, page, &[]).await;
                 assert_eq!(res.status(), StatusCode::OK, "{d}: GET {page}");
-                assert!(String::from_utf8(body(res).await).unwrap().contains("<form class=\"checkin\""));
+                assert!(
+                    String::from_utf8(body(res).await)
+                        .unwrap()
+                        .contains("<form class=\"checkin\"")
+                );
             }
             let origin = "http://museum.test";
             let res = post(&app, "/checkin/", form(&good), origin).await;

@@ -675,16 +675,25 @@ fn a_phone_check_in_is_counted_on_the_staff_dashboard_in_chromium() {
     let (addr, store) = rt.block_on(async {
         let store = Store::open(&db).await.unwrap();
         store
-            .add_user("boss", "Chị Lan", Role::Manager, &hash_password("manager-password"), 0)
+            .add_user(
+                "boss",
+                "Chị Lan",
+                Role::Manager,
+                &hash_password("manager-password"),
+                0,
+            )
             .await
             .unwrap();
         let (app, _, _) = app(store.clone()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-                .await
-                .unwrap()
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap()
         });
         (addr, store)
     });
@@ -702,11 +711,69 @@ fn a_phone_check_in_is_counted_on_the_staff_dashboard_in_chromium() {
     );
     let r: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(r["thanks"], "/checkin/thanks/");
-    assert_eq!(r["study"], "27", "the 27 pupils are counted as study visitors: {r}");
+    assert_eq!(
+        r["study"], "27",
+        "the 27 pupils are counted as study visitors: {r}"
+    );
     assert_eq!(r["visits"], 1);
     assert_eq!(r["violations"], serde_json::json!([]), "axe on the staff pages");
-    let stored = rt.block_on(store.visits_between("1900-01-01", "2200-01-01")).unwrap();
+    let stored = rt
+        .block_on(store.visits_between("1900-01-01", "2200-01-01"))
+        .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].visit.organisation, "Trường THCS Đinh Tiên Hoàng");
     assert_eq!(stored[0].visit.source, Source::SelfCheckin);
+}
+
+/// `[server]` and `[report]` in vitrine.toml: read when right, and each mistake named with its
+/// line and field.
+#[test]
+fn server_and_report_settings_are_read_from_vitrine_toml() {
+    let (_tmp, root) = crate::support::copy_fixture("tiny");
+    let toml = root.join("vitrine.toml");
+    let base = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        format!(
+            "{base}\n[server]\naddr = \"0.0.0.0:8081\"\ndatabase_url = \"sqlite:data/museum.db\"\nretention_days = 180\nsecure_cookies = true\n\n[report]\ndeadline = \"12-15\"\n[[report.target]]\nfrom_year = 2026\nto_year = 2030\nmin = 9\nmax = 11\n"
+        ),
+    )
+    .unwrap();
+    let (cfg, diags) = vitrine::content::load_config(&root);
+    assert_eq!(diags.errors(), 0);
+    let cfg = cfg.unwrap();
+    assert_eq!(cfg.server.addr, Some("0.0.0.0:8081".parse().unwrap()));
+    assert_eq!(cfg.server.database_url.as_deref(), Some("sqlite:data/museum.db"));
+    assert_eq!(
+        (cfg.server.retention_days, cfg.server.secure_cookies),
+        (Some(180), true)
+    );
+    let s = vitrine::report::Schedule::from(&cfg.report);
+    assert_eq!(s.deadline, (12, 15));
+    assert_eq!(s.target(2027).map(|t| (t.min, t.max)), Some((9.0, 11.0)));
+    assert_eq!(s.target(2025), None, "only the configured targets apply");
+
+    std::fs::write(
+        &toml,
+        format!(
+            "{base}\n[server]\naddr = \"localhost\"\nretention_days = 0\n\n[report]\ndeadline = \"02-30\"\n[[report.target]]\nfrom_year = 2026\nto_year = 2030\nmin = 9\n[[report.target]]\nfrom_year = 2030\nto_year = 2031\nmin = 5\n"
+        ),
+    )
+    .unwrap();
+    let (_, diags) = vitrine::content::load_config(&root);
+    let fields: Vec<(&str, usize)> = diags
+        .sorted()
+        .iter()
+        .map(|d| (d.field.as_str(), d.pos.line))
+        .collect();
+    let lines = base.lines().count();
+    assert_eq!(
+        fields,
+        [
+            ("server.addr", lines + 3),
+            ("server.retention_days", lines + 4),
+            ("report.deadline", lines + 7),
+            ("report.target", lines + 12),
+        ]
+    );
 }
