@@ -165,7 +165,7 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
         q.from.as_deref().and_then(crate::visits::parse_iso_day),
         q.to.as_deref().and_then(crate::visits::parse_iso_day),
     ) {
-        (Some(from), Some(to)) if from <= to => Some(Period { from, to }),
+        (Some(from), Some(to)) if sensible(from, to) => Some(Period { from, to }),
         _ => None,
     };
     let full = custom.unwrap_or_else(|| s.period(year));
@@ -445,13 +445,19 @@ async fn yearly_report(
     state.page(StatusCode::OK, "staff/report.html", lang, &view)
 }
 
+/// A custom period of at most ten years, in order (a longer one is a mistake, and would draw a
+/// chart of thousands of months).
+fn sensible(from: Day, to: Day) -> bool {
+    from <= to && to.to_unix() - from.to_unix() <= 3660 * 86_400
+}
+
 /// The period of a query: a custom `from`/`to`, or a report year (the current one by default).
 fn period_of(state: &AppState, q: &YearQuery) -> Period {
     match (
         q.from.as_deref().and_then(crate::visits::parse_iso_day),
         q.to.as_deref().and_then(crate::visits::parse_iso_day),
     ) {
-        (Some(from), Some(to)) if from <= to => Period { from, to },
+        (Some(from), Some(to)) if sensible(from, to) => Period { from, to },
         _ => state.schedule.period(
             q.year
                 .filter(|y| (2000..=2100).contains(y))
