@@ -1,5 +1,5 @@
 // `vitrine serve`: builds the site if needed, serves it from memory, and adds the dynamic parts
-// (page-hit counting, visitor check-in). Each area's handlers are in their own file and expose
+// (page-hit counting, visitor check-in, the staff area). Each area's handlers are in their own file and expose
 // `routes()`; only `router` merges them and adds the state. Serving never blocks on the database:
 // hits are queued (hits.rs).
 
@@ -52,8 +52,8 @@ pub struct AppState {
 
 impl AppState {
     /// The state for the built site at `public` and the project at `root` (for the theme's
-    /// interface strings).
-    /// The secret is random for this process (sessions end with it) until `with_secret`.
+    /// interface strings). The secret is random for this process (sessions end with it) until
+    /// `with_secret`.
     pub fn new(root: &Path, public: &Path, store: Store, hits: Hits) -> std::io::Result<AppState> {
         let site = SiteFiles::load(public)?;
         let (found, _) = crate::build::check(root);
