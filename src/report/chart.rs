@@ -163,7 +163,12 @@ pub fn against_target(
         .unwrap_or(0);
     let (top_value, step) = axis(max);
     let y = |v: i64| top + plot_h - plot_h * v as f64 / top_value as f64;
-    let mut s = open(w as u32, h as u32, id, title, desc);
+    // A small chart: drawn at its own size, not stretched across the page.
+    let mut s = open(w as u32, h as u32, id, title, desc).replacen(
+        "class=\"chart\"",
+        "class=\"chart chart-small\"",
+        1,
+    );
     let mut v = 0;
     while v <= top_value {
         s += &format!(
