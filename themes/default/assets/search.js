@@ -129,10 +129,12 @@
     load().then(function () { show(q); });
     var url = new URL(window.location.href);
     if (q) url.searchParams.set('q', q); else url.searchParams.delete('q');
-    window.history.replaceState(null, '', url);
+    // Only when the address changes: each replaceState is a history navigation to listeners.
+    if (url.href !== window.location.href) window.history.replaceState(null, '', url);
   }
 
-  form.addEventListener('submit', function (e) { e.preventDefault(); run(); });
+  // Enter runs the search at once; the typing timer still pending would run it again later.
+  form.addEventListener('submit', function (e) { e.preventDefault(); clearTimeout(timer); run(); });
   input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(run, 150); });
   var initial = new URL(window.location.href).searchParams.get('q');
   if (initial) { input.value = initial; run(); }
