@@ -34,14 +34,14 @@ pub struct ServeArgs {
 
 /// The database: the flag, else `VITRINE_DATABASE_URL`, else `[server] database_url`, else
 /// `sqlite:.vitrine/vitrine.db`; a relative SQLite path is taken from the museum's folder.
-pub fn database_url(root: &Path, flag: Option<String>) -> String {
+pub fn database_url(root: &Path, flag: Option<String>, configured: Option<String>) -> String {
     let url = flag
         .or_else(|| {
             std::env::var("VITRINE_DATABASE_URL")
                 .ok()
                 .filter(|v| !v.is_empty())
         })
-        .or_else(|| settings(root).0.database_url)
+        .or(configured)
         .unwrap_or_else(|| "sqlite:.vitrine/vitrine.db".to_string());
     match url.strip_prefix("sqlite:") {
         Some(p) if !p.starts_with('/') => format!("sqlite:{}", root.join(p).display()),
@@ -104,7 +104,7 @@ pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
         }
         None => server.addr.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
     };
-    let database_url = database_url(root, a.database);
+    let database_url = database_url(root, a.database, server.database_url.clone());
     let retention_days = match a
         .retention_days
         .map(Ok)

@@ -48,7 +48,7 @@ pub enum UserCommand {
 }
 
 pub fn run(root: &Path, a: UserArgs) -> ExitCode {
-    let url = super::serve::database_url(root, a.database);
+    let url = super::serve::database_url(root, a.database, super::serve::settings(root).0.database_url);
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -22,6 +22,15 @@ pub struct Target {
     pub max: f64,
 }
 
+impl Target {
+    /// The study visitors a year must reach, at the target's lower and upper bound, after a year
+    /// with `base`.
+    pub fn bounds(&self, base: i64) -> (i64, i64) {
+        let at = |pct: f64| (base as f64 * (1.0 + pct / 100.0)).ceil() as i64;
+        (at(self.min), at(self.max))
+    }
+}
+
 /// When the yearly report is due and what growth it must show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
@@ -299,9 +308,7 @@ pub fn compare(full: Period, year: i32, target: Option<Target>, today: Day, rows
     let last = stats(now.year_before(), rows);
     let (a, b) = (this.all.study_people, last.all.study_people);
     let growth_pct = (b > 0).then(|| (a - b) as f64 * 100.0 / b as f64);
-    let needed = target
-        .filter(|_| b > 0)
-        .map(|t| (b as f64 * (1.0 + t.min / 100.0)).ceil() as i64);
+    let needed = target.filter(|_| b > 0).map(|t| t.bounds(b).0);
     let standing = match (target, growth_pct) {
         (None, _) => Standing::NoTarget,
         (Some(_), None) => Standing::NoBase,

@@ -110,6 +110,24 @@ struct Line {
     last: String,
 }
 
+/// One line per category (visitor type, purpose): this year's figure beside last year's.
+fn lines(
+    this: &[(&'static str, report::Figures)],
+    last: &[(&'static str, report::Figures)],
+    label: impl Fn(&str) -> String,
+    pick: fn(&report::Figures) -> i64,
+    lang: Lang,
+) -> Vec<Line> {
+    this.iter()
+        .zip(last)
+        .map(|((code, a), (_, b))| Line {
+            label: label(code),
+            this: fmt_int(pick(a), lang),
+            last: fmt_int(pick(b), lang),
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct Headline {
     year: i32,
@@ -157,19 +175,9 @@ struct Figures {
 async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Result<Figures, WebError> {
     let today = Day::today();
     let s = &state.schedule;
-    let year = q
-        .year
-        .filter(|y| (2000..=2100).contains(y))
-        .unwrap_or_else(|| s.report_year(today));
-    let custom = match (
-        q.from.as_deref().and_then(crate::visits::parse_iso_day),
-        q.to.as_deref().and_then(crate::visits::parse_iso_day),
-    ) {
-        (Some(from), Some(to)) if sensible(from, to) => Some(Period { from, to }),
-        _ => None,
-    };
+    let custom = custom_period(q);
+    let year = custom.map_or_else(|| report_year(state, q), |p| p.to.year);
     let full = custom.unwrap_or_else(|| s.period(year));
-    let year = custom.map_or(year, |p| p.to.year);
     let rows: Vec<DayTotal> = state
         .store
         .visit_totals(&full.year_before().from.to_string(), &full.to.to_string())
@@ -258,25 +266,17 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
         (&last_label, g.last.all.study_people),
         (&this_label, g.this.all.study_people),
         g.target.filter(|_| g.last.all.study_people > 0).map(|tg| {
-            let b = g.last.all.study_people as f64;
-            (
-                target_label.as_str(),
-                (b * (1.0 + tg.min / 100.0)).ceil() as i64,
-                (b * (1.0 + tg.max / 100.0)).ceil() as i64,
-            )
+            let (lo, hi) = tg.bounds(g.last.all.study_people);
+            (target_label.as_str(), lo, hi)
         }),
     );
-    let types: Vec<Line> = g
-        .this
-        .by_type
-        .iter()
-        .zip(&g.last.by_type)
-        .map(|((code, a), (_, b))| Line {
-            label: t(&format!("visitor_type.{code}")),
-            this: fmt_int(a.study_people, lang),
-            last: fmt_int(b.study_people, lang),
-        })
-        .collect();
+    let types = lines(
+        &g.this.by_type,
+        &g.last.by_type,
+        |code| t(&format!("visitor_type.{code}")),
+        |f| f.study_people,
+        lang,
+    );
     let chart_types = chart::hbars(
         "types",
         &t("report.by_type"),
@@ -287,17 +287,13 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
             .map(|(c, f)| (t(&format!("visitor_type.{c}")), f.study_people))
             .collect::<Vec<_>>(),
     );
-    let purposes: Vec<Line> = g
-        .this
-        .by_purpose
-        .iter()
-        .zip(&g.last.by_purpose)
-        .map(|((code, a), (_, b))| Line {
-            label: t(&format!("purpose.{code}")),
-            this: fmt_int(a.people, lang),
-            last: fmt_int(b.people, lang),
-        })
-        .collect();
+    let purposes = lines(
+        &g.this.by_purpose,
+        &g.last.by_purpose,
+        |code| t(&format!("purpose.{code}")),
+        |f| f.people,
+        lang,
+    );
     let now = g.this.period;
     let school_rows = state
         .store
@@ -451,19 +447,25 @@ fn sensible(from: Day, to: Day) -> bool {
     from <= to && to.to_unix() - from.to_unix() <= 3660 * 86_400
 }
 
+/// A custom `from`/`to` period of the query, when it is a sensible one.
+fn custom_period(q: &YearQuery) -> Option<Period> {
+    let day = |d: &Option<String>| d.as_deref().and_then(crate::visits::parse_iso_day);
+    match (day(&q.from), day(&q.to)) {
+        (Some(from), Some(to)) if sensible(from, to) => Some(Period { from, to }),
+        _ => None,
+    }
+}
+
+/// The report year of the query, the current one by default.
+fn report_year(state: &AppState, q: &YearQuery) -> i32 {
+    q.year
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or_else(|| state.schedule.report_year(Day::today()))
+}
+
 /// The period of a query: a custom `from`/`to`, or a report year (the current one by default).
 fn period_of(state: &AppState, q: &YearQuery) -> Period {
-    match (
-        q.from.as_deref().and_then(crate::visits::parse_iso_day),
-        q.to.as_deref().and_then(crate::visits::parse_iso_day),
-    ) {
-        (Some(from), Some(to)) if sensible(from, to) => Period { from, to },
-        _ => state.schedule.period(
-            q.year
-                .filter(|y| (2000..=2100).contains(y))
-                .unwrap_or_else(|| state.schedule.report_year(Day::today())),
-        ),
-    }
+    custom_period(q).unwrap_or_else(|| state.schedule.period(report_year(state, q)))
 }
 
 async fn summary_csv(
