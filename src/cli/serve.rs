@@ -30,6 +30,10 @@ pub struct ServeArgs {
     /// X-Forwarded-Proto: https.
     #[arg(long)]
     secure_cookies: bool,
+    /// Rebuild when the content, theme or static files change, and reload open pages (for
+    /// curators previewing their work; not for the public server).
+    #[arg(long)]
+    watch: bool,
 }
 
 /// The database: the flag, else `VITRINE_DATABASE_URL`, else `[server] database_url`, else
@@ -138,6 +142,7 @@ pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
             || server.secure_cookies
             || env("VITRINE_SECURE_COOKIES").is_some_and(|v| v == "1" || v == "true"),
         schedule: crate::report::Schedule::from(&report),
+        watch: a.watch,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

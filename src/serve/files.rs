@@ -68,6 +68,12 @@ fn compressible(ct: &str) -> bool {
 impl SiteFiles {
     /// Read the built site at `dir` into memory.
     pub fn load(dir: &Path) -> std::io::Result<SiteFiles> {
+        SiteFiles::load_with(dir, None)
+    }
+
+    /// Load the site, with `snippet` placed before `</body>` of every page (the reload script of
+    /// `--watch`), before the pages are compressed.
+    pub fn load_with(dir: &Path, snippet: Option<&str>) -> std::io::Result<SiteFiles> {
         let mut files = HashMap::new();
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
@@ -85,8 +91,14 @@ impl SiteFiles {
                 if rel.starts_with('.') {
                     continue;
                 }
-                let body = std::fs::read(&p)?;
+                let mut body = std::fs::read(&p)?;
                 let ct = content_type(&rel);
+                if let Some(snip) = snippet
+                    && rel.ends_with(".html")
+                    && let Some(at) = body.windows(7).rposition(|w| w == b"</body>")
+                {
+                    body.splice(at..at, snip.bytes());
+                }
                 let gzip = (compressible(ct) && body.len() > 1024).then(|| {
                     let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
                     z.write_all(&body).expect("gzip into memory");

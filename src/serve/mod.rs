@@ -10,6 +10,7 @@ pub mod hits;
 pub mod pages;
 mod reports;
 mod staff;
+pub mod watch;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -30,7 +31,10 @@ use hits::Hits;
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub site: Arc<SiteFiles>,
+    /// The built site; swapped whole by `--watch` after a rebuild.
+    pub site: Arc<std::sync::RwLock<Arc<SiteFiles>>>,
+    /// Rebuilds announced to open pages (`--watch` only).
+    pub changes: Option<Arc<tokio::sync::broadcast::Sender<watch::Change>>>,
     pub store: Store,
     pub hits: Hits,
     pub locales: Arc<Locales>,
@@ -81,7 +85,8 @@ impl AppState {
             })
             .map(|n| format!("assets/{n}"));
         Ok(AppState {
-            site: Arc::new(site),
+            site: Arc::new(std::sync::RwLock::new(Arc::new(site))),
+            changes: None,
             store,
             hits,
             locales: Arc::new(locales),
@@ -94,6 +99,22 @@ impl AppState {
             museum,
             secure_cookies: false,
         })
+    }
+
+    /// The site being served now.
+    pub fn site(&self) -> Arc<SiteFiles> {
+        self.site.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_site(&self, site: SiteFiles) {
+        *self.site.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(site);
+    }
+
+    /// Serve the pages of `public` with the reload script, and announce rebuilds to them.
+    pub fn watching(mut self, public: &Path) -> std::io::Result<AppState> {
+        self.set_site(SiteFiles::load_with(public, Some(watch::SNIPPET))?);
+        self.changes = Some(watch::channel());
+        Ok(self)
     }
 
     /// Use a configured secret, so that sessions survive a restart and are shared by several
@@ -111,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(staff::routes())
         .merge(reports::routes())
+        .merge(watch::routes())
         .fallback(static_file)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -138,7 +160,8 @@ pub(super) async fn static_file(State(state): State<AppState>, req: Request) -> 
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
     }
     let path = percent_decode(req.uri().path());
-    match state.site.lookup(&path) {
+    let site = state.site();
+    match site.lookup(&path) {
         Lookup::Found(f) => {
             if method == Method::GET
                 && let Some((id, lang, via_qr)) = files::object_of(&path)
@@ -162,7 +185,7 @@ pub(super) async fn static_file(State(state): State<AppState>, req: Request) -> 
             let q = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
             Redirect::permanent(&format!("{}/{q}", req.uri().path())).into_response()
         }
-        Lookup::Missing => match state.site.not_found(&path) {
+        Lookup::Missing => match site.not_found(&path) {
             Some(f) => files::respond(&f, StatusCode::NOT_FOUND, &method, req.headers()),
             None => StatusCode::NOT_FOUND.into_response(),
         },
@@ -204,6 +227,8 @@ pub struct ServeOptions {
     pub secret: String,
     pub secure_cookies: bool,
     pub schedule: Schedule,
+    /// Rebuild on changes and reload open pages.
+    pub watch: bool,
 }
 
 /// Build the site, open the database, serve until Ctrl-C or SIGTERM, then write the queued hits.
@@ -218,9 +243,18 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     let store = Store::open(&opts.database_url).await?;
     let (hits, writer) = Hits::start(store.clone());
     tokio::spawn(retention(store.clone(), opts.retention_days));
+    let mut watcher = None;
     let mut state = AppState::new(&opts.root, &opts.out, store.clone(), hits)?.with_secret(&opts.secret);
     state.secure_cookies = opts.secure_cookies;
     state.schedule = Arc::new(opts.schedule.clone());
+    if opts.watch {
+        state = state.watching(&opts.out)?;
+        let mut b = crate::build::BuildOptions::new(&opts.root);
+        b.out = opts.out.clone();
+        b.cache = opts.cache.clone();
+        watcher = Some(tokio::spawn(watch::run(state.clone(), opts.root.clone(), b)));
+    }
+    let changes = state.changes.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = tokio::net::TcpListener::bind(opts.addr).await?;
     eprintln!(
@@ -233,8 +267,18 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
         let _ = tcp.set_nodelay(true);
     });
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+        .with_graceful_shutdown(async move {
+            shutdown().await;
+            if let Some(tx) = changes {
+                let _ = tx.send(watch::Change::Closing);
+            }
+        })
         .await?;
+    // The watcher holds the state too: stop it, so that every hit sender is gone.
+    if let Some(w) = watcher {
+        w.abort();
+        let _ = w.await;
+    }
     // The router (and with it every sender) is gone: the writer drains the queue and ends.
     writer.await?;
     store.close().await;

@@ -12,3 +12,4 @@ mod search;
 mod serve;
 mod staff;
 mod support;
+mod watch;

@@ -1,0 +1,180 @@
+// `vitrine serve --watch`: for curators previewing their work. Changes to the content, theme or
+// static files rebuild the site (the same incremental build, off the async runtime), swap the new
+// files in, and tell open pages to reload through a server-sent event stream. A build that fails
+// keeps the previous site and shows its errors in the terminal and on the open pages.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::{broadcast, mpsc};
+
+use super::AppState;
+use super::files::SiteFiles;
+
+/// Placed before `</body>` of every page while watching.
+pub const SNIPPET: &str = "<script src=\"/_vitrine/reload.js\" defer></script>\n";
+
+/// Listens to the event stream: reloads on `reload`, shows a banner on `failed`.
+const RELOAD_JS: &str = r#"(function () {
+  var es = new EventSource('/_vitrine/events');
+  es.addEventListener('reload', function () { window.location.reload(); });
+  es.addEventListener('failed', function (e) {
+    var b = document.getElementById('vitrine-build-error') || document.createElement('pre');
+    b.id = 'vitrine-build-error';
+    b.setAttribute('role', 'alert');
+    b.style.cssText = 'position:fixed;left:0;right:0;bottom:0;max-height:50vh;overflow:auto;margin:0;padding:1rem;background:#7d1a13;color:#fff;font:14px/1.4 monospace;white-space:pre-wrap;z-index:9999';
+    b.textContent = e.data;
+    document.body.appendChild(b);
+  });
+})();
+"#;
+
+/// What the open pages are told: the site was rebuilt, or the build failed (with its errors).
+#[derive(Debug, Clone)]
+pub enum Change {
+    Rebuilt,
+    Failed(String),
+    /// The server is stopping: event streams end, so the graceful shutdown does not wait on them.
+    Closing,
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/_vitrine/reload.js", get(reload_js))
+        .route("/_vitrine/events", get(events))
+}
+
+async fn reload_js(State(state): State<AppState>) -> Response {
+    if state.changes.is_none() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        RELOAD_JS,
+    )
+        .into_response()
+}
+
+async fn events(State(state): State<AppState>) -> Response {
+    let Some(tx) = &state.changes else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let rx = tx.subscribe();
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(Change::Rebuilt) => {
+                    return Some((
+                        Ok::<_, std::convert::Infallible>(Event::default().event("reload").data("")),
+                        rx,
+                    ));
+                }
+                // A carriage return would end the event early (axum refuses it).
+                Ok(Change::Failed(msg)) => {
+                    return Some((
+                        Ok(Event::default().event("failed").data(msg.replace('\r', ""))),
+                        rx,
+                    ));
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Ok(Change::Closing) | Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// Whether a changed path is one of the museum's sources, not the build's own output.
+fn is_source(p: &Path, ignored: &[PathBuf]) -> bool {
+    !ignored.iter().any(|i| p.starts_with(i))
+        && !p
+            .components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some(".git" | "target" | ".vitrine")))
+}
+
+/// Watch `root` until the server stops: debounce bursts of changes (an editor's save is several
+/// events), rebuild, swap the site in and tell the pages.
+pub async fn run(state: AppState, root: PathBuf, build: crate::build::BuildOptions) {
+    let Some(tx) = state.changes.clone() else { return };
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<PathBuf>();
+    let root_abs = root.canonicalize().unwrap_or(root.clone());
+    let abs = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    let ignored = vec![abs(&build.out), abs(&build.cache)];
+    let mut watcher = match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Ok(ev) = res
+            && !matches!(ev.kind, notify::EventKind::Access(_))
+        {
+            for p in ev.paths {
+                let _ = ev_tx.send(p);
+            }
+        }
+    }) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("vitrine: cannot watch {}: {e}", root.display());
+            return;
+        }
+    };
+    if let Err(e) = watcher.watch(&root_abs, RecursiveMode::Recursive) {
+        eprintln!("vitrine: cannot watch {}: {e}", root.display());
+        return;
+    }
+    eprintln!("vitrine: watching {} for changes", root.display());
+    while let Some(first) = ev_rx.recv().await {
+        let mut relevant = is_source(&first, &ignored);
+        // Quiet for 200 ms: the burst of one save is over.
+        while let Ok(Some(p)) = tokio::time::timeout(Duration::from_millis(200), ev_rx.recv()).await {
+            relevant |= is_source(&p, &ignored);
+        }
+        if !relevant {
+            continue;
+        }
+        let b = build.clone();
+        let started = std::time::Instant::now();
+        let built = tokio::task::spawn_blocking(move || crate::build::build_site(&b)).await;
+        let change = match built {
+            Ok(Ok(report)) => match SiteFiles::load_with(&build.out, Some(SNIPPET)) {
+                Ok(site) => {
+                    state.set_site(site);
+                    eprintln!(
+                        "vitrine: rebuilt {} files in {} ms; pages reload",
+                        report.files,
+                        started.elapsed().as_millis()
+                    );
+                    Change::Rebuilt
+                }
+                Err(e) => Change::Failed(format!("reading the new site failed: {e}")),
+            },
+            Ok(Err(crate::build::BuildError::Content(d))) => Change::Failed(
+                d.sorted()
+                    .iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Ok(Err(e)) => Change::Failed(e.to_string()),
+            Err(e) => Change::Failed(format!("the build stopped: {e}")),
+        };
+        if let Change::Failed(msg) = &change {
+            eprintln!("vitrine: the site was not rebuilt; the previous one is still served:\n{msg}");
+        }
+        let _ = tx.send(change);
+    }
+    drop(watcher);
+}
+
+/// The broadcast of changes for a watching server.
+pub fn channel() -> Arc<broadcast::Sender<Change>> {
+    Arc::new(broadcast::channel(16).0)
+}
