@@ -36,13 +36,24 @@ for port in 18080 18081; do
 done
 
 UA='User-Agent: Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36'
-run() { # name url [header]
+REPEAT=${REPEAT:-1}
+run() { # name url [header]: REPEAT runs, each printed, then the medians
   local name=$1 url=$2; shift 2
-  wrk -t2 -c64 -d"$DUR" --latency "$@" "$url" > "$OUT/$name.txt"
-  local rps p99
-  rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$name.txt")
-  p99=$(awk '$1 == "99%" {print $2}' "$OUT/$name.txt")
-  printf '%-28s %12s req/s   p99 %s\n' "$name" "$rps" "$p99"
+  local rps p99 all_rps="" all_p99=""
+  for i in $(seq "$REPEAT"); do
+    wrk -t2 -c64 -d"$DUR" --latency "$@" "$url" > "$OUT/$name.$i.txt"
+    rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/$name.$i.txt")
+    p99=$(awk '$1 == "99%" {print $2}' "$OUT/$name.$i.txt")
+    printf '%-28s %12s req/s   p99 %s\n' "$name" "$rps" "$p99"
+    all_rps="$all_rps $rps"
+    # wrk prints us, ms or s: in ms for the median.
+    all_p99="$all_p99 $(echo "$p99" | awk '/us$/ {print $1/1000; next} /ms$/ {print $1+0; next} /s$/ {print $1*1000}')"
+  done
+  if [ "$REPEAT" -gt 1 ]; then
+    printf '%-28s %12s req/s   p99 %sms   (median of %s)\n' "$name" \
+      "$(echo $all_rps | tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
+      "$(echo $all_p99 | tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" "$REPEAT"
+  fi
 }
 echo "wrk -t2 -c64 -d$DUR --latency, loopback, 2 cores shared by client and server"
 run "nginx object page" "http://127.0.0.1:18081/o/HL-001/"
