@@ -252,7 +252,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
         let mut b = crate::build::BuildOptions::new(&opts.root);
         b.out = opts.out.clone();
         b.cache = opts.cache.clone();
-        watcher = Some(tokio::spawn(watch::run(state.clone(), opts.root.clone(), b)));
+        watcher = Some(watch::start(state.clone(), opts.root.clone(), b)?);
     }
     let changes = state.changes.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

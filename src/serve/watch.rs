@@ -95,23 +95,49 @@ async fn events(State(state): State<AppState>) -> Response {
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 
-/// Whether a changed path is one of the museum's sources, not the build's own output.
-fn is_source(p: &Path, ignored: &[PathBuf]) -> bool {
-    !ignored.iter().any(|i| p.starts_with(i))
-        && !p
-            .components()
-            .any(|c| matches!(c.as_os_str().to_str(), Some(".git" | "target" | ".vitrine")))
+/// What a rebuild writes, and so must not start another: the output folder, its staging and
+/// retired siblings (`.public.building-…`), the image cache; and folders of tools.
+struct Ignored {
+    root: PathBuf,
+    out: PathBuf,
+    cache: PathBuf,
 }
 
-/// Watch `root` until the server stops: debounce bursts of changes (an editor's save is several
-/// events), rebuild, swap the site in and tell the pages.
-pub async fn run(state: AppState, root: PathBuf, build: crate::build::BuildOptions) {
-    let Some(tx) = state.changes.clone() else { return };
-    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<PathBuf>();
-    let root_abs = root.canonicalize().unwrap_or(root.clone());
+impl Ignored {
+    /// Whether a changed path is one of the museum's sources.
+    fn is_source(&self, p: &Path) -> bool {
+        if p.starts_with(&self.out) || p.starts_with(&self.cache) {
+            return false;
+        }
+        if let (Some(parent), Some(name)) = (self.out.parent(), self.out.file_name())
+            && let Ok(rest) = p.strip_prefix(parent)
+            && let Some(first) = rest.components().next()
+            && first
+                .as_os_str()
+                .to_string_lossy()
+                .starts_with(&format!(".{}.", name.to_string_lossy()))
+        {
+            return false;
+        }
+        let inside = p.strip_prefix(&self.root).unwrap_or(p);
+        !inside
+            .components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some(".git" | "target" | ".vitrine")))
+    }
+}
+
+/// Start watching `root` now (before the server announces itself, so that no change made after
+/// that is missed), and return the task that rebuilds on changes until the server stops.
+pub fn start(
+    state: AppState,
+    root: PathBuf,
+    build: crate::build::BuildOptions,
+) -> Result<tokio::task::JoinHandle<()>, notify::Error> {
+    let (ev_tx, ev_rx) = mpsc::unbounded_channel::<PathBuf>();
     let abs = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
-    let ignored = vec![abs(&build.out), abs(&build.cache)];
-    let mut watcher = match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+    let root_abs = abs(&root);
+    let ignored = Ignored { root: root_abs.clone(), out: abs(&build.out), cache: abs(&build.cache) };
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res
             && !matches!(ev.kind, notify::EventKind::Access(_))
         {
@@ -119,23 +145,27 @@ pub async fn run(state: AppState, root: PathBuf, build: crate::build::BuildOptio
                 let _ = ev_tx.send(p);
             }
         }
-    }) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("vitrine: cannot watch {}: {e}", root.display());
-            return;
-        }
-    };
-    if let Err(e) = watcher.watch(&root_abs, RecursiveMode::Recursive) {
-        eprintln!("vitrine: cannot watch {}: {e}", root.display());
-        return;
-    }
+    })?;
+    watcher.watch(&root_abs, RecursiveMode::Recursive)?;
     eprintln!("vitrine: watching {} for changes", root.display());
+    Ok(tokio::spawn(rebuild_on_changes(state, watcher, ev_rx, ignored, build)))
+}
+
+/// Debounce bursts of changes (an editor's save is several events), rebuild, swap the site in
+/// and tell the pages.
+async fn rebuild_on_changes(
+    state: AppState,
+    watcher: notify::RecommendedWatcher,
+    mut ev_rx: mpsc::UnboundedReceiver<PathBuf>,
+    ignored: Ignored,
+    build: crate::build::BuildOptions,
+) {
+    let Some(tx) = state.changes.clone() else { return };
     while let Some(first) = ev_rx.recv().await {
-        let mut relevant = is_source(&first, &ignored);
+        let mut relevant = ignored.is_source(&first);
         // Quiet for 200 ms: the burst of one save is over.
         while let Ok(Some(p)) = tokio::time::timeout(Duration::from_millis(200), ev_rx.recv()).await {
-            relevant |= is_source(&p, &ignored);
+            relevant |= ignored.is_source(&p);
         }
         if !relevant {
             continue;
@@ -177,4 +207,39 @@ pub async fn run(state: AppState, root: PathBuf, build: crate::build::BuildOptio
 /// The broadcast of changes for a watching server.
 pub fn channel() -> Arc<broadcast::Sender<Change>> {
     Arc::new(broadcast::channel(16).0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builds_own_writes_are_not_sources() {
+        let i = Ignored {
+            root: "/m".into(),
+            out: "/m/public".into(),
+            cache: "/m/.vitrine/cache".into(),
+        };
+        assert!(i.is_source(Path::new("/m/exhibits/a/objects/X-1/object.toml")));
+        assert!(i.is_source(Path::new("/m/themes/t/base.html")));
+        assert!(i.is_source(Path::new("/m/public-notes.txt")));
+        for p in [
+            "/m/public/o/X-1/index.html",
+            "/m/.public.building-123/o/X-1/index.html",
+            "/m/.public.old-123",
+            "/m/.vitrine/cache/ab/cd.webp",
+            "/m/.vitrine/vitrine.db-wal",
+            "/m/.git/index",
+            "/m/target/debug/vitrine",
+        ] {
+            assert!(!i.is_source(Path::new(p)), "{p}");
+        }
+        // A museum kept under a folder named `target` is still watched.
+        let j = Ignored {
+            root: "/srv/target/m".into(),
+            out: "/srv/target/m/public".into(),
+            cache: "/srv/target/m/.vitrine/cache".into(),
+        };
+        assert!(j.is_source(Path::new("/srv/target/m/exhibits/e/exhibit.toml")));
+    }
 }
