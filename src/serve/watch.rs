@@ -136,7 +136,11 @@ pub fn start(
     let (ev_tx, ev_rx) = mpsc::unbounded_channel::<PathBuf>();
     let abs = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
     let root_abs = abs(&root);
-    let ignored = Ignored { root: root_abs.clone(), out: abs(&build.out), cache: abs(&build.cache) };
+    let ignored = Ignored {
+        root: root_abs.clone(),
+        out: abs(&build.out),
+        cache: abs(&build.cache),
+    };
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(ev) = res
             && !matches!(ev.kind, notify::EventKind::Access(_))
@@ -148,7 +152,9 @@ pub fn start(
     })?;
     watcher.watch(&root_abs, RecursiveMode::Recursive)?;
     eprintln!("vitrine: watching {} for changes", root.display());
-    Ok(tokio::spawn(rebuild_on_changes(state, watcher, ev_rx, ignored, build)))
+    Ok(tokio::spawn(rebuild_on_changes(
+        state, watcher, ev_rx, ignored, build,
+    )))
 }
 
 /// Debounce bursts of changes (an editor's save is several events), rebuild, swap the site in
