@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod content;
 pub mod diag;
+pub mod learn;
 pub mod media;
 pub mod proc;
 pub mod render;

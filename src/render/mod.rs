@@ -534,6 +534,30 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             ..Default::default()
         });
     }
+    // The student tour of each programme: every stop with its question as a form, answered
+    // through `vitrine serve` (a static host shows the stops and says the tour needs the server).
+    for p in programmes {
+        let path = format!("p/{}/tour/", p.slug);
+        let ctx = ctx_for(input, lang, &path, published);
+        let view = programme_view(&ctx, p);
+        out.push(PageSpec {
+            path: path.clone(),
+            template: "tour.html",
+            title: view.title.clone(),
+            description: plain(&view.summary),
+            nav: "programmes",
+            crumbs: vec![
+                home_crumb(&ctx),
+                (
+                    ui(lang, input.locales.text(lang, "nav.programmes")),
+                    ctx.url("p/"),
+                ),
+                (view.title.clone(), ctx.url(&format!("p/{}/", p.slug))),
+            ],
+            data: Value::from(Serde(view)),
+            ..Default::default()
+        });
+    }
     // Printable labels: a sheet of gallery labels and large showcase labels per exhibition, and a
     // page that gathers them with the exhibition and check-in QR codes.
     {

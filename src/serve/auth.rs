@@ -226,7 +226,7 @@ pub fn cookie(h: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// Secure cookies when the site is reached over TLS: configured, or told by the proxy in front.
-fn secure(state: &AppState, h: &HeaderMap) -> bool {
+pub(super) fn secure(state: &AppState, h: &HeaderMap) -> bool {
     state.secure_cookies
         || h.get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
@@ -335,7 +335,7 @@ pub struct Limiter {
 
 impl Limiter {
     /// Seconds to wait before `key` may try again, if it has used up `max` attempts.
-    fn wait(&self, key: &str, max: usize, now: i64) -> Option<i64> {
+    pub(super) fn wait(&self, key: &str, max: usize, now: i64) -> Option<i64> {
         let mut m = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         let v = m.get_mut(key)?;
         v.retain(|t| *t > now - WINDOW);
@@ -344,7 +344,7 @@ impl Limiter {
             .map(|s| s.max(1))
     }
 
-    fn fail(&self, key: &str, now: i64) {
+    pub(super) fn fail(&self, key: &str, now: i64) {
         let mut m = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         if m.len() > 10_000 {
             m.retain(|_, v| v.iter().any(|t| *t > now - WINDOW));

@@ -5,11 +5,13 @@
 
 pub mod auth;
 mod checkin;
+pub mod learn;
 pub mod files;
 pub mod hits;
 pub mod pages;
 mod reports;
 mod staff;
+mod teach;
 pub mod watch;
 
 use std::net::SocketAddr;
@@ -52,6 +54,10 @@ pub struct AppState {
     pub museum: Localized,
     /// Mark cookies Secure (the site is reached over TLS, through a proxy).
     pub secure_cookies: bool,
+    /// The published learning programmes by slug, with their answers (for marking).
+    pub programmes: Arc<std::collections::BTreeMap<String, crate::content::Programme>>,
+    /// The site's public address (`base_url`), for the links and QR codes handed to classes.
+    pub base_url: String,
 }
 
 impl AppState {
@@ -61,16 +67,23 @@ impl AppState {
     pub fn new(root: &Path, public: &Path, store: Store, hits: Hits) -> std::io::Result<AppState> {
         let site = SiteFiles::load(public)?;
         let (found, _) = crate::build::check(root);
-        let (theme, catalogue, museum) = match found {
+        let (theme, catalogue, museum, programmes, base_url) = match found {
             Some((site, theme)) => (
                 theme,
                 reports::Catalogue::of(&site),
                 site.config.museum.name.clone(),
+                site.visible_programmes(false)
+                    .into_iter()
+                    .map(|p| (p.slug.clone(), p.clone()))
+                    .collect(),
+                site.config.base_url.clone(),
             ),
             None => (
                 crate::render::theme::Theme::load(root, "default")?,
                 reports::Catalogue::default(),
                 Localized::default(),
+                Default::default(),
+                String::new(),
             ),
         };
         let locales = theme.locales().0;
@@ -98,6 +111,8 @@ impl AppState {
             catalogue: Arc::new(catalogue),
             museum,
             secure_cookies: false,
+            programmes: Arc::new(programmes),
+            base_url,
         })
     }
 
@@ -117,6 +132,14 @@ impl AppState {
         Ok(self)
     }
 
+    /// A programme's title in `lang` (the other language when missing, the slug when unknown).
+    pub fn programme_title(&self, slug: &str, lang: crate::content::Lang) -> String {
+        self.programmes
+            .get(slug)
+            .and_then(|p| p.title.pick(lang).map(|(t, _)| t.to_string()))
+            .unwrap_or_else(|| slug.to_string())
+    }
+
     /// Use a configured secret, so that sessions survive a restart and are shared by several
     /// servers behind one load balancer.
     pub fn with_secret(mut self, secret: &str) -> AppState {
@@ -131,6 +154,8 @@ pub fn router(state: AppState) -> Router {
         .merge(checkin::routes())
         .merge(auth::routes())
         .merge(staff::routes())
+        .merge(learn::routes())
+        .merge(teach::routes())
         .merge(reports::routes())
         .merge(watch::routes())
         .fallback(static_file)
@@ -178,6 +203,14 @@ pub(super) async fn static_file(State(state): State<AppState>, req: Request) -> 
                     device: device.to_string(),
                     via_qr,
                 });
+            }
+            // A label scanned during a tour answers that object's "find" question.
+            if method == Method::GET
+                && let Some((id, _, true)) = files::object_of(&path)
+                && auth::cookie(req.headers(), learn::TOUR_COOKIE).is_some()
+                && let Some(res) = learn::found_by_scan(&state, req.headers(), id).await
+            {
+                return res;
             }
             files::respond(&f, StatusCode::OK, &method, req.headers())
         }

@@ -45,6 +45,10 @@ pub struct Frame {
     pub twin: String,
     pub account: Account,
     pub is_manager: bool,
+    /// A teacher's account sees only the assignments.
+    pub is_teacher: bool,
+    /// The account's first page, after the language prefix.
+    pub home: &'static str,
     pub csrf: String,
     pub nav: &'static str,
     pub today: String,
@@ -54,14 +58,22 @@ pub struct Frame {
 
 impl Frame {
     pub fn new<N>(me: &super::auth::Signed<N>, nav: &'static str, path_after_staff: &str) -> Frame {
+        Frame::at(me, nav, &format!("staff/{path_after_staff}"))
+    }
+
+    /// A page at `/{prefix}{path}` (e.g. `teach/a/3/`).
+    pub fn at<N>(me: &super::auth::Signed<N>, nav: &'static str, path: &str) -> Frame {
         let lang = me.lang;
+        let teacher = me.account.role == crate::accounts::Role::Teacher;
         Frame {
             lang: lang.code(),
             other_lang: lang.other().code(),
             prefix: lang.prefix(),
-            twin: format!("/{}staff/{path_after_staff}", lang.other().prefix()),
+            twin: format!("/{}{path}", lang.other().prefix()),
             account: me.account.clone(),
             is_manager: me.account.role.allows(crate::accounts::Role::Manager),
+            is_teacher: teacher,
+            home: if teacher { "teach/" } else { "staff/" },
             csrf: me.csrf.clone(),
             nav,
             today: Day::today().to_string(),

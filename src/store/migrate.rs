@@ -59,6 +59,44 @@ const SQLITE: &[(i64, &str)] = &[
     CREATE INDEX sessions_expires ON sessions (expires_at);
     CREATE INDEX sessions_user ON sessions (user_id)",
     ),
+    (
+        3,
+        "CREATE TABLE assignments (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        programme TEXT NOT NULL,
+        teacher_id BIGINT NOT NULL REFERENCES users (id),
+        class_name TEXT NOT NULL,
+        school TEXT NOT NULL,
+        opens TEXT NOT NULL,
+        closes TEXT NOT NULL,
+        show_answers BOOLEAN NOT NULL,
+        stops BIGINT NOT NULL,
+        reached BIGINT NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        erased_at BIGINT
+    );
+    CREATE INDEX assignments_teacher ON assignments (teacher_id);
+    CREATE INDEX assignments_opens ON assignments (opens);
+    CREATE TABLE students (
+        id INTEGER PRIMARY KEY,
+        assignment_id BIGINT NOT NULL REFERENCES assignments (id) ON DELETE CASCADE,
+        display_name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        lang TEXT NOT NULL,
+        joined_at BIGINT NOT NULL,
+        submitted_at BIGINT,
+        UNIQUE (assignment_id, display_name)
+    );
+    CREATE TABLE answers (
+        student_id BIGINT NOT NULL REFERENCES students (id) ON DELETE CASCADE,
+        stop BIGINT NOT NULL,
+        answer TEXT NOT NULL,
+        correct BOOLEAN,
+        answered_at BIGINT NOT NULL,
+        PRIMARY KEY (student_id, stop)
+    )",
+    ),
 ];
 
 /// The same schema for PostgreSQL.
@@ -115,6 +153,44 @@ const POSTGRES: &[(i64, &str)] = &[
     );
     CREATE INDEX sessions_expires ON sessions (expires_at);
     CREATE INDEX sessions_user ON sessions (user_id)",
+    ),
+    (
+        3,
+        "CREATE TABLE assignments (
+        id BIGSERIAL PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        programme TEXT NOT NULL,
+        teacher_id BIGINT NOT NULL REFERENCES users (id),
+        class_name TEXT NOT NULL,
+        school TEXT NOT NULL,
+        opens TEXT NOT NULL,
+        closes TEXT NOT NULL,
+        show_answers BOOLEAN NOT NULL,
+        stops BIGINT NOT NULL,
+        reached BIGINT NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        erased_at BIGINT
+    );
+    CREATE INDEX assignments_teacher ON assignments (teacher_id);
+    CREATE INDEX assignments_opens ON assignments (opens);
+    CREATE TABLE students (
+        id BIGSERIAL PRIMARY KEY,
+        assignment_id BIGINT NOT NULL REFERENCES assignments (id) ON DELETE CASCADE,
+        display_name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        lang TEXT NOT NULL,
+        joined_at BIGINT NOT NULL,
+        submitted_at BIGINT,
+        UNIQUE (assignment_id, display_name)
+    );
+    CREATE TABLE answers (
+        student_id BIGINT NOT NULL REFERENCES students (id) ON DELETE CASCADE,
+        stop BIGINT NOT NULL,
+        answer TEXT NOT NULL,
+        correct BOOLEAN,
+        answered_at BIGINT NOT NULL,
+        PRIMARY KEY (student_id, stop)
+    )",
     ),
 ];
 

@@ -49,7 +49,9 @@ macro_rules! on_pool {
 }
 
 mod accounts;
+mod learn;
 pub use accounts::Login;
+pub use learn::{Answer, AssignmentSummary, ProgrammeTotal, Student};
 
 /// One request for an object page: through its QR code (`/O/<ID>/`) or an ordinary view.
 #[derive(Debug, Clone, PartialEq, Eq)]
