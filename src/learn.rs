@@ -10,6 +10,14 @@ use crate::text::nfc;
 pub const CODE_ALPHABET: &[u8] = b"ACEFHJKMNPRTWXY3479";
 pub const CODE_LEN: usize = 6;
 
+/// Days after a class tour closes when its students' names and answers are erased.
+pub const DEFAULT_TOUR_RETENTION_DAYS: u32 = 30;
+
+/// Tours that closed before this day are erased: `days` full days after the closing day.
+pub fn tour_cutoff(today: Day, days: u32) -> Day {
+    today.add_days(-(days as i64))
+}
+
 /// A new random class code.
 pub fn new_code() -> String {
     crate::accounts::random_key()

@@ -131,6 +131,9 @@ pub fn run(root: &Path, a: ServeArgs) -> ExitCode {
         addr,
         database_url,
         retention_days,
+        tour_retention_days: server
+            .tour_retention_days
+            .unwrap_or(crate::learn::DEFAULT_TOUR_RETENTION_DAYS),
         secret: match secret(root) {
             Ok(s) => s,
             Err(e) => {

@@ -333,6 +333,18 @@ fn server_config(raw: &RawServer, src: &Source, diags: &mut Diagnostics) -> Serv
             ),
         }
     }
+    if let Some(d) = &raw.tour_retention_days {
+        match u32::try_from(*d.get_ref()) {
+            Ok(n @ 0..=3650) => c.tour_retention_days = Some(n),
+            _ => diags.error(
+                "invalid-server",
+                src.pos(d.span()),
+                "server.tour_retention_days",
+                "the period must be between 0 and 3650 days after a class tour closes",
+                "30 leaves a month to go through the answers with the class",
+            ),
+        }
+    }
     c
 }
 

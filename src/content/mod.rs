@@ -148,6 +148,8 @@ pub struct ServerConfig {
     pub addr: Option<std::net::SocketAddr>,
     pub database_url: Option<String>,
     pub retention_days: Option<u32>,
+    /// Days after an assignment closes when its students' names and answers are erased.
+    pub tour_retention_days: Option<u32>,
     pub secure_cookies: bool,
 }
 

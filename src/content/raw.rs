@@ -45,6 +45,7 @@ pub struct RawServer {
     pub addr: Option<Spanned<String>>,
     pub database_url: Option<Spanned<String>>,
     pub retention_days: Option<Spanned<i64>>,
+    pub tour_retention_days: Option<Spanned<i64>>,
     pub secure_cookies: Option<bool>,
 }
 

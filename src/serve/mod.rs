@@ -256,6 +256,8 @@ pub struct ServeOptions {
     pub database_url: String,
     /// Days after a visit when its name and contact are erased (the counts stay).
     pub retention_days: u32,
+    /// Days after an assignment closes when its students' names and answers are erased.
+    pub tour_retention_days: u32,
     /// Keys the session hashes (see `AppState::with_secret`).
     pub secret: String,
     pub secure_cookies: bool,
@@ -275,7 +277,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     eprintln!("vitrine: built {} files", report.files);
     let store = Store::open(&opts.database_url).await?;
     let (hits, writer) = Hits::start(store.clone());
-    tokio::spawn(retention(store.clone(), opts.retention_days));
+    tokio::spawn(retention(store.clone(), opts.retention_days, opts.tour_retention_days));
     let mut watcher = None;
     let mut state = AppState::new(&opts.root, &opts.out, store.clone(), hits)?.with_secret(&opts.secret);
     state.secure_cookies = opts.secure_cookies;
@@ -318,8 +320,9 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     Ok(())
 }
 
-/// Erase names and contacts older than the retention period: at start, then every hour.
-async fn retention(store: Store, days: u32) {
+/// Erase names and contacts older than the retention period, and the students of class tours
+/// closed long enough: at start, then every hour.
+async fn retention(store: Store, days: u32, tour_days: u32) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every.tick().await;
@@ -331,6 +334,12 @@ async fn retention(store: Store, days: u32) {
                 eprintln!("vitrine: erased names and contacts of {n} visit records dated before {cutoff}")
             }
             Err(e) => eprintln!("vitrine: the retention pass failed: {e}"),
+        }
+        let closed_before = crate::learn::tour_cutoff(crate::content::Day::today(), tour_days).to_string();
+        match store.erase_assignments(&closed_before, None, now).await {
+            Ok(0) => {}
+            Ok(n) => eprintln!("vitrine: erased the students' names and answers of {n} class tours closed before {closed_before}"),
+            Err(e) => eprintln!("vitrine: erasing closed class tours failed: {e}"),
         }
         if let Err(e) = store.end_expired_sessions(now).await {
             eprintln!("vitrine: clearing expired sessions failed: {e}");

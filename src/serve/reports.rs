@@ -169,6 +169,58 @@ struct Figures {
     exhibits: Vec<(String, String, String)>,
     chart_objects: String,
     years: Vec<i32>,
+    programmes: ProgrammeFigures,
+}
+
+/// Class tours of the learning programmes: assignments opened in the period, students who
+/// joined them and schools they came from, this year and the same period a year earlier.
+#[derive(Serialize)]
+struct ProgrammeFigures {
+    /// [assignments, students, schools], formatted.
+    this: [String; 3],
+    last: [String; 3],
+    /// Per programme this year: title, assignments, students, schools.
+    rows: Vec<[String; 4]>,
+}
+
+/// Assignments, students and distinct schools (spellings merged) of some totals.
+fn programme_sums<'a>(rows: impl Iterator<Item = &'a crate::store::ProgrammeTotal>) -> (i64, i64, usize) {
+    let mut schools = std::collections::BTreeSet::new();
+    let (mut a, mut s) = (0, 0);
+    for r in rows {
+        a += r.assignments;
+        s += r.reached;
+        schools.insert(crate::text::fold(&r.school));
+    }
+    (a, s, schools.len())
+}
+
+async fn programme_figures(state: &AppState, lang: Lang, now: Period) -> Result<ProgrammeFigures, WebError> {
+    let read = |p: Period| async move {
+        state
+            .store
+            .programme_totals(&p.from.to_string(), &p.to.to_string())
+            .await
+            .map_err(|e| state.internal(lang, "reading programme figures failed", e))
+    };
+    let this = read(now).await?;
+    let last = read(now.year_before()).await?;
+    let f = |(a, s, n): (i64, i64, usize)| [fmt_int(a, lang), fmt_int(s, lang), fmt_int(n as i64, lang)];
+    let mut slugs: Vec<&str> = this.iter().map(|r| r.programme.as_str()).collect();
+    slugs.dedup();
+    let mut rows: Vec<[String; 4]> = slugs
+        .into_iter()
+        .map(|slug| {
+            let [a, s, n] = f(programme_sums(this.iter().filter(|r| r.programme == slug)));
+            [state.programme_title(slug, lang), a, s, n]
+        })
+        .collect();
+    crate::text::sort_vietnamese(&mut rows, |r| r[0].as_str());
+    Ok(ProgrammeFigures {
+        this: f(programme_sums(this.iter())),
+        last: f(programme_sums(last.iter())),
+        rows,
+    })
 }
 
 /// Everything the dashboard and the report show for report year `year` (or a custom period).
@@ -368,6 +420,7 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
         exhibits,
         chart_objects,
         years: ((current - 4).max(2021)..=current).rev().collect(),
+        programmes: programme_figures(state, lang, now).await?,
     })
 }
 
