@@ -499,6 +499,15 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
         let mut list: Vec<ProgrammeView> = programmes.iter().map(|p| programme_view(&ctx, p)).collect();
         // Shown to people: in dictionary order of the title in this language.
         crate::text::sort_vietnamese(&mut list, |p| p.title.as_ref().map_or("", |t| t.text.as_str()));
+        // What the catalogue can be filtered by: every grade and subject on offer.
+        let grades: std::collections::BTreeSet<u8> = list.iter().flat_map(|p| p.grades.iter().copied()).collect();
+        let mut subjects: Vec<String> = list
+            .iter()
+            .filter_map(|p| p.subject.as_ref().map(|s| s.text.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        crate::text::sort_vietnamese(&mut subjects, |s| s.as_str());
         out.push(PageSpec {
             path: path.into(),
             template: "programmes.html",
@@ -506,10 +515,11 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             description: input.locales.text(lang, "programmes.intro"),
             nav: "programmes",
             crumbs: vec![home_crumb(&ctx)],
-            data: Value::from(Serde(context_map([(
-                "programmes",
-                serde_json::to_value(&list).unwrap_or_default(),
-            )]))),
+            data: Value::from(Serde(context_map([
+                ("programmes", serde_json::to_value(&list).unwrap_or_default()),
+                ("grades", serde_json::to_value(&grades).unwrap_or_default()),
+                ("subjects", serde_json::to_value(&subjects).unwrap_or_default()),
+            ]))),
             ..Default::default()
         });
     }
@@ -658,6 +668,22 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             title: ui(lang, input.locales.text(lang, "checkin.thanks_title")),
             description: String::new(),
             nav: "none",
+            crumbs: vec![home_crumb(&ctx)],
+            data: Value::from(()),
+            ..Default::default()
+        });
+    }
+    // Joining a class tour: the form a student fills in with the class code (taken by `vitrine
+    // serve`, which also shows it again with a refusal or with the code of a teacher's link).
+    if !programmes.is_empty() {
+        let path = "tour/";
+        let ctx = ctx_for(input, lang, path, published);
+        out.push(PageSpec {
+            path: path.into(),
+            template: "tour-join.html",
+            title: ui(lang, input.locales.text(lang, "tour.join")),
+            description: input.locales.text(lang, "tour.join_intro"),
+            nav: "programmes",
             crumbs: vec![home_crumb(&ctx)],
             data: Value::from(()),
             ..Default::default()

@@ -144,12 +144,23 @@ struct NewFields {
     show_answers: bool,
 }
 
+/// The message of each refused field (empty when accepted), every one present for the template.
+#[derive(Serialize, Default)]
+struct NewErrors {
+    refused: bool,
+    programme: String,
+    class_name: String,
+    school: String,
+    opens: String,
+    closes: String,
+}
+
 #[derive(Serialize)]
 struct NewView {
     #[serde(flatten)]
     frame: Frame,
     values: NewFields,
-    errors: BTreeMap<&'static str, String>,
+    errors: NewErrors,
     programmes: Vec<ProgrammeChoice>,
 }
 
@@ -181,14 +192,14 @@ async fn new_form(
         closes: today.add_days(14).to_string(),
         show_answers: true,
     };
-    render_new(&state, &me, values, BTreeMap::new(), StatusCode::OK)
+    render_new(&state, &me, values, NewErrors::default(), StatusCode::OK)
 }
 
 fn render_new(
     state: &AppState,
     me: &Anyone,
     values: NewFields,
-    errors: BTreeMap<&'static str, String>,
+    errors: NewErrors,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let view = NewView {
@@ -223,10 +234,21 @@ async fn create(State(state): State<AppState>, posted: Posted<AnyRole>) -> Resul
                 closes: field("closes"),
                 show_answers: form.contains_key("show_answers"),
             };
-            let errors = errors
-                .into_iter()
-                .map(|(f, key)| (f, state.locales.text(lang, key)))
-                .collect();
+            let mut shown = NewErrors {
+                refused: true,
+                ..NewErrors::default()
+            };
+            for (f, key) in errors {
+                let slot = match f {
+                    "programme" => &mut shown.programme,
+                    "class_name" => &mut shown.class_name,
+                    "school" => &mut shown.school,
+                    "opens" => &mut shown.opens,
+                    _ => &mut shown.closes,
+                };
+                *slot = state.locales.text(lang, key);
+            }
+            let errors = shown;
             render_new(&state, &me, values, errors, StatusCode::UNPROCESSABLE_ENTITY)
         }
     }
