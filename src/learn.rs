@@ -237,7 +237,11 @@ pub fn mark(q: &Question, item: &str, given: &Given) -> Result<Marked, &'static 
             if f.is_empty() {
                 return Err("tour.find_missing");
             }
-            if f.len() > 64 || !f.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_') {
+            if f.len() > 64
+                || !f
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
+            {
                 return Err("tour.find_invalid");
             }
             Ok(Marked {
@@ -272,7 +276,11 @@ pub fn right_answer(q: &Question, item: &str, lang: crate::content::Lang) -> Str
             .map(|c| c.text.pick(lang).map(|(t, _)| t.to_string()).unwrap_or_default())
             .collect::<Vec<_>>()
             .join("; "),
-        QuestionKind::Text => q.answer.pick(lang).map(|(t, _)| t.to_string()).unwrap_or_default(),
+        QuestionKind::Text => q
+            .answer
+            .pick(lang)
+            .map(|(t, _)| t.to_string())
+            .unwrap_or_default(),
         QuestionKind::Find => item.to_string(),
     }
 }
@@ -313,7 +321,10 @@ mod tests {
         for _ in 0..200 {
             let c = new_code();
             assert_eq!(c.len(), CODE_LEN);
-            assert!(!c.contains(['0', 'O', '1', 'I', 'L', '5', 'S', '8', 'B', '2', 'Z']), "{c}");
+            assert!(
+                !c.contains(['0', 'O', '1', 'I', 'L', '5', 'S', '8', 'B', '2', 'Z']),
+                "{c}"
+            );
             assert_eq!(normalise_code(&c.to_lowercase()).as_deref(), Some(c.as_str()));
         }
         assert_eq!(normalise_code(" hkt-4mx ").as_deref(), Some("HKT4MX"));
@@ -334,22 +345,55 @@ mod tests {
         let multi = question(QuestionKind::Multiple, &[true, false, true]);
         let m = mark(&multi, "X", &choices(&["2", "0", "2"])).unwrap();
         assert_eq!((m.answer.as_str(), m.correct), ("0,2", Some(true)));
-        assert_eq!(mark(&multi, "X", &choices(&["0"])).unwrap().correct, Some(false), "one right of two is not right");
-        assert_eq!(mark(&multi, "X", &choices(&["0", "1", "2"])).unwrap().correct, Some(false));
-        assert_eq!(shown_answer(&multi, "0,2", crate::content::Lang::En), "choice 0; choice 2");
-        assert_eq!(right_answer(&multi, "X", crate::content::Lang::Vi), "lựa chọn 0; lựa chọn 2");
+        assert_eq!(
+            mark(&multi, "X", &choices(&["0"])).unwrap().correct,
+            Some(false),
+            "one right of two is not right"
+        );
+        assert_eq!(
+            mark(&multi, "X", &choices(&["0", "1", "2"])).unwrap().correct,
+            Some(false)
+        );
+        assert_eq!(
+            shown_answer(&multi, "0,2", crate::content::Lang::En),
+            "choice 0; choice 2"
+        );
+        assert_eq!(
+            right_answer(&multi, "X", crate::content::Lang::Vi),
+            "lựa chọn 0; lựa chọn 2"
+        );
     }
 
     #[test]
     fn written_answers_are_kept_unmarked_and_found_objects_are_checked() {
         let text = question(QuestionKind::Text, &[]);
-        let m = mark(&text, "X", &Given { text: "  Gạch xây thành  ".into(), ..Given::default() }).unwrap();
+        let m = mark(
+            &text,
+            "X",
+            &Given {
+                text: "  Gạch xây thành  ".into(),
+                ..Given::default()
+            },
+        )
+        .unwrap();
         assert_eq!((m.answer.as_str(), m.correct), ("Gạch xây thành", None));
         assert_eq!(mark(&text, "X", &Given::default()), Err("tour.write"));
-        let long = Given { text: "a".repeat(2001), ..Given::default() };
+        let long = Given {
+            text: "a".repeat(2001),
+            ..Given::default()
+        };
         assert_eq!(mark(&text, "X", &long), Err("tour.too_long"));
         let find = question(QuestionKind::Find, &[]);
-        let found = |s: &str| mark(&find, "HL-007", &Given { found: s.into(), ..Given::default() });
+        let found = |s: &str| {
+            mark(
+                &find,
+                "HL-007",
+                &Given {
+                    found: s.into(),
+                    ..Given::default()
+                },
+            )
+        };
         assert_eq!(found("hl-007").unwrap().correct, Some(true));
         assert_eq!(found("HL-006").unwrap().correct, Some(false));
         assert_eq!(found("../x"), Err("tour.find_invalid"));

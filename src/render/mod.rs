@@ -500,7 +500,8 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
         // Shown to people: in dictionary order of the title in this language.
         crate::text::sort_vietnamese(&mut list, |p| p.title.as_ref().map_or("", |t| t.text.as_str()));
         // What the catalogue can be filtered by: every grade and subject on offer.
-        let grades: std::collections::BTreeSet<u8> = list.iter().flat_map(|p| p.grades.iter().copied()).collect();
+        let grades: std::collections::BTreeSet<u8> =
+            list.iter().flat_map(|p| p.grades.iter().copied()).collect();
         let mut subjects: Vec<String> = list
             .iter()
             .filter_map(|p| p.subject.as_ref().map(|s| s.text.clone()))

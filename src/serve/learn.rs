@@ -19,7 +19,7 @@ use super::pages::{Ui, WebError};
 use crate::accounts;
 use crate::content::{Day, Lang, Programme};
 use crate::learn::{self, Assignment, Given, Status};
-use crate::store::{Student, StoreError};
+use crate::store::{StoreError, Student};
 
 pub const TOUR_COOKIE: &str = "vitrine_tour";
 /// Answers are small; a written answer is at most 2,000 characters.
@@ -95,7 +95,11 @@ async fn join_page(
     headers: HeaderMap,
     Query(q): Query<CodeQuery>,
 ) -> Result<Response, WebError> {
-    let code = q.code.as_deref().and_then(learn::normalise_code).unwrap_or_default();
+    let code = q
+        .code
+        .as_deref()
+        .and_then(learn::normalise_code)
+        .unwrap_or_default();
     render_join(&state, lang, &headers, code, String::new(), None, StatusCode::OK).await
 }
 
@@ -106,7 +110,16 @@ async fn join_with_code(
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
     let code = learn::normalise_code(&code).unwrap_or_default();
-    render_join(&state, Lang::Vi, &headers, code, String::new(), None, StatusCode::OK).await
+    render_join(
+        &state,
+        Lang::Vi,
+        &headers,
+        code,
+        String::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn render_join(
@@ -119,12 +132,14 @@ async fn render_join(
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let current = match student_of(state, headers).await {
-        Ok(Some((s, a))) if a.status(Day::today()) == Status::Open && s.submitted_at.is_none() => Some(Current {
-            name: s.display_name,
-            class_name: a.class_name,
-            programme: state.programme_title(&a.programme, lang),
-            url: tour_url(lang, &a.programme),
-        }),
+        Ok(Some((s, a))) if a.status(Day::today()) == Status::Open && s.submitted_at.is_none() => {
+            Some(Current {
+                name: s.display_name,
+                class_name: a.class_name,
+                programme: state.programme_title(&a.programme, lang),
+                url: tour_url(lang, &a.programme),
+            })
+        }
         Ok(_) => None,
         Err(e) => return Err(state.internal(lang, "reading a student failed", e)),
     };
@@ -134,11 +149,19 @@ async fn render_join(
         twin: format!(
             "/{}tour/{}",
             lang.other().prefix(),
-            if code.is_empty() { String::new() } else { format!("?code={code}") }
+            if code.is_empty() {
+                String::new()
+            } else {
+                format!("?code={code}")
+            }
         ),
         prefix: lang.prefix(),
         root: "/",
-        museum: state.museum.pick(lang).map(|(s, _)| s.to_string()).unwrap_or_default(),
+        museum: state
+            .museum
+            .pick(lang)
+            .map(|(s, _)| s.to_string())
+            .unwrap_or_default(),
         code: learn::spaced_code(&code),
         name,
         error,
@@ -171,7 +194,8 @@ async fn join(
         let mut res = state
             .refuse(lang, StatusCode::TOO_MANY_REQUESTS, &["tour.too_many"])
             .into_response();
-        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
         return Ok(res);
     }
     let typed_code = field("code");
@@ -180,7 +204,10 @@ async fn join(
         for (k, v) in args {
             msg = msg.replace(&format!("{{{k}}}"), v);
         }
-        let (code, name) = (learn::normalise_code(&typed_code).unwrap_or(typed_code.clone()), field("name"));
+        let (code, name) = (
+            learn::normalise_code(&typed_code).unwrap_or(typed_code.clone()),
+            field("name"),
+        );
         (msg, status, code, name)
     };
     let assignment = match learn::normalise_code(&typed_code) {
@@ -194,8 +221,16 @@ async fn join(
     let refused = match &assignment {
         None => Some(again("tour.code_unknown", StatusCode::NOT_FOUND, &[])),
         Some(a) => match a.status(Day::today()) {
-            Status::NotYetOpen => Some(again("tour.not_open", StatusCode::FORBIDDEN, &[("date", &a.opens)])),
-            Status::Closed => Some(again("tour.closed", StatusCode::FORBIDDEN, &[("date", &a.closes)])),
+            Status::NotYetOpen => Some(again(
+                "tour.not_open",
+                StatusCode::FORBIDDEN,
+                &[("date", &a.opens)],
+            )),
+            Status::Closed => Some(again(
+                "tour.closed",
+                StatusCode::FORBIDDEN,
+                &[("date", &a.closes)],
+            )),
             Status::Open => None,
         },
     };
@@ -292,7 +327,11 @@ async fn state_json(State(state): State<AppState>, headers: HeaderMap) -> Respon
             let msg = state.locales.text(lang, "tour.join_first");
             return refuse(&state, lang, true, StatusCode::UNAUTHORIZED, msg);
         }
-        Err(e) => return state.internal(lang, "reading a student failed", e).into_response(),
+        Err(e) => {
+            return state
+                .internal(lang, "reading a student failed", e)
+                .into_response();
+        }
     };
     let answers = match state.store.results(a.id).await {
         Ok((_, answers)) => answers
@@ -322,11 +361,17 @@ fn closed_for(state: &AppState, lang: Lang, s: &Student, a: &Assignment) -> Opti
     match a.status(Day::today()) {
         Status::Closed => Some((
             StatusCode::FORBIDDEN,
-            state.locales.text(lang, "tour.closed").replace("{date}", &a.closes),
+            state
+                .locales
+                .text(lang, "tour.closed")
+                .replace("{date}", &a.closes),
         )),
         Status::NotYetOpen => Some((
             StatusCode::FORBIDDEN,
-            state.locales.text(lang, "tour.not_open").replace("{date}", &a.opens),
+            state
+                .locales
+                .text(lang, "tour.not_open")
+                .replace("{date}", &a.opens),
         )),
         Status::Open if s.submitted_at.is_some() => {
             Some((StatusCode::CONFLICT, state.locales.text(lang, "tour.submitted")))
@@ -344,8 +389,18 @@ async fn answer(
     let pairs = match form {
         Ok(Form(p)) => p,
         Err(r) => {
-            let key = if r.status() == StatusCode::PAYLOAD_TOO_LARGE { "form.too_long" } else { "form.problem" };
-            return refuse(&state, Lang::Vi, json, r.status(), state.locales.text(Lang::Vi, key));
+            let key = if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                "form.too_long"
+            } else {
+                "form.problem"
+            };
+            return refuse(
+                &state,
+                Lang::Vi,
+                json,
+                r.status(),
+                state.locales.text(Lang::Vi, key),
+            );
         }
     };
     let field = |k: &str| {
@@ -356,14 +411,19 @@ async fn answer(
             .unwrap_or_default()
     };
     let lang = lang_named(&field("lang"));
-    let no = |status: StatusCode, key: &str| refuse(&state, lang, json, status, state.locales.text(lang, key));
+    let no =
+        |status: StatusCode, key: &str| refuse(&state, lang, json, status, state.locales.text(lang, key));
     if !same_origin(&headers) {
         return no(StatusCode::FORBIDDEN, "form.cross_site");
     }
     let (s, a) = match student_of(&state, &headers).await {
         Ok(Some(found)) => found,
         Ok(None) => return no(StatusCode::UNAUTHORIZED, "tour.join_first"),
-        Err(e) => return state.internal(lang, "reading a student failed", e).into_response(),
+        Err(e) => {
+            return state
+                .internal(lang, "reading a student failed", e)
+                .into_response();
+        }
     };
     if field("programme") != a.programme {
         return no(StatusCode::CONFLICT, "tour.other_programme");
@@ -397,10 +457,18 @@ async fn answer(
     };
     if let Err(e) = state
         .store
-        .save_answer(s.id, n as i64, &marked.answer, marked.correct, crate::visits::now())
+        .save_answer(
+            s.id,
+            n as i64,
+            &marked.answer,
+            marked.correct,
+            crate::visits::now(),
+        )
         .await
     {
-        return state.internal(lang, "storing an answer failed", e).into_response();
+        return state
+            .internal(lang, "storing an answer failed", e)
+            .into_response();
     }
     if json {
         json_response(StatusCode::OK, &serde_json::json!({ "saved": true, "stop": n }))
@@ -425,12 +493,22 @@ async fn submit(
         .and_then(|f| f.get("lang"))
         .map_or(Lang::Vi, |l| lang_named(l));
     if !same_origin(&headers) {
-        return state.refuse(lang, StatusCode::FORBIDDEN, &["form.cross_site"]).into_response();
+        return state
+            .refuse(lang, StatusCode::FORBIDDEN, &["form.cross_site"])
+            .into_response();
     }
     let (s, a) = match student_of(&state, &headers).await {
         Ok(Some(found)) => found,
-        Ok(None) => return state.refuse(lang, StatusCode::UNAUTHORIZED, &["tour.join_first"]).into_response(),
-        Err(e) => return state.internal(lang, "reading a student failed", e).into_response(),
+        Ok(None) => {
+            return state
+                .refuse(lang, StatusCode::UNAUTHORIZED, &["tour.join_first"])
+                .into_response();
+        }
+        Err(e) => {
+            return state
+                .internal(lang, "reading a student failed", e)
+                .into_response();
+        }
     };
     if let Some((status, msg)) = closed_for(&state, lang, &s, &a) {
         if s.submitted_at.is_none() {
@@ -490,16 +568,18 @@ async fn done(State(state): State<AppState>, Ui(lang): Ui, headers: HeaderMap) -
         .map(|x| (x.stop, (x.answer, x.correct)))
         .collect();
     let p = state.programmes.get(&a.programme);
-    let rows: Vec<DoneRow> = p
-        .map(|p| question_rows(p, lang, &mine))
-        .unwrap_or_default();
+    let rows: Vec<DoneRow> = p.map(|p| question_rows(p, lang, &mine)).unwrap_or_default();
     let view = DoneView {
         lang: lang.code(),
         other_lang: lang.other().code(),
         twin: format!("/{}tour/done/", lang.other().prefix()),
         prefix: lang.prefix(),
         root: "/",
-        museum: state.museum.pick(lang).map(|(t, _)| t.to_string()).unwrap_or_default(),
+        museum: state
+            .museum
+            .pick(lang)
+            .map(|(t, _)| t.to_string())
+            .unwrap_or_default(),
         name: s.display_name.clone(),
         class_name: a.class_name.clone(),
         programme: state.programme_title(&a.programme, lang),
@@ -533,8 +613,14 @@ fn question_rows(p: &Programme, lang: Lang, mine: &BTreeMap<i64, (String, Option
             let got = mine.get(&(n as i64));
             DoneRow {
                 number: n,
-                prompt: q.prompt.pick(lang).map(|(t, _)| t.to_string()).unwrap_or_default(),
-                yours: got.map(|(a, _)| learn::shown_answer(q, a, lang)).unwrap_or_default(),
+                prompt: q
+                    .prompt
+                    .pick(lang)
+                    .map(|(t, _)| t.to_string())
+                    .unwrap_or_default(),
+                yours: got
+                    .map(|(a, _)| learn::shown_answer(q, a, lang))
+                    .unwrap_or_default(),
                 right: learn::right_answer(q, &st.item, lang),
                 correct: got.and_then(|(_, c)| *c),
             }

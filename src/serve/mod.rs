@@ -5,9 +5,9 @@
 
 pub mod auth;
 mod checkin;
-pub mod learn;
 pub mod files;
 pub mod hits;
+pub mod learn;
 pub mod pages;
 mod reports;
 mod staff;
@@ -277,7 +277,11 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     eprintln!("vitrine: built {} files", report.files);
     let store = Store::open(&opts.database_url).await?;
     let (hits, writer) = Hits::start(store.clone());
-    tokio::spawn(retention(store.clone(), opts.retention_days, opts.tour_retention_days));
+    tokio::spawn(retention(
+        store.clone(),
+        opts.retention_days,
+        opts.tour_retention_days,
+    ));
     let mut watcher = None;
     let mut state = AppState::new(&opts.root, &opts.out, store.clone(), hits)?.with_secret(&opts.secret);
     state.secure_cookies = opts.secure_cookies;
@@ -338,7 +342,9 @@ async fn retention(store: Store, days: u32, tour_days: u32) {
         let closed_before = crate::learn::tour_cutoff(crate::content::Day::today(), tour_days).to_string();
         match store.erase_assignments(&closed_before, None, now).await {
             Ok(0) => {}
-            Ok(n) => eprintln!("vitrine: erased the students' names and answers of {n} class tours closed before {closed_before}"),
+            Ok(n) => eprintln!(
+                "vitrine: erased the students' names and answers of {n} class tours closed before {closed_before}"
+            ),
             Err(e) => eprintln!("vitrine: erasing closed class tours failed: {e}"),
         }
         if let Err(e) = store.end_expired_sessions(now).await {

@@ -60,7 +60,11 @@ fn programme_choices(state: &AppState, lang: Lang) -> Vec<ProgrammeChoice> {
                 .map(|g| g.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
-            subject: p.subject.pick(lang).map(|(t, _)| t.to_string()).unwrap_or_default(),
+            subject: p
+                .subject
+                .pick(lang)
+                .map(|(t, _)| t.to_string())
+                .unwrap_or_default(),
             questions: learn::questions(p),
         })
         .collect();
@@ -185,7 +189,10 @@ async fn new_form(
         .map(|s| s.assignment.school)
         .unwrap_or_default();
     let values = NewFields {
-        programme: q.programme.filter(|p| state.programmes.contains_key(p)).unwrap_or_default(),
+        programme: q
+            .programme
+            .filter(|p| state.programmes.contains_key(p))
+            .unwrap_or_default(),
         class_name: String::new(),
         school: last_school,
         opens: today.to_string(),
@@ -275,7 +282,9 @@ fn class_link(state: &AppState, host: Option<&str>, code: &str) -> String {
     } else {
         state.base_url.clone()
     };
-    let at_root = base.split_once("://").is_some_and(|(_, rest)| !rest.contains('/'));
+    let at_root = base
+        .split_once("://")
+        .is_some_and(|(_, rest)| !rest.contains('/'));
     let upper = format!("{}/T/{code}", base.to_uppercase());
     if at_root && crate::media::qr::is_alphanumeric(&upper) {
         upper
@@ -396,7 +405,11 @@ fn tabulate(
                 number: *n,
                 object: stop.item.clone(),
                 kind: q.kind,
-                prompt: q.prompt.pick(lang).map(|(t, _)| t.to_string()).unwrap_or_default(),
+                prompt: q
+                    .prompt
+                    .pick(lang)
+                    .map(|(t, _)| t.to_string())
+                    .unwrap_or_default(),
                 right: learn::right_answer(q, &stop.item, lang),
                 answered: given.len(),
                 correct,
@@ -418,7 +431,12 @@ fn tabulate(
                 texts: if q.kind == QuestionKind::Text {
                     given
                         .iter()
-                        .map(|a| (names.get(&a.student_id).copied().unwrap_or("").to_string(), a.answer.clone()))
+                        .map(|a| {
+                            (
+                                names.get(&a.student_id).copied().unwrap_or("").to_string(),
+                                a.answer.clone(),
+                            )
+                        })
                         .collect()
                 } else {
                     Vec::new()
@@ -475,7 +493,11 @@ async fn results(
     state.page(StatusCode::OK, "staff/results.html", lang, &view)
 }
 
-async fn results_csv(State(state): State<AppState>, me: Anyone, Path(id): Path<i64>) -> Result<Response, WebError> {
+async fn results_csv(
+    State(state): State<AppState>,
+    me: Anyone,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
     let lang = me.lang;
     let a = visible(&state, &me, id).await?;
     let (students, answers) = state
@@ -528,11 +550,17 @@ async fn qr_svg(
     let a = visible(&state, &me, id).await?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let link = class_link(&state, host, &a.code);
-    let title = format!("{} {}", state.locales.text(me.lang, "teach.code"), learn::spaced_code(&a.code));
-    let svg = tokio::task::spawn_blocking(move || crate::media::qr::encode(&link).map(|q| crate::media::qr::svg(&q, &title)))
-        .await
-        .map_err(|e| state.internal(me.lang, "drawing a QR code failed", e))?
-        .map_err(|e| state.internal(me.lang, "drawing a QR code failed", e))?;
+    let title = format!(
+        "{} {}",
+        state.locales.text(me.lang, "teach.code"),
+        learn::spaced_code(&a.code)
+    );
+    let svg = tokio::task::spawn_blocking(move || {
+        crate::media::qr::encode(&link).map(|q| crate::media::qr::svg(&q, &title))
+    })
+    .await
+    .map_err(|e| state.internal(me.lang, "drawing a QR code failed", e))?
+    .map_err(|e| state.internal(me.lang, "drawing a QR code failed", e))?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),

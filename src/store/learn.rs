@@ -130,18 +130,22 @@ impl Store {
                 }
             }
         }
-        Err(StoreError::Conflict("no free class code was found; try again".into()))
+        Err(StoreError::Conflict(
+            "no free class code was found; try again".into(),
+        ))
     }
 
     pub async fn assignment(&self, id: i64) -> Result<Option<Assignment>> {
         let sql = format!("{SELECT_ASSIGNMENT} WHERE id = $1");
-        let r: Option<AssignmentRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await?);
+        let r: Option<AssignmentRow> =
+            on_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await?);
         Ok(r.map(assignment))
     }
 
     pub async fn assignment_by_code(&self, code: &str) -> Result<Option<Assignment>> {
         let sql = format!("{SELECT_ASSIGNMENT} WHERE code = $1");
-        let r: Option<AssignmentRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(code).fetch_optional(p).await?);
+        let r: Option<AssignmentRow> =
+            on_pool!(self, p => sqlx::query_as(&sql).bind(code).fetch_optional(p).await?);
         Ok(r.map(assignment))
     }
 
@@ -199,41 +203,45 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5) RETURNING id";
         const COUNT: &str = "UPDATE assignments SET reached = reached + 1 WHERE id = $1";
         let r: std::result::Result<i64, sqlx::Error> = match self {
-            Store::Sqlite(p) => async {
-                let mut tx = p.begin().await?;
-                let id: i64 = sqlx::query_scalar(ADD)
-                    .bind(assignment_id)
-                    .bind(name)
-                    .bind(token_hash)
-                    .bind(lang)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                sqlx::query(COUNT).bind(assignment_id).execute(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(id)
+            Store::Sqlite(p) => {
+                async {
+                    let mut tx = p.begin().await?;
+                    let id: i64 = sqlx::query_scalar(ADD)
+                        .bind(assignment_id)
+                        .bind(name)
+                        .bind(token_hash)
+                        .bind(lang)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    sqlx::query(COUNT).bind(assignment_id).execute(&mut *tx).await?;
+                    tx.commit().await?;
+                    Ok(id)
+                }
+                .await
             }
-            .await,
-            Store::Postgres(p) => async {
-                let mut tx = p.begin().await?;
-                let id: i64 = sqlx::query_scalar(ADD)
-                    .bind(assignment_id)
-                    .bind(name)
-                    .bind(token_hash)
-                    .bind(lang)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                sqlx::query(COUNT).bind(assignment_id).execute(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(id)
+            Store::Postgres(p) => {
+                async {
+                    let mut tx = p.begin().await?;
+                    let id: i64 = sqlx::query_scalar(ADD)
+                        .bind(assignment_id)
+                        .bind(name)
+                        .bind(token_hash)
+                        .bind(lang)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    sqlx::query(COUNT).bind(assignment_id).execute(&mut *tx).await?;
+                    tx.commit().await?;
+                    Ok(id)
+                }
+                .await
             }
-            .await,
         };
         match r {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                Err(StoreError::Conflict(format!("the name {name} is taken in this class")))
-            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(format!(
+                "the name {name} is taken in this class"
+            ))),
             r => Ok(r?),
         }
     }

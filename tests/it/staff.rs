@@ -13,18 +13,18 @@ use vitrine::visits::{Purpose, Source, Visit, VisitorType};
 
 use crate::serve::{app, body, drop_schema, form, runtime, stores};
 
-const ORIGIN: &str = "http://museum.test";
+pub(crate) const ORIGIN: &str = "http://museum.test";
 
 type Fields<'a> = Vec<(&'a str, &'a str)>;
 
 /// A browser of one account: its session cookie and the CSRF token of its pages.
-struct Browser {
-    app: axum::Router,
-    cookie: String,
-    csrf: String,
+pub(crate) struct Browser {
+    pub(crate) app: axum::Router,
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &axum::Router,
     method: &str,
     path: &str,
@@ -54,7 +54,7 @@ async fn send(
         .unwrap()
 }
 
-fn set_cookies(res: &axum::response::Response) -> Vec<String> {
+pub(crate) fn set_cookies(res: &axum::response::Response) -> Vec<String> {
     res.headers()
         .get_all(header::SET_COOKIE)
         .iter()
@@ -62,14 +62,14 @@ fn set_cookies(res: &axum::response::Response) -> Vec<String> {
         .collect()
 }
 
-fn cookie_value(set: &[String], name: &str) -> Option<String> {
+pub(crate) fn cookie_value(set: &[String], name: &str) -> Option<String> {
     set.iter()
         .filter_map(|c| c.split(';').next()?.split_once('='))
         .find(|(k, v)| *k == name && !v.is_empty())
         .map(|(_, v)| format!("{name}={v}"))
 }
 
-fn input_value(html: &str, name: &str) -> String {
+pub(crate) fn input_value(html: &str, name: &str) -> String {
     let doc = Html::parse_document(html);
     let sel = Selector::parse(&format!("input[name=\"{name}\"]")).unwrap();
     doc.select(&sel)
@@ -79,7 +79,7 @@ fn input_value(html: &str, name: &str) -> String {
         .to_string()
 }
 
-fn text_of(html: &str, css: &str) -> String {
+pub(crate) fn text_of(html: &str, css: &str) -> String {
     let doc = Html::parse_document(html);
     let sel = Selector::parse(css).unwrap();
     doc.select(&sel)
@@ -89,7 +89,7 @@ fn text_of(html: &str, css: &str) -> String {
 }
 
 /// Log in through the form; returns the login response.
-async fn login(
+pub(crate) async fn login(
     app: &axum::Router,
     username: &str,
     password: &str,
@@ -109,7 +109,7 @@ async fn login(
     send(app, "POST", "/staff/login/", &pre, Some(f), extra).await
 }
 
-async fn sign_in(app: &axum::Router, store: &Store, username: &str, role: Role) -> Browser {
+pub(crate) async fn sign_in(app: &axum::Router, store: &Store, username: &str, role: Role) -> Browser {
     let pw = format!("{username}-password");
     store
         .add_user(username, "", role, &hash_password(&pw), 0)
@@ -133,13 +133,13 @@ async fn sign_in(app: &axum::Router, store: &Store, username: &str, role: Role) 
 }
 
 impl Browser {
-    async fn get(&self, path: &str) -> (StatusCode, String) {
+    pub(crate) async fn get(&self, path: &str) -> (StatusCode, String) {
         let res = send(&self.app, "GET", path, &self.cookie, None, &[]).await;
         let status = res.status();
         (status, String::from_utf8_lossy(&body(res).await).into_owned())
     }
 
-    async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> axum::response::Response {
+    pub(crate) async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> axum::response::Response {
         let mut all = vec![("csrf", self.csrf.as_str())];
         all.extend_from_slice(pairs);
         send(&self.app, "POST", path, &self.cookie, Some(form(&all)), &[]).await

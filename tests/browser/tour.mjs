@@ -1,0 +1,92 @@
+// A student does a class tour on a phone and loses the network on the way: `node tour.mjs
+// <server url> <class code> <plan JSON> <teacher> <password> <assignment id>`. At a 360×740
+// phone viewport it opens the teacher's link, joins as "Minh Anh", answers the first two stops
+// of the plan online, goes offline (every request fails), answers the third, checks it waits on
+// the phone, comes back online and waits for the page to say it was sent. Then the teacher signs
+// in and reads the class's results. axe-core audits the tour and the results (WCAG 2.2 A/AA).
+// Prints one JSON line: {offline_pending, offline_status, synced_pending, progress, violations}.
+import { createRequire } from 'node:module';
+import { launch, VIEWPORTS } from './common.mjs';
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve('axe-core/axe.min.js');
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+
+const [base, code, planJson, user, password, id] = process.argv.slice(2);
+const plan = JSON.parse(planJson);
+const browser = await launch();
+const out = { violations: [] };
+try {
+  const context = await browser.newContext({ ...VIEWPORTS.phone, bypassCSP: true });
+  const page = await context.newPage();
+  const audit = async (name) => {
+    await page.addScriptTag({ path: axePath });
+    const r = await page.evaluate((tags) => window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'],
+    }), TAGS);
+    for (const v of r.violations) {
+      out.violations.push({ page: name, id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) });
+    }
+  };
+
+  // The teacher's link fills in the code; the student types a name only.
+  await page.goto(`${base}/T/${code}`, { waitUntil: 'load' });
+  await audit('join');
+  await page.fill('#name', 'Minh Anh');
+  await Promise.all([page.waitForURL('**/tour/**'), page.click('form.join button[type=submit]')]);
+  await page.waitForSelector('#tour-who:not([hidden])');
+  await audit('tour');
+
+  const answer = async (step) => {
+    const stop = page.locator(`#stop-${step.stop}`);
+    await stop.waitFor({ state: 'visible' });
+    if (step.choices) {
+      for (const c of step.choices) await stop.locator(`input[name=choice][value="${c}"]`).check();
+    } else if (step.text) {
+      await stop.locator('textarea[name=text]').fill(step.text);
+    } else {
+      await stop.locator('input[name=found]').fill(step.found);
+    }
+    await stop.locator('button[type=submit]').click();
+  };
+  // Two answers online: each is sent and the page says nothing is waiting.
+  for (const step of plan.slice(0, 2)) {
+    await answer(step);
+    await page.waitForSelector('#tour[data-pending="0"]');
+  }
+  // The network goes: the third answer stays on the phone.
+  await context.setOffline(true);
+  await answer(plan[2]);
+  await page.waitForSelector('#tour[data-pending="1"]');
+  await page.waitForFunction(() => /Chưa có mạng/.test(document.getElementById('tour-status').textContent));
+  out.offline_pending = await page.getAttribute('#tour', 'data-pending');
+  out.offline_status = (await page.textContent('#tour-status')).trim();
+  // It comes back: the page sends what waited, by itself.
+  await context.setOffline(false);
+  await page.waitForSelector('#tour[data-pending="0"]');
+  out.synced_pending = await page.getAttribute('#tour', 'data-pending');
+
+  // The teacher's results, in another browser.
+  const teacher = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  const tp = await teacher.newPage();
+  await tp.goto(`${base}/teach/a/${id}/`, { waitUntil: 'load' });
+  await tp.fill('#username', user);
+  await tp.fill('#password', password);
+  await Promise.all([tp.waitForURL(`**/teach/a/${id}/`), tp.click('form.login button[type=submit]')]);
+  const row = tp.locator('#students tbody tr', { hasText: 'Minh Anh' });
+  out.progress = (await row.locator('td').first().textContent()).trim();
+  await page.close();
+  const p2 = tp;
+  await p2.addScriptTag({ path: axePath });
+  const r = await p2.evaluate((tags) => window.axe.run(document, {
+    runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'],
+  }), TAGS);
+  for (const v of r.violations) {
+    out.violations.push({ page: 'results', id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) });
+  }
+  await teacher.close();
+  await context.close();
+} finally {
+  await browser.close();
+}
+process.stdout.write(JSON.stringify(out) + '\n');
