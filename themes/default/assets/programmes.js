@@ -7,7 +7,6 @@
   var grade = form.elements.grade, subject = form.elements.subject;
   var items = document.querySelectorAll(".programme-list > li");
   var count = document.getElementById("programme-count");
-  var vi = document.documentElement.lang !== "en";
   var q = new URLSearchParams(location.search);
   if (q.get("grade")) grade.value = q.get("grade");
   if (q.get("subject")) subject.value = q.get("subject");
@@ -19,7 +18,7 @@
       li.hidden = !ok;
       if (ok) shown++;
     });
-    count.textContent = vi ? shown + " chương trình" : shown + (shown === 1 ? " programme" : " programmes");
+    count.textContent = count.getAttribute(shown === 1 ? "data-one" : "data-many").replace("{n}", shown);
     var p = new URLSearchParams();
     if (grade.value) p.set("grade", grade.value);
     if (subject.value) p.set("subject", subject.value);

@@ -8,20 +8,11 @@
   var root = tour.getAttribute("data-root");
   var programme = tour.getAttribute("data-programme");
   var lang = tour.getAttribute("data-lang");
-  var vi = lang !== "en";
-  var say = {
-    saved: vi ? "Đã lưu câu trả lời." : "Answer saved.",
-    offline: vi ? "Chưa có mạng: câu trả lời được giữ trên điện thoại và sẽ tự gửi khi có mạng." : "No connection: your answers are kept on this phone and will be sent when the connection returns.",
-    waiting: vi ? "Còn {n} câu trả lời chưa gửi được." : "{n} answers not sent yet.",
-    synced: vi ? "Đã gửi hết câu trả lời." : "All answers sent.",
-    pick: vi ? "Hãy chọn một đáp án." : "Please choose an answer.",
-    write: vi ? "Hãy viết câu trả lời." : "Please write an answer.",
-    code: vi ? "Hãy nhập số hiệu trên nhãn." : "Please type the number on the label.",
-    unsent: vi ? "Một số câu trả lời chưa gửi được. Hãy đợi có mạng rồi nộp bài." : "Some answers have not been sent yet. Wait for a connection, then hand in.",
-    who: vi ? "{name} · lớp {cls}" : "{name} · class {cls}",
-    answered: vi ? "Em đã trả lời {n}/{total} câu hỏi." : "You have answered {n} of {total} questions.",
-    found: vi ? "Tìm thấy! Đã ghi nhận." : "Found it! Recorded."
-  };
+  // The interface strings come from the theme's locale files, through the page.
+  var say = {};
+  ["saved", "offline", "waiting", "synced", "pick", "write", "code", "unsent", "who", "answered", "found", "closed"].forEach(function (k) {
+    say[k] = tour.getAttribute("data-say-" + k) || "";
+  });
   var status = document.getElementById("tour-status");
   var stops = Array.prototype.slice.call(tour.querySelectorAll(".tour-stop"));
   var forms = Array.prototype.slice.call(tour.querySelectorAll(".tour-form"));
@@ -118,13 +109,17 @@
           credentials: "same-origin"
         }).then(function (res) {
           return res.json().catch(function () { return {}; }).then(function (j) {
+            // A refusal (closed, handed in, a bad answer) is final and shown at its stop; a
+            // failure of the server is tried again later.
+            if (res.status >= 500) return false;
             var now = load();
             delete now.pending[n];
             if (!res.ok) {
+              delete now.answers[n];
+              mark(n, false);
               var input = formOf(n);
               var err = input && input.form.querySelector(".tour-error");
               if (err) { err.textContent = j.error || res.statusText; err.hidden = false; }
-              if (res.status >= 500) return false;
             }
             store(now);
             return true;
@@ -182,6 +177,7 @@
   setInterval(function () { if (navigator.onLine !== false) flush(); }, 20000);
 
   function start(state) {
+    if (state.submitted) { location.href = root + (lang === "en" ? "en/" : "") + "tour/done/"; return; }
     me = state;
     localStorage.setItem("vitrine-tour-current", JSON.stringify(state));
     document.getElementById("tour-join").hidden = true;
@@ -195,6 +191,7 @@
     Object.keys(s.answers).forEach(function (n) { write(n, s.answers[n]); });
     var m = /[?&]found=(\d+)/.exec(location.search);
     if (m) show(say.found);
+    if (state.status === "closed") show(say.closed.replace("{date}", state.closes));
     var h = /^#stop-(\d+)$/.exec(location.hash);
     go(h ? h[1] : location.hash === "#finish" ? "finish" : (m ? m[1] : firstOpen()), false);
     flush();
