@@ -301,6 +301,7 @@ mod tests {
                     text: Localized {
                         vi: Some(format!("lựa chọn {i}")),
                         en: Some(format!("choice {i}")),
+                        pos: None,
                     },
                     correct: *c,
                 })

@@ -232,9 +232,11 @@ fn assert_inert(doc: &Html, place: &str, site_scripts: bool) {
     for s in doc.select(&sel("script")) {
         let v = s.value();
         let json = v.attr("type") == Some("application/ld+json");
-        let own = v
-            .attr("src")
-            .is_some_and(|x| x.contains("assets/search.") || x.contains("assets/zoom."));
+        let own = v.attr("src").is_some_and(|x| {
+            ["search", "zoom", "programmes", "tour"]
+                .iter()
+                .any(|a| x.contains(&format!("assets/{a}.")))
+        });
         assert!(
             site_scripts && (json || own),
             "{place}: unexpected script {}",

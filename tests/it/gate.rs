@@ -149,6 +149,8 @@ fn page_types() -> Vec<String> {
         format!("o/{without}/"),
         "p/".into(),
         format!("p/{prog}/"),
+        format!("p/{prog}/tour/"),
+        "tour/".into(),
         "search/".into(),
         "404.html".into(),
         "labels/".into(),
