@@ -33,7 +33,8 @@ pub fn routes() -> Router<AppState> {
             .route(&format!("{p}/a/{{id}}/"), get(results))
             .route(&format!("{p}/a/{{id}}/results.csv"), get(results_csv))
             .route(&format!("{p}/a/{{id}}/qr.svg"), get(qr_svg))
-            .route(&format!("{p}/a/{{id}}/erase/"), post(erase));
+            .route(&format!("{p}/a/{{id}}/erase/"), post(erase))
+            .route(&format!("{p}/a/{{id}}/closes/"), post(set_closes));
     }
     r
 }
@@ -569,6 +570,45 @@ async fn qr_svg(
         svg,
     )
         .into_response())
+}
+
+/// Move the closing day: a later day extends the tour, "close now" (`now=1`) ends it yesterday so
+/// no more answers are taken from today. The opening day stays (the report counts by it), even
+/// when a tour closed on its first day now ends before it.
+async fn set_closes(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    posted: Posted<AnyRole>,
+) -> Result<Response, WebError> {
+    let Posted { me, form, .. } = posted;
+    let lang = me.lang;
+    let a = visible(&state, &me, id).await?;
+    let today = Day::today();
+    let opens = crate::visits::parse_iso_day(&a.opens).unwrap_or(today);
+    let closes = if form.contains_key("now") {
+        Some(today.add_days(-1))
+    } else {
+        form.get("closes")
+            .and_then(|d| crate::visits::parse_iso_day(d.trim()))
+            .filter(|d| *d >= today && *d >= opens && d.to_unix() - opens.to_unix() <= 366 * 86_400)
+    };
+    let Some(closes) = closes else {
+        return Err(state.error_page(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &[state.locales.text(lang, "teach.closes_invalid")],
+            Some((
+                &format!("/{}teach/a/{id}/", lang.prefix()),
+                state.locales.text(lang, "teach.back"),
+            )),
+        ));
+    };
+    state
+        .store
+        .set_assignment_closes(a.id, &closes.to_string())
+        .await
+        .map_err(|e| state.internal(lang, "changing an assignment failed", e))?;
+    Ok(Redirect::to(&format!("/{}teach/a/{id}/", lang.prefix())).into_response())
 }
 
 /// Erase the students' names and answers of an assignment now (the count of students stays).

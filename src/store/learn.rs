@@ -281,6 +281,15 @@ impl Store {
         Ok(())
     }
 
+    /// Move an assignment's closing day (extend it, or close it early); false when it is erased
+    /// or gone.
+    pub async fn set_assignment_closes(&self, id: i64, closes: &str) -> Result<bool> {
+        let n = on_pool!(self, p => sqlx::query(
+            "UPDATE assignments SET closes = $2 WHERE id = $1 AND erased_at IS NULL")
+            .bind(id).bind(closes).execute(p).await?.rows_affected());
+        Ok(n == 1)
+    }
+
     /// Hand in: no more answers are taken from this student.
     pub async fn submit(&self, student_id: i64, now: i64) -> Result<()> {
         on_pool!(self, p => sqlx::query(

@@ -404,6 +404,42 @@ fn a_teacher_assigns_two_students_answer_and_the_results_show_exactly_that() {
             let (_, list) = staff.get("/teach/").await;
             assert_eq!(rows(&list, "#assignments tbody tr").len(), 1, "{d}");
 
+            // The teacher closes the tour early: answers are refused; reopened, they are taken.
+            let res = minh.post(&format!("{path}closes/"), &[("now", "1")]).await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{d}: not Minh's class");
+            let res = lan.post(&format!("{path}closes/"), &[("now", "1")]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+            let again = [("stop", stop.to_string()), ("choice", wrong.to_string())];
+            let again: Vec<(&str, &str)> = again.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, _) = binh.answer(&again, true).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{d}: closed early");
+            let res = lan
+                .post(
+                    &format!("{path}closes/"),
+                    &[("closes", &today.add_days(-3).to_string())],
+                )
+                .await;
+            assert_eq!(
+                res.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{d}: a past closing day"
+            );
+            let res = lan
+                .post(
+                    &format!("{path}closes/"),
+                    &[("closes", &today.add_days(3).to_string())],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+            let (status, _) = binh.answer(&again, true).await;
+            assert_eq!(status, StatusCode::OK, "{d}: reopened");
+            let moved = store.assignment(id).await.unwrap().unwrap();
+            assert_eq!(
+                (moved.opens, moved.closes),
+                (today.to_string(), today.add_days(3).to_string()),
+                "{d}: the opening day stays, so the report counts the tour where it began"
+            );
+
             // Handing in locks the answers.
             let res = send(
                 &app,
