@@ -319,6 +319,14 @@ pub fn escape_html(s: &str) -> String {
 pub fn render_site(input: &RenderInput) -> Result<Vec<OutFile>, RenderError> {
     let site = input.site;
     let (asset_map, mut files) = hashed_assets(input.theme);
+    // The tour's service worker must sit above the pages it keeps, under a name that does not
+    // change: it is published at the root of the site as well.
+    if let Some((_, bytes)) = input.theme.assets().find(|(n, _)| *n == "tour-sw.js") {
+        files.push(OutFile {
+            path: "tour-sw.js".into(),
+            bytes: bytes.to_vec(),
+        });
+    }
     let env = environment(input.theme, input.locales, asset_map)?;
     let published = crate::content::Published::new(site, input.drafts);
     let (visible, exhibits, programmes) = (&published.items, &published.exhibits, &published.programmes);

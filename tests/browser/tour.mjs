@@ -2,7 +2,8 @@
 // <server url> <class code> <plan JSON> <teacher> <password> <assignment id>`. At a 360×740
 // phone viewport it opens the teacher's link, joins as "Minh Anh", answers the first two stops
 // of the plan online, goes offline (every request fails), answers the third, checks it waits on
-// the phone, comes back online and waits for the page to say it was sent. Then the teacher signs
+// the phone, reloads the tab while offline (the page comes from the phone's cache), comes back
+// online and waits for the page to say it was sent. Then the teacher signs
 // in and reads the class's results. axe-core audits the tour and the results (WCAG 2.2 A/AA).
 // Prints one JSON line: {offline_pending, offline_status, synced_pending, progress, violations}.
 import { createRequire } from 'node:module';
@@ -54,6 +55,8 @@ try {
     await answer(step);
     await page.waitForSelector('#tour[data-pending="0"]');
   }
+  // The page and its files are kept on the phone (service worker and cache).
+  await page.waitForSelector('#tour[data-kept="1"]');
   // The network goes: the third answer stays on the phone.
   await context.setOffline(true);
   await answer(plan[2]);
@@ -61,6 +64,13 @@ try {
   await page.waitForFunction(() => /Chưa có mạng/.test(document.getElementById('tour-status').textContent));
   out.offline_pending = await page.getAttribute('#tour', 'data-pending');
   out.offline_status = (await page.textContent('#tour-status')).trim();
+  // The browser reloads the tab while there is no network (a cheap phone drops it while the
+  // camera is open): the kept page opens, and the answer still waits.
+  await page.reload({ waitUntil: 'load' });
+  await page.waitForSelector('#tour-who:not([hidden])');
+  await page.waitForSelector('#tour[data-pending="1"]');
+  out.reloaded_who = (await page.textContent('#tour-who')).trim();
+  out.reloaded_by_worker = await page.evaluate(() => !!navigator.serviceWorker.controller);
   // It comes back: the page sends what waited, by itself.
   await context.setOffline(false);
   await page.waitForSelector('#tour[data-pending="0"]');

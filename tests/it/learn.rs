@@ -664,6 +664,16 @@ fn a_tour_answered_offline_reaches_the_teacher_when_the_network_returns_in_chrom
         r["offline_status"].as_str().unwrap().contains("Chưa có mạng"),
         "{r}"
     );
+    assert!(
+        r["reloaded_who"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("Minh Anh")),
+        "the page reopened offline from the phone's copy: {r}"
+    );
+    assert_eq!(
+        r["reloaded_by_worker"], true,
+        "through the tour's service worker: {r}"
+    );
     assert_eq!(
         r["synced_pending"], "0",
         "and was sent when the network returned: {r}"

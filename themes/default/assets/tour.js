@@ -174,6 +174,23 @@
   });
 
   window.addEventListener("online", flush);
+
+  // Keep this page and its files on the phone, so that it opens again without a network.
+  if ("serviceWorker" in navigator && window.caches) {
+    navigator.serviceWorker.register(root + "tour-sw.js", { scope: root + "p/" })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function () { return caches.open("vitrine-tour-v1"); })
+      .then(function (c) {
+        var urls = [location.pathname];
+        Array.prototype.forEach.call(document.querySelectorAll('link[rel="stylesheet"], script[src], img'), function (el) {
+          var u = el.currentSrc || el.href || el.src;
+          if (u && u.indexOf(location.origin) === 0) urls.push(u);
+        });
+        return c.addAll(urls);
+      })
+      .then(function () { tour.setAttribute("data-kept", "1"); })
+      .catch(function () { /* no cache: the tour still works while the tab stays open */ });
+  }
   setInterval(function () { if (navigator.onLine !== false) flush(); }, 20000);
 
   function start(state) {
