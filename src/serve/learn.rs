@@ -333,10 +333,9 @@ async fn state_json(State(state): State<AppState>, headers: HeaderMap) -> Respon
                 .into_response();
         }
     };
-    let answers = match state.store.results(a.id).await {
-        Ok((_, answers)) => answers
+    let answers = match state.store.answers_of(s.id).await {
+        Ok(answers) => answers
             .into_iter()
-            .filter(|x| x.student_id == s.id)
             .map(|x| (x.stop.to_string(), x.answer))
             .collect(),
         Err(e) => return state.internal(lang, "reading answers failed", e).into_response(),
@@ -557,14 +556,12 @@ async fn done(State(state): State<AppState>, Ui(lang): Ui, headers: HeaderMap) -
     else {
         return Err(state.refuse(lang, StatusCode::UNAUTHORIZED, &["tour.join_first"]));
     };
-    let (_, answers) = state
+    let mine: BTreeMap<i64, (String, Option<bool>)> = state
         .store
-        .results(a.id)
+        .answers_of(s.id)
         .await
-        .map_err(|e| state.internal(lang, "reading answers failed", e))?;
-    let mine: BTreeMap<i64, (String, Option<bool>)> = answers
+        .map_err(|e| state.internal(lang, "reading answers failed", e))?
         .into_iter()
-        .filter(|x| x.student_id == s.id)
         .map(|x| (x.stop, (x.answer, x.correct)))
         .collect();
     let p = state.programmes.get(&a.programme);

@@ -80,6 +80,18 @@ pub struct Answer {
     pub answered_at: i64,
 }
 
+impl From<(i64, i64, String, Option<bool>, i64)> for Answer {
+    fn from(r: (i64, i64, String, Option<bool>, i64)) -> Answer {
+        Answer {
+            student_id: r.0,
+            stop: r.1,
+            answer: r.2,
+            correct: r.3,
+            answered_at: r.4,
+        }
+    }
+}
+
 /// An assignment with its students' progress, for the teacher's list.
 #[derive(Debug, Clone)]
 pub struct AssignmentSummary {
@@ -290,6 +302,15 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// One student's answers, by stop.
+    pub async fn answers_of(&self, student_id: i64) -> Result<Vec<Answer>> {
+        const SQL: &str = "SELECT student_id, stop, answer, correct, answered_at FROM answers \
+             WHERE student_id = $1 ORDER BY stop";
+        let rows: Vec<(i64, i64, String, Option<bool>, i64)> =
+            on_pool!(self, p => sqlx::query_as(SQL).bind(student_id).fetch_all(p).await?);
+        Ok(rows.into_iter().map(Answer::from).collect())
+    }
+
     /// Hand in: no more answers are taken from this student.
     pub async fn submit(&self, student_id: i64, now: i64) -> Result<()> {
         on_pool!(self, p => sqlx::query(
@@ -309,16 +330,7 @@ impl Store {
              JOIN students s ON s.id = a.student_id WHERE s.assignment_id = $1 ORDER BY a.student_id, a.stop";
         let rows: Vec<(i64, i64, String, Option<bool>, i64)> =
             on_pool!(self, p => sqlx::query_as(ANSWERS).bind(assignment_id).fetch_all(p).await?);
-        let answers = rows
-            .into_iter()
-            .map(|r| Answer {
-                student_id: r.0,
-                stop: r.1,
-                answer: r.2,
-                correct: r.3,
-                answered_at: r.4,
-            })
-            .collect();
+        let answers = rows.into_iter().map(Answer::from).collect();
         Ok((students, answers))
     }
 
