@@ -137,6 +137,8 @@
 
   forms.forEach(function (form) {
     form.addEventListener("submit", function (e) {
+      // Not in a class yet: the form goes to the server, which says to join first.
+      if (!me) return;
       e.preventDefault();
       var d = read(form);
       var kind = form.getAttribute("data-kind");
@@ -159,6 +161,7 @@
 
   Array.prototype.forEach.call(tour.querySelectorAll("[data-go], .tour-progress a"), function (a) {
     a.addEventListener("click", function (e) {
+      if (!me) return;
       e.preventDefault();
       go(a.getAttribute("data-go") || a.getAttribute("data-step"), true);
     });
