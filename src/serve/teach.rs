@@ -34,7 +34,11 @@ pub fn routes() -> Router<AppState> {
             .route(&format!("{p}/a/{{id}}/results.csv"), get(results_csv))
             .route(&format!("{p}/a/{{id}}/qr.svg"), get(qr_svg))
             .route(&format!("{p}/a/{{id}}/erase/"), post(erase))
-            .route(&format!("{p}/a/{{id}}/closes/"), post(set_closes));
+            .route(&format!("{p}/a/{{id}}/closes/"), post(set_closes))
+            .route(
+                &format!("{p}/a/{{id}}/students/{{sid}}/erase/"),
+                post(erase_student),
+            );
     }
     r
 }
@@ -302,6 +306,7 @@ struct Cell {
 
 #[derive(Serialize)]
 struct StudentRow {
+    id: i64,
     name: String,
     answered: usize,
     score: usize,
@@ -386,6 +391,7 @@ fn tabulate(
                 })
                 .collect();
             StudentRow {
+                id: s.id,
                 name: s.display_name.clone(),
                 answered: cells.iter().flatten().count(),
                 score: cells.iter().flatten().filter(|c| c.correct == Some(true)).count(),
@@ -609,6 +615,25 @@ async fn set_closes(
         .await
         .map_err(|e| state.internal(lang, "changing an assignment failed", e))?;
     Ok(Redirect::to(&format!("/{}teach/a/{id}/", lang.prefix())).into_response())
+}
+
+/// Erase one student's name and answers (a request from the student or their parents).
+async fn erase_student(
+    State(state): State<AppState>,
+    Path((id, sid)): Path<(i64, i64)>,
+    posted: Posted<AnyRole>,
+) -> Result<Response, WebError> {
+    let me = posted.me;
+    let a = visible(&state, &me, id).await?;
+    let found = state
+        .store
+        .erase_student(a.id, sid)
+        .await
+        .map_err(|e| state.internal(me.lang, "erasing a student failed", e))?;
+    if !found {
+        return Err(state.refuse(me.lang, StatusCode::NOT_FOUND, &["teach.no_such_student"]));
+    }
+    Ok(Redirect::to(&format!("/{}teach/a/{id}/", me.lang.prefix())).into_response())
 }
 
 /// Erase the students' names and answers of an assignment now (the count of students stays).

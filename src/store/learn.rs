@@ -302,6 +302,36 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Erase one student of an assignment (their name and answers; the class's count stays).
+    /// False when there is no such student in it.
+    pub async fn erase_student(&self, assignment_id: i64, student_id: i64) -> Result<bool> {
+        macro_rules! erase {
+            ($p:expr) => {{
+                let mut tx = $p.begin().await?;
+                sqlx::query("DELETE FROM answers WHERE student_id = $1")
+                    .bind(student_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let n = sqlx::query("DELETE FROM students WHERE id = $1 AND assignment_id = $2")
+                    .bind(student_id)
+                    .bind(assignment_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 1 {
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                n == 1
+            }};
+        }
+        Ok(match self {
+            Store::Sqlite(p) => erase!(p),
+            Store::Postgres(p) => erase!(p),
+        })
+    }
+
     /// One student's answers, by stop.
     pub async fn answers_of(&self, student_id: i64) -> Result<Vec<Answer>> {
         const SQL: &str = "SELECT student_id, stop, answer, correct, answered_at FROM answers \

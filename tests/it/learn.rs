@@ -390,6 +390,36 @@ fn a_teacher_assigns_two_students_answer_and_the_results_show_exactly_that() {
                 "{d}"
             );
 
+            // One student's data erased on request: gone from the class, still counted.
+            let (_, cuong, _) = join(&app, &code, "Cường").await;
+            cuong
+                .unwrap()
+                .answer(
+                    &[("stop", &stop.to_string()), ("choice", &right.to_string())],
+                    true,
+                )
+                .await;
+            let (students, _) = store.results(id).await.unwrap();
+            let sid = students.iter().find(|s| s.display_name == "Cường").unwrap().id;
+            let erase_one = format!("{path}students/{sid}/erase/");
+            let res = minh.post(&erase_one, &[]).await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{d}: not Minh's class");
+            let res = lan.post(&erase_one, &[]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+            let (students, answers) = store.results(id).await.unwrap();
+            assert_eq!(students.len(), 2, "{d}");
+            assert!(
+                answers.iter().all(|a| a.student_id != sid),
+                "{d}: and their answers"
+            );
+            assert_eq!(
+                store.assignment(id).await.unwrap().unwrap().reached,
+                3,
+                "{d}: still counted"
+            );
+            let res = lan.post(&erase_one, &[]).await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{d}: already erased");
+
             // Another teacher cannot see the class; staff can.
             for sub in ["", "results.csv", "qr.svg"] {
                 let (status, _) = minh.get(&format!("{path}{sub}")).await;
@@ -545,11 +575,15 @@ fn a_teacher_assigns_two_students_answer_and_the_results_show_exactly_that() {
             let sum: (i64, i64) = totals
                 .iter()
                 .fold((0, 0), |(a, s), t| (a + t.assignments, s + t.reached));
-            assert_eq!(sum, (2, 3), "{d}: two assignments, three students");
+            assert_eq!(
+                sum,
+                (2, 4),
+                "{d}: two assignments, four students (one erased on request)"
+            );
             // On the dashboard, for the report year each assignment opened in.
             let schedule = vitrine::report::Schedule::default();
             let mut per_year = std::collections::BTreeMap::<i32, (i64, i64)>::new();
-            for (opens, reached) in [(today, 2), (today.add_days(-20), 1)] {
+            for (opens, reached) in [(today, 3), (today.add_days(-20), 1)] {
                 let e = per_year.entry(schedule.report_year(opens)).or_default();
                 *e = (e.0 + 1, e.1 + reached);
             }
