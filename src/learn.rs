@@ -178,6 +178,15 @@ pub fn questions(p: &Programme) -> usize {
     p.stops.iter().filter(|s| s.question.is_some()).count()
 }
 
+/// Questions that are marked right or wrong (choices and finds; written answers are read).
+pub fn scored_questions(p: &Programme) -> usize {
+    p.stops
+        .iter()
+        .filter_map(|s| s.question.as_ref())
+        .filter(|q| q.kind != QuestionKind::Text)
+        .count()
+}
+
 /// An answer as it is stored: the text kept and whether it is right (None: not marked, a
 /// written answer the teacher reads).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -586,19 +586,10 @@ async fn done(State(state): State<AppState>, Ui(lang): Ui, headers: HeaderMap) -
         answered: mine.len(),
         questions: rows.len(),
         score: rows.iter().filter(|r| r.correct == Some(true)).count(),
-        scored: p.map_or(0, scored_questions),
+        scored: p.map_or(0, learn::scored_questions),
         rows,
     };
     state.page(StatusCode::OK, "learn/done.html", lang, &view)
-}
-
-/// Questions that are marked right or wrong (choices and finds).
-pub fn scored_questions(p: &Programme) -> usize {
-    p.stops
-        .iter()
-        .filter_map(|s| s.question.as_ref())
-        .filter(|q| q.kind != crate::content::QuestionKind::Text)
-        .count()
 }
 
 fn question_rows(p: &Programme, lang: Lang, mine: &BTreeMap<i64, (String, Option<bool>)>) -> Vec<DoneRow> {

@@ -454,6 +454,23 @@ fn tabulate(
     (rows, questions)
 }
 
+/// An assignment this account may see, with its table of students and its questions: what the
+/// results page and its CSV show.
+async fn class_results(
+    state: &AppState,
+    me: &Anyone,
+    id: i64,
+) -> Result<(Assignment, Vec<StudentRow>, Vec<QuestionSummary>), WebError> {
+    let a = visible(state, me, id).await?;
+    let (students, answers) = state
+        .store
+        .results(a.id)
+        .await
+        .map_err(|e| state.internal(me.lang, "reading results failed", e))?;
+    let (rows, questions) = tabulate(state.programmes.get(&a.programme), me.lang, &students, &answers);
+    Ok((a, rows, questions))
+}
+
 #[derive(serde::Deserialize, Default)]
 struct ResultsQuery {
     created: Option<u8>,
@@ -467,14 +484,8 @@ async fn results(
     headers: axum::http::HeaderMap,
 ) -> Result<Response, WebError> {
     let lang = me.lang;
-    let a = visible(&state, &me, id).await?;
-    let (students, answers) = state
-        .store
-        .results(a.id)
-        .await
-        .map_err(|e| state.internal(lang, "reading results failed", e))?;
+    let (a, rows, questions) = class_results(&state, &me, id).await?;
     let p = state.programmes.get(&a.programme);
-    let (rows, questions) = tabulate(p, lang, &students, &answers);
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let view = ResultsView {
         frame: Frame::at(&me, "teach", &format!("teach/a/{id}/")),
@@ -493,7 +504,7 @@ async fn results(
         created: q.created.is_some(),
         erased: a.erased_at.is_some(),
         reached: a.reached,
-        scored: p.map_or(0, super::learn::scored_questions),
+        scored: p.map_or(0, learn::scored_questions),
         students: rows,
         questions,
     };
@@ -506,14 +517,7 @@ async fn results_csv(
     Path(id): Path<i64>,
 ) -> Result<Response, WebError> {
     let lang = me.lang;
-    let a = visible(&state, &me, id).await?;
-    let (students, answers) = state
-        .store
-        .results(a.id)
-        .await
-        .map_err(|e| state.internal(lang, "reading results failed", e))?;
-    let p = state.programmes.get(&a.programme);
-    let (rows, questions) = tabulate(p, lang, &students, &answers);
+    let (a, rows, questions) = class_results(&state, &me, id).await?;
     let t = |k: &str| state.locales.text(lang, k);
     let mut header: Vec<String> = vec![t("teach.student"), t("teach.handed_in"), t("teach.score")];
     for q in &questions {

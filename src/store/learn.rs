@@ -214,42 +214,21 @@ impl Store {
         const ADD: &str = "INSERT INTO students (assignment_id, display_name, token_hash, lang, joined_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id";
         const COUNT: &str = "UPDATE assignments SET reached = reached + 1 WHERE id = $1";
-        let r: std::result::Result<i64, sqlx::Error> = match self {
-            Store::Sqlite(p) => {
-                async {
-                    let mut tx = p.begin().await?;
-                    let id: i64 = sqlx::query_scalar(ADD)
-                        .bind(assignment_id)
-                        .bind(name)
-                        .bind(token_hash)
-                        .bind(lang)
-                        .bind(now)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    sqlx::query(COUNT).bind(assignment_id).execute(&mut *tx).await?;
-                    tx.commit().await?;
-                    Ok(id)
-                }
-                .await
-            }
-            Store::Postgres(p) => {
-                async {
-                    let mut tx = p.begin().await?;
-                    let id: i64 = sqlx::query_scalar(ADD)
-                        .bind(assignment_id)
-                        .bind(name)
-                        .bind(token_hash)
-                        .bind(lang)
-                        .bind(now)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    sqlx::query(COUNT).bind(assignment_id).execute(&mut *tx).await?;
-                    tx.commit().await?;
-                    Ok(id)
-                }
-                .await
-            }
-        };
+        let r: std::result::Result<i64, sqlx::Error> = on_pool!(self, p => async {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar(ADD)
+                .bind(assignment_id)
+                .bind(name)
+                .bind(token_hash)
+                .bind(lang)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query(COUNT).bind(assignment_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(id)
+        }
+        .await);
         match r {
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Conflict(format!(
                 "the name {name} is taken in this class"
@@ -305,9 +284,8 @@ impl Store {
     /// Erase one student of an assignment (their name and answers; the class's count stays).
     /// False when there is no such student in it.
     pub async fn erase_student(&self, assignment_id: i64, student_id: i64) -> Result<bool> {
-        macro_rules! erase {
-            ($p:expr) => {{
-                let mut tx = $p.begin().await?;
+        let found = on_pool!(self, p => {
+                let mut tx = p.begin().await?;
                 sqlx::query("DELETE FROM answers WHERE student_id = $1")
                     .bind(student_id)
                     .execute(&mut *tx)
@@ -324,12 +302,8 @@ impl Store {
                     tx.rollback().await?;
                 }
                 n == 1
-            }};
-        }
-        Ok(match self {
-            Store::Sqlite(p) => erase!(p),
-            Store::Postgres(p) => erase!(p),
-        })
+        });
+        Ok(found)
     }
 
     /// One student's answers, by stop.
@@ -373,9 +347,8 @@ impl Store {
         const STUDENTS: &str = "DELETE FROM students WHERE assignment_id = $1";
         const MARK: &str = "UPDATE assignments SET erased_at = $2 WHERE id = $1";
         let only = only.unwrap_or(-1);
-        macro_rules! erase {
-            ($p:expr) => {{
-                let mut tx = $p.begin().await?;
+        let erased = on_pool!(self, p => {
+                let mut tx = p.begin().await?;
                 let ids: Vec<i64> = sqlx::query_scalar(WHICH)
                     .bind(closed_before)
                     .bind(only)
@@ -392,12 +365,8 @@ impl Store {
                 }
                 tx.commit().await?;
                 ids.len() as u64
-            }};
-        }
-        Ok(match self {
-            Store::Sqlite(p) => erase!(p),
-            Store::Postgres(p) => erase!(p),
-        })
+        });
+        Ok(erased)
     }
 
     /// Assignments opening in `from..=to` (ISO days), per programme and school, with the

@@ -493,7 +493,7 @@ fn a_teacher_assigns_two_students_answer_and_the_results_show_exactly_that() {
                 (r.status(), String::from_utf8_lossy(&body(r).await).into_owned())
             };
             assert!(
-                done.contains(&format!("1/{}", vitrine_scored(&p))),
+                done.contains(&format!("1/{}", vitrine::learn::scored_questions(&p))),
                 "{d}: the score is shown"
             );
 
@@ -597,14 +597,6 @@ fn a_teacher_assigns_two_students_answer_and_the_results_show_exactly_that() {
             drop_schema(&store, &schema).await;
         }
     });
-}
-
-fn vitrine_scored(p: &Programme) -> usize {
-    p.stops
-        .iter()
-        .filter_map(|s| s.question.as_ref())
-        .filter(|q| q.kind != QuestionKind::Text)
-        .count()
 }
 
 /// A student on a phone in Chromium: joins with the class code, answers two stops, loses the
