@@ -1,6 +1,7 @@
 // The content model: a museum site as curators wrote it (exhibits, sections, items, programmes),
 // validated and typed. Knows nothing about HTML, images' derivatives or HTTP.
 
+pub mod edit;
 mod load;
 mod raw;
 mod tomlfile;
