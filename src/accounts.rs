@@ -6,23 +6,26 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
-/// What an account may do. A manager can do everything staff can, and also hand in the report,
-/// export records with personal data and erase a person's data. Teachers see only their classes.
+/// What an account may do. A manager can do everything staff and curators can, and also hand in
+/// the report, export records with personal data and erase a person's data. Teachers see only
+/// their classes; curators edit and publish the exhibitions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Role {
     Staff,
     Manager,
     Teacher,
+    Curator,
 }
 
 impl Role {
-    pub const ALL: &'static [Role] = &[Role::Staff, Role::Manager, Role::Teacher];
+    pub const ALL: &'static [Role] = &[Role::Staff, Role::Manager, Role::Teacher, Role::Curator];
 
     pub fn code(self) -> &'static str {
         match self {
             Role::Staff => "staff",
             Role::Manager => "manager",
             Role::Teacher => "teacher",
+            Role::Curator => "curator",
         }
     }
 
@@ -32,7 +35,7 @@ impl Role {
 
     /// Whether an account with this role may use a route that needs `need`.
     pub fn allows(self, need: Role) -> bool {
-        self == need || (self == Role::Manager && need == Role::Staff)
+        self == need || (self == Role::Manager && matches!(need, Role::Staff | Role::Curator))
     }
 }
 
@@ -55,7 +58,7 @@ pub enum AccountError {
     ShortPassword,
     #[error("a password must be at most {MAX_PASSWORD} characters long")]
     LongPassword,
-    #[error("the role must be staff, manager or teacher")]
+    #[error("the role must be staff, manager, teacher or curator")]
     BadRole,
 }
 
@@ -166,6 +169,10 @@ mod tests {
         assert!(!Role::Staff.allows(Role::Manager));
         assert!(!Role::Teacher.allows(Role::Staff));
         assert!(!Role::Manager.allows(Role::Teacher));
+        assert!(Role::Manager.allows(Role::Curator));
+        assert!(!Role::Curator.allows(Role::Staff));
+        assert!(!Role::Staff.allows(Role::Curator));
+        assert_eq!(Role::parse("curator"), Some(Role::Curator));
         assert_eq!(Role::parse("manager"), Some(Role::Manager));
         assert_eq!(Role::parse("admin"), None);
     }

@@ -309,7 +309,7 @@ fn clean_leftovers(out: &Path) {
 
 /// Put `staging` in place of `out`. On Linux the two folders are exchanged in one atomic step
 /// (renameat2 RENAME_EXCHANGE), so `out` always exists and is always complete.
-fn swap_in(staging: &Path, out: &Path) -> Result<(), BuildError> {
+pub(crate) fn swap_in(staging: &Path, out: &Path) -> Result<(), BuildError> {
     if !out.exists() {
         return std::fs::rename(staging, out).map_err(io(out));
     }

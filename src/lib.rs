@@ -12,6 +12,7 @@ pub mod diag;
 pub mod learn;
 pub mod media;
 pub mod proc;
+pub mod publish;
 pub mod render;
 pub mod report;
 pub mod scaffold;

@@ -1,4 +1,4 @@
-// `vitrine user`: create staff, manager and teacher accounts, reset passwords, disable and
+// `vitrine user`: create staff, manager, teacher and curator accounts, reset passwords, disable and
 // enable accounts, list them. The password is read from standard input (without echo on a
 // terminal), never from the command line, where other users and the shell history would see it.
 
@@ -25,7 +25,8 @@ pub enum UserCommand {
         /// Lower-case letters, digits, '.', '_' or '-', e.g. lan.nguyen.
         username: String,
         /// staff (records visits, sees the figures), manager (also the report, exports and
-        /// personal-data requests) or teacher (learning programmes).
+        /// personal-data requests), teacher (learning programmes) or curator (edits and publishes
+        /// the exhibitions in the browser).
         #[arg(long)]
         role: String,
         /// The name shown in the staff area.

@@ -65,9 +65,7 @@ impl TomlDoc {
                 self.doc.as_table_mut().remove(last);
             }
             Some(p) => {
-                if let Some(t) = self.get_mut(p).and_then(|i| i.as_table_like_mut()) {
-                    t.remove(last);
-                }
+                self.remove_child(p, last);
                 self.remove_if_empty(p);
             }
         }
@@ -109,6 +107,30 @@ impl TomlDoc {
         }
     }
 
+    /// A TOML date (`opens = 2025-01-10`) as `YYYY-MM-DD`.
+    pub fn date(&self, key: &str) -> Option<String> {
+        self.get(key).and_then(|i| i.as_datetime()).map(|d| d.to_string())
+    }
+
+    /// Set a TOML date from `YYYY-MM-DD`, or remove it when empty.
+    pub fn set_date(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let v = value.trim();
+        if v.is_empty() {
+            self.remove(key);
+            return Ok(());
+        }
+        if self.date(key).as_deref() == Some(v) {
+            return Ok(());
+        }
+        match v.parse::<toml_edit::Datetime>() {
+            Ok(d) if v.len() == 10 && d.time.is_none() => {
+                self.set_value(key, Value::from(d));
+                Ok(())
+            }
+            _ => Err(format!("\"{v}\" is not a day")),
+        }
+    }
+
     /// The text of `key` in `lang` (`title`, `date.display`).
     pub fn lang_text(&self, key: &str, lang: Lang) -> Option<String> {
         self.get(key)
@@ -125,9 +147,7 @@ impl TomlDoc {
             return;
         }
         if v.is_empty() {
-            if let Some(t) = self.get_mut(key).and_then(|i| i.as_table_like_mut()) {
-                t.remove(lang.code());
-            }
+            self.remove_child(key, lang.code());
             self.remove_if_empty(key);
             return;
         }
@@ -155,9 +175,7 @@ impl TomlDoc {
             return;
         }
         if vals.is_empty() {
-            if let Some(t) = self.get_mut(key).and_then(|i| i.as_table_like_mut()) {
-                t.remove(lang.code());
-            }
+            self.remove_child(key, lang.code());
             self.remove_if_empty(key);
             return;
         }
@@ -200,11 +218,24 @@ impl TomlDoc {
                 self.doc.as_table_mut().remove(key);
             }
             Some((parent, last)) => {
-                if let Some(t) = self.get_mut(parent).and_then(|i| i.as_table_like_mut()) {
-                    t.remove(last);
-                }
+                self.remove_child(parent, last);
                 self.remove_if_empty(parent);
             }
+        }
+    }
+
+    /// Remove `key` from the table at `parent`. In an inline table the value that becomes the
+    /// last one gets the space before `}` that the removed one had.
+    fn remove_child(&mut self, parent: &str, key: &str) {
+        let Some(item) = self.get_mut(parent) else { return };
+        if let Some(t) = item.as_inline_table_mut() {
+            if t.remove(key).is_some()
+                && let Some((_, v)) = t.iter_mut().last()
+            {
+                v.decor_mut().set_suffix(" ");
+            }
+        } else if let Some(t) = item.as_table_like_mut() {
+            t.remove(key);
         }
     }
 
@@ -249,6 +280,18 @@ impl TomlDoc {
                 let mut arr = toml_edit::ArrayOfTables::new();
                 arr.push(table);
                 self.doc.insert(name, Item::ArrayOfTables(arr));
+            }
+        }
+    }
+
+    /// Remove the `i`-th `[[name]]` block.
+    pub fn remove_block(&mut self, name: &str, i: usize) {
+        if let Some(arr) = self.doc.get_mut(name).and_then(|i| i.as_array_of_tables_mut())
+            && i < arr.len()
+        {
+            arr.remove(i);
+            if arr.is_empty() {
+                self.doc.remove(name);
             }
         }
     }

@@ -2,6 +2,7 @@
 // validated and typed. Knows nothing about HTML, images' derivatives or HTTP.
 
 pub mod edit;
+pub mod editor;
 mod load;
 mod raw;
 mod tomlfile;

@@ -50,6 +50,7 @@ pub struct AnyRole;
 pub struct StaffRole;
 pub struct ManagerRole;
 pub struct TeacherRole;
+pub struct CuratorRole;
 impl Need for AnyRole {
     const ROLE: Option<Role> = None;
 }
@@ -61,6 +62,9 @@ impl Need for ManagerRole {
 }
 impl Need for TeacherRole {
     const ROLE: Option<Role> = Some(Role::Teacher);
+}
+impl Need for CuratorRole {
+    const ROLE: Option<Role> = Some(Role::Curator);
 }
 
 /// A signed-in account allowed by `N`. Extracting it is the role check.
@@ -75,6 +79,7 @@ pub struct Signed<N> {
 
 pub type Staff = Signed<StaffRole>;
 pub type Manager = Signed<ManagerRole>;
+pub type Curator = Signed<CuratorRole>;
 
 impl<N: Need> FromRequestParts<AppState> for Signed<N> {
     type Rejection = WebError;
@@ -113,6 +118,14 @@ impl<N: Need> FromRequestParts<AppState> for Signed<N> {
             _need: PhantomData,
         })
     }
+}
+
+/// The account signed in on this browser, if any (for the preview, which is not a staff route).
+pub async fn account_of(state: &AppState, headers: &HeaderMap) -> Option<Account> {
+    let token = cookie(headers, SESSION_COOKIE)?;
+    let hash = accounts::token_hash(&state.secret, &token);
+    let found = state.store.session(&hash, crate::visits::now()).await.ok()??;
+    Some(found.0)
 }
 
 /// A page asked for without a session goes to the login form and comes back; a form posted
@@ -475,11 +488,11 @@ async fn login(
             .internal(lang, "storing a session failed", e)
             .into_response();
     }
-    // A teacher's place is their classes, not the museum's statistics.
-    let next = if account.role == Role::Teacher && next.contains("/staff/") {
-        format!("/{}teach/", lang.prefix())
-    } else {
-        next
+    // A teacher's place is their classes, a curator's the exhibitions, not the statistics.
+    let next = match account.role {
+        Role::Teacher if next.contains("/staff/") => format!("/{}teach/", lang.prefix()),
+        Role::Curator if !next.contains("/staff/content/") => format!("/{}staff/content/", lang.prefix()),
+        _ => next,
     };
     let mut res = Redirect::to(&next).into_response();
     let sec = secure(&state, &headers);

@@ -5,10 +5,12 @@
 
 pub mod auth;
 mod checkin;
+mod edit;
 pub mod files;
 pub mod hits;
 pub mod learn;
 pub mod pages;
+pub mod publish;
 mod reports;
 mod staff;
 mod teach;
@@ -58,6 +60,8 @@ pub struct AppState {
     pub programmes: Arc<std::collections::BTreeMap<String, crate::content::Programme>>,
     /// The site's public address (`base_url`), for the links and QR codes handed to classes.
     pub base_url: String,
+    /// The content folders for the web editor and publishing (`None`: this server does not edit).
+    pub workspace: Option<Arc<publish::Workspace>>,
 }
 
 impl AppState {
@@ -113,6 +117,7 @@ impl AppState {
             secure_cookies: false,
             programmes: Arc::new(programmes),
             base_url,
+            workspace: None,
         })
     }
 
@@ -158,6 +163,8 @@ pub fn router(state: AppState) -> Router {
         .merge(teach::routes())
         .merge(reports::routes())
         .merge(watch::routes())
+        .merge(edit::routes())
+        .merge(publish::routes())
         .fallback(static_file)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -185,10 +192,15 @@ pub(super) async fn static_file(State(state): State<AppState>, req: Request) -> 
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
     }
     let path = percent_decode(req.uri().path());
-    let site = state.site();
+    // A curator's preview is served at the public addresses; its views are not counted.
+    let (site, previewing) = match state.preview_for(req.headers()).await {
+        Some(preview) => (preview, true),
+        None => (state.site(), false),
+    };
     match site.lookup(&path) {
         Lookup::Found(f) => {
             if method == Method::GET
+                && !previewing
                 && let Some((id, lang, via_qr)) = files::object_of(&path)
                 && let Some(device) = req
                     .headers()
@@ -271,8 +283,14 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     let mut b = crate::build::BuildOptions::new(&opts.root);
     b.out = opts.out.clone();
     b.cache = opts.cache.clone();
-    let report = tokio::task::spawn_blocking(move || crate::build::build_site(&b))
-        .await?
+    // Once content has been published from the editor, the live site is the last publication
+    // (the working copy may hold unpublished edits); `--watch` shows the working copy.
+    let watching = opts.watch;
+    let report = tokio::task::spawn_blocking(move || match crate::publish::latest(&b.root) {
+        Some(snapshot) if !watching => crate::publish::build_from(&b, &snapshot),
+        _ => crate::build::build_site(&b),
+    })
+    .await?
         .map_err(|e| format!("the site does not build: {e}"))?;
     eprintln!("vitrine: built {} files", report.files);
     let store = Store::open(&opts.database_url).await?;
@@ -286,6 +304,10 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     let mut state = AppState::new(&opts.root, &opts.out, store.clone(), hits)?.with_secret(&opts.secret);
     state.secure_cookies = opts.secure_cookies;
     state.schedule = Arc::new(opts.schedule.clone());
+    let mut b = crate::build::BuildOptions::new(&opts.root);
+    b.out = opts.out.clone();
+    b.cache = opts.cache.clone();
+    state = state.editing(b);
     if opts.watch {
         state = state.watching(&opts.out)?;
         let mut b = crate::build::BuildOptions::new(&opts.root);

@@ -47,6 +47,9 @@ pub struct Frame {
     pub is_manager: bool,
     /// A teacher's account sees only the assignments.
     pub is_teacher: bool,
+    /// A curator's account sees only the exhibitions; a manager's sees them too.
+    pub is_curator: bool,
+    pub can_edit: bool,
     /// The account's first page, after the language prefix.
     pub home: &'static str,
     pub csrf: String,
@@ -64,16 +67,24 @@ impl Frame {
     /// A page at `/{prefix}{path}` (e.g. `teach/a/3/`).
     pub fn at<N>(me: &super::auth::Signed<N>, nav: &'static str, path: &str) -> Frame {
         let lang = me.lang;
-        let teacher = me.account.role == crate::accounts::Role::Teacher;
+        use crate::accounts::Role;
+        let teacher = me.account.role == Role::Teacher;
+        let curator = me.account.role == Role::Curator;
         Frame {
             lang: lang.code(),
             other_lang: lang.other().code(),
             prefix: lang.prefix(),
             twin: format!("/{}{path}", lang.other().prefix()),
             account: me.account.clone(),
-            is_manager: me.account.role.allows(crate::accounts::Role::Manager),
+            is_manager: me.account.role.allows(Role::Manager),
             is_teacher: teacher,
-            home: if teacher { "teach/" } else { "staff/" },
+            is_curator: curator,
+            can_edit: me.account.role.allows(Role::Curator),
+            home: match me.account.role {
+                Role::Teacher => "teach/",
+                Role::Curator => "staff/content/",
+                _ => "staff/",
+            },
             csrf: me.csrf.clone(),
             nav,
             today: Day::today().to_string(),

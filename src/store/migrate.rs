@@ -97,6 +97,19 @@ const SQLITE: &[(i64, &str)] = &[
         PRIMARY KEY (student_id, stop)
     )",
     ),
+    (
+        4,
+        "CREATE TABLE publishes (
+        id INTEGER PRIMARY KEY,
+        at BIGINT NOT NULL,
+        account_id BIGINT,
+        username TEXT NOT NULL,
+        action TEXT NOT NULL,
+        snapshot TEXT NOT NULL,
+        changes TEXT NOT NULL,
+        millis BIGINT NOT NULL
+    )",
+    ),
 ];
 
 /// The same schema for PostgreSQL.
@@ -190,6 +203,19 @@ const POSTGRES: &[(i64, &str)] = &[
         correct BOOLEAN,
         answered_at BIGINT NOT NULL,
         PRIMARY KEY (student_id, stop)
+    )",
+    ),
+    (
+        4,
+        "CREATE TABLE publishes (
+        id BIGSERIAL PRIMARY KEY,
+        at BIGINT NOT NULL,
+        account_id BIGINT,
+        username TEXT NOT NULL,
+        action TEXT NOT NULL,
+        snapshot TEXT NOT NULL,
+        changes TEXT NOT NULL,
+        millis BIGINT NOT NULL
     )",
     ),
 ];

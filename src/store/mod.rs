@@ -50,7 +50,9 @@ macro_rules! on_pool {
 
 mod accounts;
 mod learn;
+mod publish;
 pub use accounts::Login;
+pub use publish::Publish;
 pub use learn::{Answer, AssignmentSummary, ProgrammeTotal, Student};
 
 /// One request for an object page: through its QR code (`/O/<ID>/`) or an ordinary view.

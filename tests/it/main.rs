@@ -4,6 +4,7 @@
 mod build;
 mod cli;
 mod crash;
+mod edit;
 mod fuzz;
 mod gate;
 mod learn;

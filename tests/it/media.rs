@@ -7,7 +7,7 @@ use std::process::Command;
 
 use crate::support::*;
 
-fn decode_qr(png: &Path) -> String {
+pub(crate) fn decode_qr(png: &Path) -> String {
     let o = Command::new("zbarimg")
         .args(["-q", "--raw"])
         .arg(png)

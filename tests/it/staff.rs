@@ -118,10 +118,10 @@ pub(crate) async fn sign_in(app: &axum::Router, store: &Store, username: &str, r
     let res = login(app, username, &pw, &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{username} signs in");
     let cookie = cookie_value(&set_cookies(&res), "vitrine_session").expect("a session cookie");
-    let home = if role == Role::Teacher {
-        "/staff/login/"
-    } else {
-        "/staff/visits/"
+    let home = match role {
+        Role::Teacher => "/staff/login/",
+        Role::Curator => "/staff/content/",
+        _ => "/staff/visits/",
     };
     let page = send(app, "GET", home, &cookie, None, &[]).await;
     let html = String::from_utf8(body(page).await).unwrap();

@@ -1,0 +1,831 @@
+// What the web editor does to the content folders, without HTTP: read an object or an exhibition
+// into form fields, write the fields back through `TomlDoc` (comments and unknown keys stay),
+// refuse a save made on a stale copy, validate the would-be files with the same checks as
+// `vitrine check` before anything is written, create objects and exhibitions, and place uploaded
+// photos. Every write goes through `edit::Change`, which keeps the replaced file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::Lang;
+use super::edit::{Change, TomlDoc, fingerprint};
+use crate::diag::{Diagnostics, Severity};
+use crate::text::{is_valid_id, is_valid_slug, nfc};
+
+/// Bilingual one-line texts of object.toml, in form order.
+pub const OBJECT_TEXTS: &[&str] = &[
+    "title",
+    "kind",
+    "date.display",
+    "period",
+    "culture",
+    "material",
+    "technique",
+    "dimensions",
+    "find_place",
+    "credit",
+];
+/// Bilingual texts of each `[[image]]` block.
+pub const IMAGE_TEXTS: &[&str] = &["alt", "caption", "credit"];
+/// Bilingual texts of exhibit.toml and of each of its sections.
+pub const EXHIBIT_TEXTS: &[&str] = &["title", "summary", "room"];
+pub const SECTION_TEXTS: &[&str] = &["title", "text"];
+
+/// Largest photo the editor accepts (the loader's pixel limits apply too).
+pub const MAX_UPLOAD_BYTES: u64 = 80 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("there is no such exhibition or object")]
+    NotFound,
+    #[error("someone saved this since you opened it")]
+    Stale,
+    #[error("the content has errors")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Refused(&'static str),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0} cannot be read as TOML: {1}")]
+    Unparsable(PathBuf, String),
+}
+
+/// A problem shown beside a form field (`field` is a form field name, or empty for the page).
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+    pub hint: String,
+    pub error: bool,
+}
+
+/// Form values by field name: `title.vi`, `date.from`, `desc.en`, `image[2].alt.vi`,
+/// `section[1].title.en` (blocks counted from 1, as `vitrine check` names them).
+pub type Values = BTreeMap<String, String>;
+
+pub fn exhibit_dir(root: &Path, slug: &str) -> Result<PathBuf, EditError> {
+    let d = root.join("exhibits").join(slug);
+    if is_valid_slug(slug) && d.join("exhibit.toml").is_file() {
+        Ok(d)
+    } else {
+        Err(EditError::NotFound)
+    }
+}
+
+pub fn object_dir(root: &Path, slug: &str, id: &str) -> Result<PathBuf, EditError> {
+    let d = exhibit_dir(root, slug)?.join("objects").join(id);
+    if is_valid_id(id) && d.join("object.toml").is_file() {
+        Ok(d)
+    } else {
+        Err(EditError::NotFound)
+    }
+}
+
+/// The files an object's form edits, in the order of its version fingerprint.
+fn object_files(dir: &Path) -> [PathBuf; 3] {
+    [dir.join("object.toml"), dir.join("vi.md"), dir.join("en.md")]
+}
+
+fn exhibit_files(dir: &Path) -> [PathBuf; 3] {
+    [
+        dir.join("exhibit.toml"),
+        dir.join("intro.vi.md"),
+        dir.join("intro.en.md"),
+    ]
+}
+
+fn read_doc(path: &Path) -> Result<TomlDoc, EditError> {
+    let text = std::fs::read_to_string(path)?;
+    TomlDoc::parse(&text).map_err(|e| EditError::Unparsable(path.to_path_buf(), e))
+}
+
+fn read_md(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// An object's form values and its version.
+pub fn read_object(root: &Path, slug: &str, id: &str) -> Result<(Values, String), EditError> {
+    let dir = object_dir(root, slug, id)?;
+    let files = object_files(&dir);
+    let doc = read_doc(&files[0])?;
+    let mut v = Values::new();
+    for key in OBJECT_TEXTS {
+        for l in Lang::ALL {
+            v.insert(format!("{key}.{}", l.code()), doc.lang_text(key, l).unwrap_or_default());
+        }
+    }
+    for l in Lang::ALL {
+        v.insert(format!("keywords.{}", l.code()), doc.lang_list("keywords", l).join(", "));
+        let md = read_md(&files[if l == Lang::Vi { 1 } else { 2 }]);
+        v.insert(format!("desc.{}", l.code()), md.trim_end().to_string());
+    }
+    for key in ["date.from", "date.to", "audio_number"] {
+        v.insert(key.into(), doc.int(key).map(|n| n.to_string()).unwrap_or_default());
+    }
+    v.insert("rights".into(), doc.str("rights").unwrap_or_default());
+    v.insert("related".into(), doc.list("related").join(", "));
+    for i in 0..doc.blocks("image") {
+        let Some(b) = doc.block("image", i) else { continue };
+        let n = i + 1;
+        v.insert(format!("image[{n}].file"), b.str("file").unwrap_or_default());
+        for key in IMAGE_TEXTS {
+            for l in Lang::ALL {
+                v.insert(
+                    format!("image[{n}].{key}.{}", l.code()),
+                    b.lang_text(key, l).unwrap_or_default(),
+                );
+            }
+        }
+    }
+    Ok((v, fingerprint(&files)))
+}
+
+fn int_field(v: &Values, key: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
+    let s = v.get(key).map(|s| s.trim()).unwrap_or("");
+    if s.is_empty() {
+        return None;
+    }
+    match s.replace(['.', ' '], "").parse::<i64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(FieldError {
+                field: key.into(),
+                message: format!("\"{s}\" is not a whole number"),
+                hint: "write a year with digits only, e.g. 968 (negative for BCE)".into(),
+                error: true,
+            });
+            None
+        }
+    }
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split([',', ';', '\n'])
+        .map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect()
+}
+
+/// Apply form values to an object's TOML. Keys absent from the form are left alone.
+fn apply_object(doc: &mut TomlDoc, v: &Values, errors: &mut Vec<FieldError>) {
+    for key in OBJECT_TEXTS {
+        for l in Lang::ALL {
+            if let Some(s) = v.get(&format!("{key}.{}", l.code())) {
+                doc.set_lang_text(key, l, s);
+            }
+        }
+    }
+    for l in Lang::ALL {
+        if let Some(s) = v.get(&format!("keywords.{}", l.code())) {
+            doc.set_lang_list("keywords", l, &split_list(s));
+        }
+    }
+    for key in ["date.from", "date.to", "audio_number"] {
+        if v.contains_key(key) {
+            let n = int_field(v, key, errors);
+            if n.is_some() || !key.starts_with("date.") {
+                doc.set_int(key, n);
+            }
+        }
+    }
+    if let Some(s) = v.get("rights") {
+        doc.set_str("rights", s);
+    }
+    if let Some(s) = v.get("related") {
+        let ids: Vec<String> = split_list(s).into_iter().map(|x| x.to_uppercase()).collect();
+        doc.set_list("related", &ids);
+    }
+    for i in 0..doc.blocks("image") {
+        let n = i + 1;
+        doc.with_block("image", i, |b| {
+            for key in IMAGE_TEXTS {
+                for l in Lang::ALL {
+                    if let Some(s) = v.get(&format!("image[{n}].{key}.{}", l.code())) {
+                        b.set_lang_text(key, l, s);
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Markdown as saved: NFC, Unix line ends, one final newline; empty stays empty.
+fn md_text(s: &str) -> String {
+    let t = nfc(s.replace("\r\n", "\n").trim_end());
+    if t.is_empty() { t } else { t + "\n" }
+}
+
+/// The new bytes of every file a save would change (unchanged files are left out).
+type Planned = Vec<(PathBuf, Vec<u8>)>;
+
+fn plan_file(out: &mut Planned, path: PathBuf, new: String) {
+    if std::fs::read(&path).ok().as_deref() != Some(new.as_bytes()) {
+        out.push((path, new.into_bytes()));
+    }
+}
+
+/// Save an object's form. Refused when `version` is not the object's current version, or when
+/// the files would have errors; nothing is written then. Returns the warnings of the saved files.
+pub fn save_object(
+    root: &Path,
+    who: &str,
+    slug: &str,
+    id: &str,
+    v: &Values,
+    version: &str,
+) -> Result<Vec<FieldError>, EditError> {
+    let dir = object_dir(root, slug, id)?;
+    let files = object_files(&dir);
+    if fingerprint(&files) != version {
+        return Err(EditError::Stale);
+    }
+    let mut doc = read_doc(&files[0])?;
+    let mut errors = Vec::new();
+    apply_object(&mut doc, v, &mut errors);
+    if !errors.is_empty() {
+        return Err(EditError::Invalid(errors));
+    }
+    let mut planned = Planned::new();
+    plan_file(&mut planned, files[0].clone(), doc.text());
+    for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
+        if let Some(s) = v.get(&format!("desc.{}", l.code())) {
+            plan_file(&mut planned, f.clone(), md_text(s));
+        }
+    }
+    commit(root, who, &[dir], planned)
+}
+
+/// Check the content as it would be with `planned` written, then write it. Errors in `scope`
+/// (files, or folders) refuse the change; its warnings are returned.
+fn commit<P: AsRef<Path>>(root: &Path, who: &str, scope: &[P], planned: Planned) -> Result<Vec<FieldError>, EditError> {
+    let found = check_with(root, &planned, scope)?;
+    if found.iter().any(|f| f.error) {
+        return Err(EditError::Invalid(found));
+    }
+    let change = Change::new(root, who);
+    for (path, bytes) in &planned {
+        change.write(path, bytes)?;
+    }
+    Ok(found)
+}
+
+/// What `vitrine check` would say about the files in `scope` if `planned` were written: the check
+/// runs on a mirror of the museum's folder (links to every file, real copies of the changed ones).
+pub fn check_with<P: AsRef<Path>>(root: &Path, planned: &Planned, scope: &[P]) -> Result<Vec<FieldError>, EditError> {
+    let scratch = root
+        .join(".vitrine")
+        .join("scratch")
+        .join(crate::accounts::new_token().get(..12).unwrap_or("x"));
+    let result = (|| {
+        let rel: Vec<PathBuf> = planned
+            .iter()
+            .filter_map(|(p, _)| p.strip_prefix(root).ok().map(Path::to_path_buf))
+            .collect();
+        mirror(root, &scratch, Path::new(""), &rel)?;
+        for (p, bytes) in planned {
+            if let Ok(r) = p.strip_prefix(root) {
+                let to = scratch.join(r);
+                if let Some(d) = to.parent() {
+                    std::fs::create_dir_all(d)?;
+                }
+                std::fs::write(to, bytes)?;
+            }
+        }
+        let (_, diags) = crate::build::check(&scratch);
+        let scope: Vec<&Path> = scope
+            .iter()
+            .map(|p| p.as_ref().strip_prefix(root).unwrap_or(p.as_ref()))
+            .collect();
+        Ok(field_errors(&diags, &scope))
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// Link every entry of `from` into `to`, except the folders on the way to a changed file, which
+/// are made real and mirrored in turn, and the changed files themselves.
+fn mirror(from_root: &Path, to_root: &Path, at: &Path, changed: &[PathBuf]) -> std::io::Result<()> {
+    let to = to_root.join(at);
+    std::fs::create_dir_all(&to)?;
+    let Ok(rd) = std::fs::read_dir(from_root.join(at)) else {
+        return Ok(());
+    };
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name();
+        let rel = at.join(&name);
+        if at.as_os_str().is_empty() && (name == ".vitrine" || name == "public") {
+            continue;
+        }
+        if changed.iter().any(|c| c == &rel) {
+            continue;
+        }
+        if changed.iter().any(|c| c.starts_with(&rel)) {
+            mirror(from_root, to_root, &rel, changed)?;
+        } else {
+            std::os::unix::fs::symlink(e.path(), to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+/// The diagnostics of files in `scope` (relative to the museum's folder), as form errors.
+fn field_errors(diags: &Diagnostics, scope: &[&Path]) -> Vec<FieldError> {
+    diags
+        .sorted()
+        .iter()
+        .filter(|d| scope.iter().any(|s| d.pos.file.starts_with(s)))
+        .map(|d| {
+            let file = d.pos.file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let field = match (file, d.field.as_str()) {
+                ("vi.md" | "intro.vi.md", "") => "desc.vi".to_string(),
+                ("en.md" | "intro.en.md", "") => "desc.en".to_string(),
+                (_, f) => f.to_string(),
+            };
+            FieldError {
+                field,
+                message: d.message.clone(),
+                hint: d.hint.clone(),
+                error: d.severity == Severity::Error,
+            }
+        })
+        .collect()
+}
+
+/// Put each error beside a field of `names`: its own, or the Vietnamese one of a bilingual field
+/// (`title` → `title.vi`); the others are returned for the top of the page.
+pub fn place_errors(errors: &[FieldError], names: &[String]) -> (BTreeMap<String, Vec<FieldError>>, Vec<FieldError>) {
+    let mut at: BTreeMap<String, Vec<FieldError>> = BTreeMap::new();
+    let mut rest = Vec::new();
+    for e in errors {
+        let target = [e.field.clone(), format!("{}.vi", e.field), format!("{}.display.vi", e.field)]
+            .into_iter()
+            .find(|f| !e.field.is_empty() && names.contains(f));
+        match target {
+            Some(f) => at.entry(f).or_default().push(e.clone()),
+            None => rest.push(e.clone()),
+        }
+    }
+    (at, rest)
+}
+
+/// Create an object in exhibition `slug`, with its ID, title and dating, added to section
+/// `section` (counted from 1; 0 for none).
+pub fn create_object(root: &Path, who: &str, slug: &str, v: &Values, section: usize) -> Result<String, EditError> {
+    let ex = exhibit_dir(root, slug)?;
+    let id = nfc(v.get("id").map(|s| s.trim()).unwrap_or("")).to_uppercase();
+    let mut errors = Vec::new();
+    if !is_valid_id(&id) {
+        errors.push(FieldError {
+            field: "id".into(),
+            message: format!("\"{id}\" cannot be an object ID"),
+            hint: "use capital letters A-Z, digits, '-' and '.', at most 32 characters, e.g. HL-013".into(),
+            error: true,
+        });
+        return Err(EditError::Invalid(errors));
+    }
+    if id_taken(root, &id) {
+        return Err(EditError::Invalid(vec![FieldError {
+            field: "id".into(),
+            message: format!("the ID {id} is already used by another object"),
+            hint: "an ID is unique across the museum: check the number on the object's label".into(),
+            error: true,
+        }]));
+    }
+    let dir = ex.join("objects").join(&id);
+    let mut doc = TomlDoc::parse(&format!(
+        "# Object record (content format 1), made in the web editor. The fields are explained in\n\
+         # the README (\"object.toml\"); this file can also be edited by hand.\n\
+         id = \"{id}\"\n"
+    ))
+    .map_err(|e| EditError::Unparsable(dir.join("object.toml"), e))?;
+    apply_object(&mut doc, v, &mut errors);
+    if !errors.is_empty() {
+        return Err(EditError::Invalid(errors));
+    }
+    let mut planned: Planned = vec![(dir.join("object.toml"), doc.text().into_bytes())];
+    if section > 0 {
+        let exf = ex.join("exhibit.toml");
+        let mut exdoc = read_doc(&exf)?;
+        let added = exdoc.with_block("section", section - 1, |b| {
+            let mut objs = b.list("objects");
+            objs.push(id.clone());
+            b.set_list("objects", &objs);
+        });
+        if added.is_none() {
+            return Err(EditError::NotFound);
+        }
+        planned.push((exf, exdoc.text().into_bytes()));
+    }
+    commit(root, who, &[&dir], planned)?;
+    Ok(id)
+}
+
+fn id_taken(root: &Path, id: &str) -> bool {
+    std::fs::read_dir(root.join("exhibits"))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .any(|e| e.path().join("objects").join(id).exists())
+        })
+        .unwrap_or(false)
+}
+
+/// An exhibition's form values (its sections included) and its version.
+pub fn read_exhibit(root: &Path, slug: &str) -> Result<(Values, String), EditError> {
+    let dir = exhibit_dir(root, slug)?;
+    let files = exhibit_files(&dir);
+    let doc = read_doc(&files[0])?;
+    let mut v = Values::new();
+    for key in EXHIBIT_TEXTS {
+        for l in Lang::ALL {
+            v.insert(format!("{key}.{}", l.code()), doc.lang_text(key, l).unwrap_or_default());
+        }
+    }
+    v.insert("status".into(), doc.str("status").unwrap_or_else(|| "published".into()));
+    for key in ["opens", "closes"] {
+        v.insert(key.into(), doc.date(key).unwrap_or_default());
+    }
+    v.insert("cover".into(), doc.str("cover").unwrap_or_default());
+    for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
+        v.insert(format!("desc.{}", l.code()), read_md(f).trim_end().to_string());
+    }
+    for i in 0..doc.blocks("section") {
+        let Some(b) = doc.block("section", i) else { continue };
+        let n = i + 1;
+        for key in SECTION_TEXTS {
+            for l in Lang::ALL {
+                v.insert(
+                    format!("section[{n}].{key}.{}", l.code()),
+                    b.lang_text(key, l).unwrap_or_default(),
+                );
+            }
+        }
+        v.insert(format!("section[{n}].objects"), b.list("objects").join(" "));
+    }
+    Ok((v, fingerprint(&files)))
+}
+
+/// Save an exhibition's form (texts, status, dates, sections' texts).
+pub fn save_exhibit(root: &Path, who: &str, slug: &str, v: &Values, version: &str) -> Result<Vec<FieldError>, EditError> {
+    let dir = exhibit_dir(root, slug)?;
+    let files = exhibit_files(&dir);
+    if fingerprint(&files) != version {
+        return Err(EditError::Stale);
+    }
+    let mut doc = read_doc(&files[0])?;
+    let mut errors = Vec::new();
+    for key in EXHIBIT_TEXTS {
+        for l in Lang::ALL {
+            if let Some(s) = v.get(&format!("{key}.{}", l.code())) {
+                doc.set_lang_text(key, l, s);
+            }
+        }
+    }
+    if let Some(s) = v.get("status") {
+        match s.as_str() {
+            "draft" | "published" => doc.set_str("status", s),
+            _ => errors.push(FieldError {
+                field: "status".into(),
+                message: format!("\"{s}\" is not a status"),
+                hint: "choose draft or published".into(),
+                error: true,
+            }),
+        }
+    }
+    for key in ["opens", "closes"] {
+        if let Some(s) = v.get(key)
+            && let Err(m) = doc.set_date(key, s)
+        {
+            errors.push(FieldError {
+                field: key.into(),
+                message: m,
+                hint: "write the day as YYYY-MM-DD, e.g. 2026-11-20, or leave it empty".into(),
+                error: true,
+            });
+        }
+    }
+    if let Some(s) = v.get("cover") {
+        doc.set_str("cover", &s.to_uppercase());
+    }
+    for i in 0..doc.blocks("section") {
+        let n = i + 1;
+        doc.with_block("section", i, |b| {
+            for key in SECTION_TEXTS {
+                for l in Lang::ALL {
+                    if let Some(s) = v.get(&format!("section[{n}].{key}.{}", l.code())) {
+                        b.set_lang_text(key, l, s);
+                    }
+                }
+            }
+        });
+    }
+    if !errors.is_empty() {
+        return Err(EditError::Invalid(errors));
+    }
+    let mut planned = Planned::new();
+    plan_file(&mut planned, files[0].clone(), doc.text());
+    for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
+        if let Some(s) = v.get(&format!("desc.{}", l.code())) {
+            plan_file(&mut planned, f.clone(), md_text(s));
+        }
+    }
+    commit_exhibit(root, who, &dir, planned)
+}
+
+/// Like `commit`, for an exhibition: only its own files count (not its objects' problems).
+fn commit_exhibit(root: &Path, who: &str, dir: &Path, planned: Planned) -> Result<Vec<FieldError>, EditError> {
+    commit(root, who, &exhibit_files(dir), planned)
+}
+
+/// A change to the order of an exhibition's sections and their objects.
+pub enum Arrange {
+    /// Move object `index` (from 0) of section `section` (from 1) by `by` places.
+    Move { section: usize, index: usize, by: isize },
+    /// Move object `index` of section `section` to the end of section `to`.
+    ToSection { section: usize, index: usize, to: usize },
+    /// Add an object of the exhibition to the end of section `section`.
+    Add { section: usize, id: String },
+    /// Take object `index` out of section `section` (the object itself stays).
+    Remove { section: usize, index: usize },
+    /// Add an empty section at the end, with its Vietnamese title.
+    NewSection { title: String },
+}
+
+pub fn arrange(root: &Path, who: &str, slug: &str, a: Arrange, version: &str) -> Result<(), EditError> {
+    let dir = exhibit_dir(root, slug)?;
+    let files = exhibit_files(&dir);
+    if fingerprint(&files) != version {
+        return Err(EditError::Stale);
+    }
+    let mut doc = read_doc(&files[0])?;
+    let mut lists: Vec<Vec<String>> = (0..doc.blocks("section"))
+        .map(|i| doc.block("section", i).map(|b| b.list("objects")).unwrap_or_default())
+        .collect();
+    let bad = EditError::Refused("that place in the exhibition does not exist; reload the page");
+    let sec = |s: usize| s.checked_sub(1).filter(|i| *i < lists.len());
+    match a {
+        Arrange::Move { section, index, by } => {
+            let s = sec(section).ok_or(bad)?;
+            let to = index as isize + by;
+            if index >= lists[s].len() || to < 0 || to as usize >= lists[s].len() {
+                return Err(EditError::Refused("that object cannot move further"));
+            }
+            let id = lists[s].remove(index);
+            lists[s].insert(to as usize, id);
+        }
+        Arrange::ToSection { section, index, to } => {
+            let (s, t) = (sec(section).ok_or(bad)?, sec(to).ok_or(EditError::NotFound)?);
+            if index >= lists[s].len() {
+                return Err(EditError::NotFound);
+            }
+            let id = lists[s].remove(index);
+            lists[t].push(id);
+        }
+        Arrange::Add { section, id } => {
+            let s = sec(section).ok_or(bad)?;
+            let id = id.trim().to_uppercase();
+            if !is_valid_id(&id) || !id_taken(root, &id) {
+                return Err(EditError::Refused("there is no object with that ID"));
+            }
+            lists[s].push(id);
+        }
+        Arrange::Remove { section, index } => {
+            let s = sec(section).ok_or(bad)?;
+            if index >= lists[s].len() {
+                return Err(EditError::NotFound);
+            }
+            lists[s].remove(index);
+        }
+        Arrange::NewSection { title } => {
+            if title.trim().is_empty() {
+                return Err(EditError::Invalid(vec![FieldError {
+                    field: "new_section".into(),
+                    message: "a section needs a title".into(),
+                    hint: "write the section's title in Vietnamese".into(),
+                    error: true,
+                }]));
+            }
+            doc.push_block("section", |b| {
+                b.set_lang_text("title", Lang::Vi, &title);
+                b.set_list("objects", &[]);
+            });
+        }
+    }
+    for (i, l) in lists.iter().enumerate() {
+        doc.with_block("section", i, |b| b.set_list("objects", l));
+    }
+    let planned = vec![(files[0].clone(), doc.text().into_bytes())];
+    commit_exhibit(root, who, &dir, planned).map(|_| ())
+}
+
+/// Create an exhibition folder, as a draft, with its slug and Vietnamese title.
+pub fn create_exhibit(root: &Path, who: &str, v: &Values) -> Result<String, EditError> {
+    let slug = v.get("slug").map(|s| s.trim().to_lowercase()).unwrap_or_default();
+    let field = |m: String, h: &str| EditError::Invalid(vec![FieldError {
+        field: "slug".into(),
+        message: m,
+        hint: h.into(),
+        error: true,
+    }]);
+    if !is_valid_slug(&slug) {
+        return Err(field(
+            format!("\"{slug}\" cannot be an exhibition's short name"),
+            "use lower-case letters a-z, digits and '-', e.g. gom-bo-bat (it becomes the address /e/gom-bo-bat/)",
+        ));
+    }
+    let dir = root.join("exhibits").join(&slug);
+    if dir.exists() {
+        return Err(field(format!("{slug} already exists"), "choose another short name"));
+    }
+    let mut doc = TomlDoc::parse(
+        "# Exhibition (content format 1), made in the web editor. The fields are explained in the\n\
+         # README (\"exhibit.toml\"); this file can also be edited by hand.\n\
+         # A draft is seen only in the staff preview until its status is \"published\".\n\
+         status = \"draft\"\n",
+    )
+    .map_err(|e| EditError::Unparsable(dir.join("exhibit.toml"), e))?;
+    for l in Lang::ALL {
+        if let Some(s) = v.get(&format!("title.{}", l.code())) {
+            doc.set_lang_text("title", l, s);
+        }
+    }
+    doc.push_block("section", |b| {
+        b.set_lang_text("title", Lang::Vi, "Phần 1");
+        b.set_lang_text("title", Lang::En, "Part 1");
+        b.set_list("objects", &[]);
+    });
+    let planned = vec![(dir.join("exhibit.toml"), doc.text().into_bytes())];
+    commit_exhibit(root, who, &dir, planned)?;
+    Ok(slug)
+}
+
+/// The kind of image a file holds, from its first bytes (never from its name).
+pub fn sniff_image(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("jpg")
+    } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("png")
+    } else if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        Some("webp")
+    } else {
+        None
+    }
+}
+
+/// The file name an upload is saved as, or why it is refused: a plain name (no folder, no
+/// leading dot, no `..`), letters kept, its extension the one of what the bytes are.
+pub fn upload_name(sent: &str, kind: &str) -> Result<String, EditError> {
+    let sent = nfc(sent.trim());
+    if sent.contains(['/', '\\', '\0']) || sent.contains("..") || sent.starts_with('.') || sent.is_empty() {
+        return Err(EditError::Refused("the file name is not a plain name"));
+    }
+    let (stem, ext) = sent.rsplit_once('.').unwrap_or((sent.as_str(), ""));
+    let ext = ext.to_ascii_lowercase();
+    let same = ext == kind || (kind == "jpg" && ext == "jpeg");
+    if !same {
+        return Err(EditError::Refused("the file's name does not match what it holds"));
+    }
+    let stem: String = crate::text::fold(stem)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .collect();
+    let stem = stem.trim_matches('-');
+    let stem = if stem.is_empty() { "photo" } else { stem };
+    Ok(format!("{}.{ext}", &stem[..stem.len().min(60)]))
+}
+
+/// Put an uploaded photo (already written to `tmp` in the object's folder) in place and add its
+/// `[[image]]` block, refusing a stale version or a name already used.
+pub fn place_photo(
+    root: &Path,
+    who: &str,
+    slug: &str,
+    id: &str,
+    tmp: &Path,
+    name: &str,
+    alt: &Values,
+    version: &str,
+) -> Result<String, EditError> {
+    let dir = object_dir(root, slug, id)?;
+    if tmp.parent() != Some(dir.as_path()) {
+        return Err(EditError::Refused("the upload is not in the object's folder"));
+    }
+    let files = object_files(&dir);
+    if fingerprint(&files) != version {
+        return Err(EditError::Stale);
+    }
+    let mut head = [0u8; 16];
+    let n = {
+        use std::io::Read;
+        std::fs::File::open(tmp)?.read(&mut head)?
+    };
+    let kind = sniff_image(&head[..n]).ok_or(EditError::Refused("the file is not a JPEG, PNG or WebP photo"))?;
+    let file = upload_name(name, kind)?;
+    let target = dir.join(&file);
+    if target.exists() {
+        return Err(EditError::Refused("a file of that name is already in the object's folder"));
+    }
+    let mut doc = read_doc(&files[0])?;
+    doc.push_block("image", |b| {
+        b.set_str("file", &file);
+        for l in Lang::ALL {
+            if let Some(s) = alt.get(&format!("alt.{}", l.code())) {
+                b.set_lang_text("alt", l, s);
+            }
+        }
+    });
+    let change = Change::new(root, who);
+    change.place(tmp, &target)?;
+    change.write(&files[0], doc.text().as_bytes())?;
+    Ok(file)
+}
+
+/// Move image `n` (from 1) to the front (the main photo), or take it off the object; the file of
+/// a removed image goes to the history, not away.
+pub fn image_action(root: &Path, who: &str, slug: &str, id: &str, n: usize, remove: bool, version: &str) -> Result<(), EditError> {
+    let dir = object_dir(root, slug, id)?;
+    let files = object_files(&dir);
+    if fingerprint(&files) != version {
+        return Err(EditError::Stale);
+    }
+    let mut doc = read_doc(&files[0])?;
+    let i = n.checked_sub(1).filter(|i| *i < doc.blocks("image")).ok_or(EditError::NotFound)?;
+    let change = Change::new(root, who);
+    if remove {
+        let file = doc.block("image", i).and_then(|b| b.str("file"));
+        doc.remove_block("image", i);
+        change.write(&files[0], doc.text().as_bytes())?;
+        if let Some(f) = file
+            && !f.contains(['/', '\\'])
+            && !f.starts_with('.')
+            && dir.join(&f).is_file()
+        {
+            change.remove(&dir.join(f))?;
+        }
+    } else {
+        doc.move_block("image", i, 0);
+        change.write(&files[0], doc.text().as_bytes())?;
+    }
+    Ok(())
+}
+
+/// One line of the editor's lists.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Entry {
+    /// The slug of an exhibition, the ID of an object.
+    pub key: String,
+    pub title_vi: String,
+    pub title_en: String,
+    /// An exhibition's status; an object's number of photos.
+    pub status: String,
+    pub photos: usize,
+}
+
+fn entry(key: String, doc: Option<TomlDoc>) -> Entry {
+    let doc = doc.as_ref();
+    Entry {
+        title_vi: doc.and_then(|d| d.lang_text("title", Lang::Vi)).unwrap_or_default(),
+        title_en: doc.and_then(|d| d.lang_text("title", Lang::En)).unwrap_or_default(),
+        status: doc.and_then(|d| d.str("status")).unwrap_or_else(|| "published".into()),
+        photos: doc.map_or(0, |d| d.blocks("image")),
+        key,
+    }
+}
+
+fn subfolders(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.') && !n.starts_with('_'))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The exhibitions of the working copy, by folder name.
+pub fn list_exhibits(root: &Path) -> Vec<Entry> {
+    subfolders(&root.join("exhibits"))
+        .into_iter()
+        .filter(|s| is_valid_slug(s))
+        .map(|s| {
+            let doc = read_doc(&root.join("exhibits").join(&s).join("exhibit.toml")).ok();
+            entry(s, doc)
+        })
+        .collect()
+}
+
+/// The objects in an exhibition's folder, by ID.
+pub fn list_objects(root: &Path, slug: &str) -> Vec<Entry> {
+    let dir = root.join("exhibits").join(slug).join("objects");
+    subfolders(&dir)
+        .into_iter()
+        .filter(|id| is_valid_id(id))
+        .map(|id| {
+            let doc = read_doc(&dir.join(&id).join("object.toml")).ok();
+            entry(id, doc)
+        })
+        .collect()
+}

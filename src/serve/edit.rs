@@ -1,0 +1,660 @@
+// The web editor of the staff area (curators and managers): exhibitions, their sections and the
+// order of their objects, objects in both languages, photo uploads. Handlers read the form, call
+// `content::editor` off the async runtime, and show the result; errors are shown beside their
+// field. Publishing and the preview are in publish.rs.
+
+use std::path::PathBuf;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+
+use super::AppState;
+use super::auth::{Curator, CuratorRole, Posted};
+use super::pages::WebError;
+use super::publish::Workspace;
+use super::staff::Frame;
+use crate::content::Lang;
+use crate::content::editor::{
+    self, Arrange, EXHIBIT_TEXTS, EditError, Entry, FieldError, IMAGE_TEXTS, OBJECT_TEXTS, SECTION_TEXTS, Values,
+};
+
+pub fn routes() -> Router<AppState> {
+    let mut r = Router::new();
+    let mut up = Router::new();
+    for p in ["/staff/content", "/en/staff/content"] {
+        r = r
+            .route(&format!("{p}/new/"), post(create_exhibit))
+            .route(&format!("{p}/e/{{slug}}/"), get(exhibit_page).post(save_exhibit))
+            .route(&format!("{p}/e/{{slug}}/arrange/"), post(arrange))
+            .route(&format!("{p}/e/{{slug}}/objects/"), post(create_object))
+            .route(&format!("{p}/e/{{slug}}/o/{{id}}/"), get(object_page).post(save_object))
+            .route(&format!("{p}/e/{{slug}}/o/{{id}}/image/"), post(image_action));
+        up = up.route(&format!("{p}/e/{{slug}}/o/{{id}}/photo/"), post(upload));
+    }
+    // Photos are large: their route has its own limit (checked again while streaming).
+    r.layer(DefaultBodyLimit::max(256 * 1024)).merge(
+        up.layer(DefaultBodyLimit::max(editor::MAX_UPLOAD_BYTES as usize + 64 * 1024)),
+    )
+}
+
+type CuratorForm = Posted<CuratorRole>;
+
+/// The editor's folders, or a 404 when this server does not edit content (a prebuilt site).
+pub(super) fn workspace(state: &AppState, lang: Lang) -> Result<std::sync::Arc<Workspace>, WebError> {
+    state
+        .workspace
+        .clone()
+        .ok_or_else(|| state.refuse(lang, StatusCode::NOT_FOUND, &["edit.off"]))
+}
+
+/// Run editor work off the async runtime.
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    lang: Lang,
+    f: impl FnOnce() -> Result<T, EditError> + Send + 'static,
+) -> Result<Result<T, EditError>, WebError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| state.internal(lang, "an editor task failed", e))
+}
+
+/// An editor failure that is not about a field: a page of its own.
+fn refusal(state: &AppState, lang: Lang, e: EditError) -> WebError {
+    match e {
+        EditError::NotFound => state.refuse(lang, StatusCode::NOT_FOUND, &["edit.not_found"]),
+        EditError::Stale => state.refuse(lang, StatusCode::CONFLICT, &["edit.stale", "edit.stale_hint"]),
+        EditError::Refused(m) => state.refuse_lines(lang, StatusCode::UNPROCESSABLE_ENTITY, &[m.to_string()]),
+        EditError::Invalid(list) => state.refuse_lines(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &list.iter().map(|f| format!("{} ({})", f.message, f.hint)).collect::<Vec<_>>(),
+        ),
+        e => state.internal(lang, "the editor could not write", e),
+    }
+}
+
+/// One input of a form.
+#[derive(Serialize)]
+struct Input {
+    name: String,
+    value: String,
+    /// `text`, `textarea`, `number`, `date`.
+    kind: &'static str,
+    /// `vi`, `en` or empty.
+    lang: &'static str,
+    errors: Vec<FieldError>,
+}
+
+/// A labelled row of one input, or of the same field in both languages.
+#[derive(Serialize)]
+struct Row {
+    label: String,
+    hint: String,
+    inputs: Vec<Input>,
+}
+
+struct FormBuilder<'a> {
+    state: &'a AppState,
+    lang: Lang,
+    values: &'a Values,
+    placed: std::collections::BTreeMap<String, Vec<FieldError>>,
+    names: Vec<String>,
+}
+
+impl FormBuilder<'_> {
+    fn input(&mut self, name: String, kind: &'static str, lang: &'static str) -> Input {
+        self.names.push(name.clone());
+        Input {
+            value: self.values.get(&name).cloned().unwrap_or_default(),
+            errors: self.placed.remove(&name).unwrap_or_default(),
+            name,
+            kind,
+            lang,
+        }
+    }
+
+    /// The label and hint of a field, by its key without the block (`alt`, `date.display`).
+    fn label(&self, key: &str) -> (String, String) {
+        let k = key.replace('.', "_");
+        let hint_key = format!("edit.h_{k}");
+        let hint = self.state.locales.text(self.lang, &hint_key);
+        (
+            self.state.locales.text(self.lang, &format!("edit.f_{k}")),
+            if hint == hint_key { String::new() } else { hint },
+        )
+    }
+
+    /// A field in both languages (`prefix` is `image[2].` inside a block).
+    fn both(&mut self, prefix: &str, key: &str, kind: &'static str) -> Row {
+        let (label, hint) = self.label(key);
+        let inputs = Lang::ALL
+            .iter()
+            .map(|l| self.input(format!("{prefix}{key}.{}", l.code()), kind, l.code()))
+            .collect();
+        Row { label, hint, inputs }
+    }
+
+    fn one(&mut self, key: &str, kind: &'static str) -> Row {
+        let (label, hint) = self.label(key);
+        let inputs = vec![self.input(key.to_string(), kind, "")];
+        Row { label, hint, inputs }
+    }
+}
+
+/// The names of every field of an object's or exhibition's form, for placing errors.
+fn place(values: &Values, errors: &[FieldError]) -> (std::collections::BTreeMap<String, Vec<FieldError>>, Vec<FieldError>) {
+    let names: Vec<String> = values.keys().cloned().collect();
+    editor::place_errors(errors, &names)
+}
+
+#[derive(Serialize)]
+struct ImageView {
+    n: usize,
+    file: String,
+    rows: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct ObjectView {
+    #[serde(flatten)]
+    frame: Frame,
+    slug: String,
+    id: String,
+    version: String,
+    rows: Vec<Row>,
+    images: Vec<ImageView>,
+    general: Vec<FieldError>,
+    saved: bool,
+    stale: bool,
+    max_mb: u64,
+    public_path: String,
+}
+
+fn object_rows(state: &AppState, lang: Lang, values: &Values, errors: &[FieldError]) -> (Vec<Row>, Vec<ImageView>, Vec<FieldError>) {
+    let (placed, _) = place(values, errors);
+    let mut b = FormBuilder {
+        state,
+        lang,
+        values,
+        placed,
+        names: Vec::new(),
+    };
+    let mut rows: Vec<Row> = Vec::new();
+    for key in OBJECT_TEXTS {
+        rows.push(b.both("", key, "text"));
+        if *key == "date.display" {
+            rows.push(b.one("date.from", "number"));
+            rows.push(b.one("date.to", "number"));
+        }
+    }
+    rows.push(b.both("", "keywords", "text"));
+    rows.push(b.one("related", "text"));
+    rows.push(b.one("rights", "text"));
+    rows.push(b.one("audio_number", "number"));
+    rows.push(b.both("", "desc", "textarea"));
+    let count = values.keys().filter(|k| k.starts_with("image[") && k.ends_with("].file")).count();
+    let images = (1..=count)
+        .map(|n| ImageView {
+            n,
+            file: values.get(&format!("image[{n}].file")).cloned().unwrap_or_default(),
+            rows: IMAGE_TEXTS
+                .iter()
+                .map(|k| b.both(&format!("image[{n}]."), k, "text"))
+                .collect(),
+        })
+        .collect();
+    // What no field took (an unknown key, a missing photo file) goes on top.
+    let general = b.placed.into_values().flatten().chain(unplaced(values, errors)).collect();
+    (rows, images, general)
+}
+
+fn unplaced(values: &Values, errors: &[FieldError]) -> Vec<FieldError> {
+    place(values, errors).1
+}
+
+async fn object_page(
+    State(state): State<AppState>,
+    me: Curator,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let ws = workspace(&state, me.lang)?;
+    let root = ws.root().to_path_buf();
+    let (s2, i2) = (slug.clone(), id.clone());
+    let (values, version) = blocking(&state, me.lang, move || editor::read_object(&root, &s2, &i2))
+        .await?
+        .map_err(|e| refusal(&state, me.lang, e))?;
+    render_object(&state, &me, &slug, &id, &values, &version, &[], false, StatusCode::OK)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_object(
+    state: &AppState,
+    me: &Curator,
+    slug: &str,
+    id: &str,
+    values: &Values,
+    version: &str,
+    errors: &[FieldError],
+    saved: bool,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let (rows, images, general) = object_rows(state, me.lang, values, errors);
+    let view = ObjectView {
+        frame: Frame::at(me, "content", &format!("staff/content/e/{slug}/o/{id}/")),
+        slug: slug.to_string(),
+        id: id.to_string(),
+        version: version.to_string(),
+        rows,
+        images,
+        general,
+        saved,
+        stale: status == StatusCode::CONFLICT,
+        max_mb: editor::MAX_UPLOAD_BYTES / 1024 / 1024,
+        public_path: format!("/{}o/{id}/", me.lang.prefix()),
+    };
+    state.page(status, "staff/object-edit.html", me.lang, &view)
+}
+
+async fn save_object(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    form: CuratorForm,
+) -> Result<Response, WebError> {
+    let me = &form.me;
+    let ws = workspace(&state, me.lang)?;
+    let root = ws.root().to_path_buf();
+    let who = me.account.username.clone();
+    let version = form.form.get("version").cloned().unwrap_or_default();
+    let values: Values = form.form.clone();
+    let (s2, i2, v2) = (slug.clone(), id.clone(), values.clone());
+    let r = blocking(&state, me.lang, move || editor::save_object(&root, &who, &s2, &i2, &v2, &version)).await?;
+    let root = ws.root().to_path_buf();
+    match r {
+        Ok(warnings) => {
+            let (s2, i2) = (slug.clone(), id.clone());
+            let (values, version) = blocking(&state, me.lang, move || editor::read_object(&root, &s2, &i2))
+                .await?
+                .map_err(|e| refusal(&state, me.lang, e))?;
+            render_object(&state, me, &slug, &id, &values, &version, &warnings, true, StatusCode::OK)
+        }
+        Err(EditError::Invalid(errors)) => {
+            let old = form.form.get("version").cloned().unwrap_or_default();
+            render_object(&state, me, &slug, &id, &values, &old, &errors, false, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(EditError::Stale) => {
+            // The form keeps what this curator typed, and its old version: saving again is
+            // refused again until they open the current one.
+            let old = form.form.get("version").cloned().unwrap_or_default();
+            render_object(&state, me, &slug, &id, &values, &old, &[], false, StatusCode::CONFLICT)
+        }
+        Err(e) => Err(refusal(&state, me.lang, e)),
+    }
+}
+
+#[derive(Serialize)]
+struct SectionView {
+    n: usize,
+    rows: Vec<Row>,
+    objects: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+struct ExhibitView {
+    #[serde(flatten)]
+    frame: Frame,
+    slug: String,
+    title: String,
+    version: String,
+    rows: Vec<Row>,
+    status: String,
+    opens: String,
+    closes: String,
+    cover: String,
+    sections: Vec<SectionView>,
+    /// Objects of the folder in no section.
+    loose: Vec<Entry>,
+    objects: Vec<Entry>,
+    general: Vec<FieldError>,
+    errors: std::collections::BTreeMap<String, Vec<FieldError>>,
+    saved: bool,
+    stale: bool,
+    public_path: String,
+    new_object: Values,
+}
+
+async fn exhibit_page(
+    State(state): State<AppState>,
+    me: Curator,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
+    render_exhibit(&state, &me, &slug, None, &[], false, StatusCode::OK).await
+}
+
+/// The exhibition's page: `submitted` replaces the stored values (a refused save shows what
+/// was typed).
+async fn render_exhibit(
+    state: &AppState,
+    me: &Curator,
+    slug: &str,
+    submitted: Option<(&Values, &str)>,
+    errors: &[FieldError],
+    saved: bool,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let ws = workspace(state, me.lang)?;
+    let root = ws.root().to_path_buf();
+    let s2 = slug.to_string();
+    let (stored, version, objects) = blocking(state, me.lang, move || {
+        let (v, ver) = editor::read_exhibit(&root, &s2)?;
+        Ok((v, ver, editor::list_objects(&root, &s2)))
+    })
+    .await?
+    .map_err(|e| refusal(state, me.lang, e))?;
+    let (values, version) = match submitted {
+        Some((v, ver)) => {
+            let mut all = stored.clone();
+            all.extend(v.iter().map(|(k, x)| (k.clone(), x.clone())));
+            (all, ver.to_string())
+        }
+        None => (stored.clone(), version),
+    };
+    let (placed, general) = place(&values, errors);
+    let mut b = FormBuilder {
+        state,
+        lang: me.lang,
+        values: &values,
+        placed,
+        names: Vec::new(),
+    };
+    let mut rows: Vec<Row> = EXHIBIT_TEXTS.iter().map(|k| b.both("", k, "text")).collect();
+    rows.push(b.both("", "desc", "textarea"));
+    let count = stored.keys().filter(|k| k.starts_with("section[") && k.ends_with("].objects")).count();
+    let find = |id: &str| {
+        objects.iter().find(|o| o.key == id).cloned().unwrap_or(Entry {
+            key: id.to_string(),
+            title_vi: String::new(),
+            title_en: String::new(),
+            status: String::new(),
+            photos: 0,
+        })
+    };
+    let mut shown = std::collections::BTreeSet::new();
+    let sections: Vec<SectionView> = (1..=count)
+        .map(|n| {
+            let ids = stored.get(&format!("section[{n}].objects")).cloned().unwrap_or_default();
+            SectionView {
+                n,
+                rows: SECTION_TEXTS
+                    .iter()
+                    .map(|k| b.both(&format!("section[{n}]."), k, if *k == "text" { "textarea" } else { "text" }))
+                    .collect(),
+                objects: ids
+                    .split_whitespace()
+                    .map(|id| {
+                        shown.insert(id.to_string());
+                        find(id)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let loose = objects.iter().filter(|o| !shown.contains(&o.key)).cloned().collect();
+    let view = ExhibitView {
+        frame: Frame::at(me, "content", &format!("staff/content/e/{slug}/")),
+        slug: slug.to_string(),
+        title: stored.get(if me.lang == Lang::En { "title.en" } else { "title.vi" }).cloned().unwrap_or_default(),
+        version,
+        status: values.get("status").cloned().unwrap_or_default(),
+        opens: values.get("opens").cloned().unwrap_or_default(),
+        closes: values.get("closes").cloned().unwrap_or_default(),
+        cover: values.get("cover").cloned().unwrap_or_default(),
+        errors: b.placed,
+        rows,
+        sections,
+        loose,
+        objects,
+        general,
+        saved,
+        stale: status == StatusCode::CONFLICT,
+        public_path: format!("/{}e/{slug}/", me.lang.prefix()),
+        new_object: submitted.map(|(v, _)| v.clone()).unwrap_or_default(),
+    };
+    state.page(status, "staff/exhibit-edit.html", me.lang, &view)
+}
+
+async fn save_exhibit(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    form: CuratorForm,
+) -> Result<Response, WebError> {
+    let me = &form.me;
+    let ws = workspace(&state, me.lang)?;
+    let root = ws.root().to_path_buf();
+    let who = me.account.username.clone();
+    let version = form.form.get("version").cloned().unwrap_or_default();
+    let (s2, v2, ver2) = (slug.clone(), form.form.clone(), version.clone());
+    let r = blocking(&state, me.lang, move || editor::save_exhibit(&root, &who, &s2, &v2, &ver2)).await?;
+    match r {
+        Ok(warnings) => render_exhibit(&state, me, &slug, None, &warnings, true, StatusCode::OK).await,
+        Err(EditError::Invalid(errors)) => {
+            render_exhibit(&state, me, &slug, Some((&form.form, &version)), &errors, false, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Err(EditError::Stale) => {
+            render_exhibit(&state, me, &slug, Some((&form.form, &version)), &[], false, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(refusal(&state, me.lang, e)),
+    }
+}
+
+fn num(form: &Values, key: &str) -> usize {
+    form.get(key).and_then(|s| s.trim().parse().ok()).unwrap_or(0)
+}
+
+/// Reorder: `do` is up, down, remove, to (with `to`), add (with `id`) or section (with `title`).
+async fn arrange(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    form: CuratorForm,
+) -> Result<Response, WebError> {
+    let me = &form.me;
+    let f = &form.form;
+    let (section, index) = (num(f, "section"), num(f, "index"));
+    let action = match f.get("do").map(String::as_str) {
+        Some("up") => Arrange::Move { section, index, by: -1 },
+        Some("down") => Arrange::Move { section, index, by: 1 },
+        Some("remove") => Arrange::Remove { section, index },
+        Some("to") => Arrange::ToSection { section, index, to: num(f, "to") },
+        Some("add") => Arrange::Add {
+            section,
+            id: f.get("id").cloned().unwrap_or_default(),
+        },
+        Some("section") => Arrange::NewSection {
+            title: f.get("new_section").cloned().unwrap_or_default(),
+        },
+        _ => return Err(state.refuse(me.lang, StatusCode::BAD_REQUEST, &["form.problem"])),
+    };
+    let ws = workspace(&state, me.lang)?;
+    let root = ws.root().to_path_buf();
+    let who = me.account.username.clone();
+    let version = f.get("version").cloned().unwrap_or_default();
+    let s2 = slug.clone();
+    let r = blocking(&state, me.lang, move || editor::arrange(&root, &who, &s2, action, &version)).await?;
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/#sections", me.lang.prefix())).into_response()),
+        Err(EditError::Stale) => render_exhibit(&state, me, &slug, None, &[], false, StatusCode::CONFLICT).await,
+        Err(EditError::Invalid(errors)) => {
+            render_exhibit(&state, me, &slug, None, &errors, false, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(refusal(&state, me.lang, e)),
+    }
+}
+
+async fn create_object(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    form: CuratorForm,
+) -> Result<Response, WebError> {
+    let me = &form.me;
+    let ws = workspace(&state, me.lang)?;
+    let root = ws.root().to_path_buf();
+    let who = me.account.username.clone();
+    let section = num(&form.form, "section");
+    let (s2, v2) = (slug.clone(), form.form.clone());
+    let r = blocking(&state, me.lang, move || editor::create_object(&root, &who, &s2, &v2, section)).await?;
+    match r {
+        Ok(id) => Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/o/{id}/", me.lang.prefix())).into_response()),
+        Err(EditError::Invalid(errors)) => {
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|mut e| {
+                    e.field = format!("new.{}", e.field);
+                    e
+                })
+                .collect();
+            let v: Values = form.form.iter().map(|(k, x)| (format!("new.{k}"), x.clone())).collect();
+            let version = form.form.get("version").cloned().unwrap_or_default();
+            render_exhibit(&state, me, &slug, Some((&v, &version)), &errors, false, StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Err(e) => Err(refusal(&state, me.lang, e)),
+    }
+}
+
+async fn create_exhibit(State(state): State<AppState>, form: CuratorForm) -> Result<Response, WebError> {
+    let me = &form.me;
+    let ws = workspace(&state, me.lang)?;
+    let root = ws.root().to_path_buf();
+    let who = me.account.username.clone();
+    let v2 = form.form.clone();
+    let r = blocking(&state, me.lang, move || editor::create_exhibit(&root, &who, &v2)).await?;
+    match r {
+        Ok(slug) => Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/", me.lang.prefix())).into_response()),
+        Err(e) => Err(refusal(&state, me.lang, e)),
+    }
+}
+
+async fn image_action(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    form: CuratorForm,
+) -> Result<Response, WebError> {
+    let me = &form.me;
+    let ws = workspace(&state, me.lang)?;
+    let root = ws.root().to_path_buf();
+    let who = me.account.username.clone();
+    let n = num(&form.form, "n");
+    let remove = form.form.get("do").map(String::as_str) == Some("remove");
+    let version = form.form.get("version").cloned().unwrap_or_default();
+    let (s2, i2) = (slug.clone(), id.clone());
+    blocking(&state, me.lang, move || editor::image_action(&root, &who, &s2, &i2, n, remove, &version))
+        .await?
+        .map_err(|e| refusal(&state, me.lang, e))?;
+    Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/o/{id}/#photos", me.lang.prefix())).into_response())
+}
+
+/// A photo upload (multipart): the file is streamed to a temporary file in the object's folder,
+/// counted as it comes (over the limit: 413, the part is deleted), then checked by its first
+/// bytes and put in place by `editor::place_photo`.
+async fn upload(
+    State(state): State<AppState>,
+    me: Curator,
+    Path((slug, id)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+    mut parts: Multipart,
+) -> Result<Response, WebError> {
+    let lang = me.lang;
+    if !super::auth::same_origin(&headers) {
+        return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["staff.csrf"]));
+    }
+    let ws = workspace(&state, lang)?;
+    let root = ws.root().to_path_buf();
+    let dir = {
+        let (r, s, i) = (root.clone(), slug.clone(), id.clone());
+        blocking(&state, lang, move || editor::object_dir(&r, &s, &i))
+            .await?
+            .map_err(|e| refusal(&state, lang, e))?
+    };
+    let limit = ws.max_upload.load(std::sync::atomic::Ordering::Relaxed);
+    let mut fields = Values::new();
+    let mut upload: Option<(PathBuf, String)> = None;
+    let tmp = dir.join(format!(".upload-{}", &crate::accounts::new_token()[..12]));
+    let result = async {
+        while let Some(mut field) = parts
+            .next_field()
+            .await
+            .map_err(|_| state.refuse(lang, StatusCode::BAD_REQUEST, &["edit.upload_broken"]))?
+        {
+            let name = field.name().unwrap_or("").to_string();
+            if name == "photo" {
+                // The token comes first in the form: nothing is written for a forged post.
+                let token = fields.get("csrf").map(String::as_str).unwrap_or("");
+                if !crate::accounts::same_secret(token, &me.csrf) {
+                    return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["staff.csrf"]));
+                }
+                let sent = field.file_name().unwrap_or("").to_string();
+                let mut f = tokio::fs::File::create(&tmp)
+                    .await
+                    .map_err(|e| state.internal(lang, "an upload could not be written", e))?;
+                let mut size: u64 = 0;
+                use tokio::io::AsyncWriteExt;
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|_| state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["edit.upload_too_large"]))?
+                {
+                    size += chunk.len() as u64;
+                    if size > limit {
+                        return Err(state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["edit.upload_too_large"]));
+                    }
+                    f.write_all(&chunk)
+                        .await
+                        .map_err(|e| state.internal(lang, "an upload could not be written", e))?;
+                }
+                f.sync_all()
+                    .await
+                    .map_err(|e| state.internal(lang, "an upload could not be written", e))?;
+                if size == 0 {
+                    return Err(state.refuse(lang, StatusCode::UNPROCESSABLE_ENTITY, &["edit.upload_empty"]));
+                }
+                upload = Some((tmp.clone(), sent));
+            } else if fields.len() < 16 {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| state.refuse(lang, StatusCode::BAD_REQUEST, &["edit.upload_broken"]))?;
+                if text.len() > 4096 {
+                    return Err(state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["form.too_long"]));
+                }
+                fields.insert(name, text);
+            }
+        }
+        let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
+        if !crate::accounts::same_secret(sent, &me.csrf) {
+            return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["staff.csrf"]));
+        }
+        let Some((path, name)) = upload.take() else {
+            return Err(state.refuse(lang, StatusCode::UNPROCESSABLE_ENTITY, &["edit.upload_empty"]));
+        };
+        let who = me.account.username.clone();
+        let version = fields.get("version").cloned().unwrap_or_default();
+        let (r, s, i, f) = (root.clone(), slug.clone(), id.clone(), fields.clone());
+        blocking(&state, lang, move || editor::place_photo(&r, &who, &s, &i, &path, &name, &f, &version))
+            .await?
+            .map_err(|e| match e {
+                EditError::Refused(m) => {
+                    state.refuse_lines(lang, StatusCode::UNSUPPORTED_MEDIA_TYPE, &[m.to_string()])
+                }
+                e => refusal(&state, lang, e),
+            })
+    }
+    .await;
+    // Whatever happened, no partial upload stays behind.
+    let _ = tokio::fs::remove_file(&tmp).await;
+    result?;
+    Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/o/{id}/?saved=1#photos", lang.prefix())).into_response())
+}

@@ -1,0 +1,424 @@
+// The web editor through the real router, on a copy of the demo museum, against SQLite and
+// PostgreSQL: a curator edits an object (a comment in its TOML survives, only the changed lines
+// change), a stale edit and bad values are refused with nothing written, photo uploads are
+// checked (a path in the name, an executable, a file too large), an object is created and
+// placed, a draft exhibition is seen in the preview only, publishing puts the change live with
+// who and when recorded, and an earlier publication is restored. The Chromium test does it as a
+// curator would, in a real browser.
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+use vitrine::accounts::Role;
+use vitrine::build::{BuildOptions, build_site};
+use vitrine::serve::{AppState, hits::Hits, router};
+use vitrine::store::Store;
+
+use crate::serve::{body, drop_schema, runtime, stores};
+use crate::staff::{Browser, ORIGIN, input_value, send, sign_in, text_of};
+use crate::support::{copy_dir, demo, repo};
+
+const SECRET: &str = "a test secret that is at least thirty-two characters long";
+const OBJ: &str = "/staff/content/e/co-do-hoa-lu/o/HL-001/";
+
+/// A copy of the demo museum (content, theme, static files) with its site built, sharing the
+/// demo build's image cache so nothing is encoded twice.
+pub(crate) fn museum(tmp: &Path) -> BuildOptions {
+    let root = tmp.join("museum");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::copy(repo().join("vitrine.toml"), root.join("vitrine.toml")).unwrap();
+    for d in ["exhibits", "static", "themes"] {
+        if repo().join(d).is_dir() {
+            copy_dir(&repo().join(d), &root.join(d));
+        }
+    }
+    let mut o = BuildOptions::new(&root);
+    o.out = tmp.join("public");
+    o.cache = demo().cache_parent.join("cache");
+    build_site(&o).expect("the copy of the demo builds");
+    o
+}
+
+pub(crate) fn editor_app(store: Store, o: &BuildOptions, max_upload: Option<u64>) -> axum::Router {
+    let (hits, _) = Hits::start(store.clone());
+    let mut state = AppState::new(&o.root, &o.out, store, hits)
+        .unwrap()
+        .with_secret(SECRET)
+        .editing(o.clone());
+    if let Some(m) = max_upload {
+        state = state.with_max_upload(m);
+    }
+    router(state)
+}
+
+/// A PNG photo of `w`×`h` pixels.
+pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 120]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A multipart body: text fields, then the file field `photo`.
+fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "----vitrine-test-boundary-7d1f";
+    let mut b = Vec::new();
+    for (k, v) in fields {
+        b.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+        );
+    }
+    b.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    b.extend_from_slice(bytes);
+    b.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), b)
+}
+
+async fn upload(c: &Browser, path: &str, version: &str, name: &str, bytes: &[u8]) -> (StatusCode, String) {
+    let (ct, b) = multipart(
+        &[
+            ("csrf", &c.csrf),
+            ("version", version),
+            ("alt.vi", "Ảnh chụp mặt trước hiện vật"),
+            ("alt.en", "Photo of the object's front"),
+        ],
+        name,
+        bytes,
+    );
+    let r = Request::post(path)
+        .header(header::HOST, "museum.test")
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::COOKIE, &c.cookie)
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(b))
+        .unwrap();
+    let res = c.app.clone().oneshot(r).await.unwrap();
+    let status = res.status();
+    (status, String::from_utf8_lossy(&body(res).await).into_owned())
+}
+
+async fn curator(app: &axum::Router, store: &Store, name: &str) -> Browser {
+    let c = sign_in(app, store, name, Role::Curator).await;
+    assert!(!c.csrf.is_empty(), "{name} lands on the content page");
+    c
+}
+
+/// The files under `dir`, with their bytes, leaving out the editor's own folders.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn version_of(html: &str) -> String {
+    let v = input_value(html, "version");
+    assert_eq!(v.len(), 16, "the form carries the object's version");
+    v
+}
+
+#[test]
+fn a_curator_edits_uploads_creates_previews_publishes_and_restores() {
+    let tmp = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        for (n, (store, schema)) in stores(tmp.path()).await.into_iter().enumerate() {
+            let d = store.dialect();
+            let place = tmp.path().join(format!("m{n}"));
+            let o = museum(&place);
+            let root = o.root.clone();
+            let app = editor_app(store.clone(), &o, Some(1024 * 1024));
+            let c = curator(&app, &store, "curator.lan").await;
+            let exhibits = root.join("exhibits");
+            let toml = exhibits.join("co-do-hoa-lu/objects/HL-001/object.toml");
+
+            // Others may not edit; a signed-out browser is sent to sign in.
+            for role in [Role::Staff, Role::Teacher] {
+                let other = sign_in(&app, &store, &format!("other.{}", role.code()), role).await;
+                assert_eq!(other.get("/staff/content/").await.0, StatusCode::FORBIDDEN, "{d}: {role:?}");
+                assert_eq!(other.get(OBJ).await.0, StatusCode::FORBIDDEN, "{d}: {role:?}");
+            }
+            let anon = send(&app, "GET", "/staff/content/", "", None, &[]).await;
+            assert_eq!(anon.status(), StatusCode::SEE_OTHER, "{d}");
+            let m = sign_in(&app, &store, "manager.hoa", Role::Manager).await;
+            assert_eq!(m.get("/staff/content/").await.0, StatusCode::OK, "{d}: a manager edits too");
+
+            // The curator's own comment in object.toml survives an edit through the browser,
+            // and only the lines of the changed fields change.
+            let original = std::fs::read_to_string(&toml).unwrap();
+            let commented = format!("# Ghi chú của người phụ trách: đối chiếu sổ kiểm kê 2024.\n{original}");
+            std::fs::write(&toml, &commented).unwrap();
+            let (status, html) = c.get(OBJ).await;
+            assert_eq!(status, StatusCode::OK, "{d}");
+            let version = version_of(&html);
+            assert!(html.contains("Đất nung"), "{d}: the form shows the stored material");
+            let res = c
+                .post(OBJ, &[("version", &version), ("material.vi", "Đất nung màu đỏ"), ("title.en", "Rampart brick of Đại Việt")])
+                .await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}");
+            let html = String::from_utf8(body(res).await).unwrap();
+            assert!(html.contains("id=\"saved\""), "{d}: the page says it was saved");
+            let after = std::fs::read_to_string(&toml).unwrap();
+            assert!(after.starts_with("# Ghi chú của người phụ trách: đối chiếu sổ kiểm kê 2024.\n"), "{d}: {after}");
+            let changed: Vec<(&str, &str)> = commented
+                .lines()
+                .zip(after.lines())
+                .filter(|(a, b)| a != b)
+                .collect();
+            assert_eq!(commented.lines().count(), after.lines().count(), "{d}: no line added or lost");
+            assert_eq!(changed.len(), 2, "{d}: exactly the title and material lines change: {changed:?}");
+            assert!(after.contains(r#"material = { vi = "Đất nung màu đỏ", en = "Fired clay" }"#), "{d}: {after}");
+            let new_version = version_of(&html);
+            assert_ne!(new_version, version);
+
+            // A second curator's form, opened before that save, is refused: nothing changes.
+            let res = c.post(OBJ, &[("version", &version), ("material.vi", "Gốm")]).await;
+            assert_eq!(res.status(), StatusCode::CONFLICT, "{d}: a stale edit");
+            let html = String::from_utf8(body(res).await).unwrap();
+            assert!(text_of(&html, "#stale").contains("CHƯA được lưu"), "{d}: a clear message");
+            assert_eq!(input_value(&html, "version"), version, "{d}: the refused form keeps its old version");
+            assert_eq!(std::fs::read_to_string(&toml).unwrap(), after, "{d}: the stale edit wrote nothing");
+
+            // Bad values are refused beside their field, with nothing written.
+            for (field, value, id) in [("date.from", "năm 968", "f-date-from"), ("date.from", "1500", "f-date-to")] {
+                let res = c.post(OBJ, &[("version", &new_version), (field, value)]).await;
+                assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{d}: {field}={value}");
+                let html = String::from_utf8(body(res).await).unwrap();
+                assert!(!text_of(&html, &format!("#{id}-error")).is_empty(), "{d}: {field}={value}: the error is beside the field");
+                assert_eq!(std::fs::read_to_string(&toml).unwrap(), after, "{d}: {field}={value} wrote nothing");
+            }
+
+            // Uploads: a name with a path, an executable, a file over the limit, something that
+            // is not a photo: each refused, nothing written anywhere.
+            let obj_dir = toml.parent().unwrap().to_path_buf();
+            let before = snapshot(&place);
+            let photo = png(1600, 1200);
+            let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0 an executable";
+            let up = format!("{OBJ}photo/");
+            for (name, bytes, want) in [
+                ("../../../evil.png", photo.as_slice(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+                ("..%2F..%2Fevil.png", photo.as_slice(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+                ("photo.exe", photo.as_slice(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+                ("photo.png", elf.as_slice(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+                ("run.sh", b"#!/bin/sh\nrm -rf /\n".as_slice(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+                ("big.png", &vec![0x89u8; 1024 * 1024 + 1], StatusCode::PAYLOAD_TOO_LARGE),
+            ] {
+                let (status, _) = upload(&c, &up, &new_version, name, bytes).await;
+                assert_eq!(status, want, "{d}: upload {name}");
+            }
+            assert_eq!(snapshot(&place), before, "{d}: refused uploads leave every file as it was");
+            assert!(!tmp.path().join("evil.png").exists() && !place.join("evil.png").exists());
+
+            // A real photo: streamed in, named plainly, added with its alt text.
+            let (status, _) = upload(&c, &up, &new_version, "Ảnh mặt trước.PNG", &photo).await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "{d}: a photo is accepted");
+            assert_eq!(std::fs::read(obj_dir.join("anh-mat-truoc.png")).unwrap(), photo, "{d}");
+            let t = std::fs::read_to_string(&toml).unwrap();
+            assert!(t.contains("file = \"anh-mat-truoc.png\""), "{d}: {t}");
+            assert!(t.contains("Ảnh chụp mặt trước hiện vật"), "{d}: the alt text is stored");
+            assert!(std::fs::read_dir(&obj_dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')), "{d}: no temporary file left");
+            // The same form again is stale now.
+            let (status, _) = upload(&c, &up, &new_version, "other.png", &photo).await;
+            assert_eq!(status, StatusCode::CONFLICT, "{d}: a stale upload");
+
+            // A new object, put in the first section.
+            let new_obj = [
+                ("id", "hl-099"),
+                ("title.vi", "Mảnh ngói ống thời Đinh"),
+                ("title.en", "Cylindrical roof tile fragment, Đinh dynasty"),
+                ("date.display.vi", "Thế kỷ 10"),
+                ("date.from", "968"),
+                ("date.to", "980"),
+                ("section", "1"),
+            ];
+            let res = c.post("/staff/content/e/co-do-hoa-lu/objects/", &new_obj).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}: the object is created");
+            assert!(exhibits.join("co-do-hoa-lu/objects/HL-099/object.toml").is_file());
+            let ex_toml = std::fs::read_to_string(exhibits.join("co-do-hoa-lu/exhibit.toml")).unwrap();
+            assert!(ex_toml.contains(r#""HL-003", "HL-099"]"#), "{d}: added at the end of section 1: {ex_toml}");
+            // The same ID again, and a malformed one, are refused beside the field.
+            for id in ["HL-099", "hl 99!"] {
+                let mut f = new_obj.to_vec();
+                f[0] = ("id", id);
+                let res = c.post("/staff/content/e/co-do-hoa-lu/objects/", &f).await;
+                assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{d}: {id}");
+                let html = String::from_utf8(body(res).await).unwrap();
+                assert!(!text_of(&html, "#new-id-error").is_empty(), "{d}: {id}");
+            }
+            // Reordering: HL-099 moves up one place.
+            let (_, html) = c.get("/staff/content/e/co-do-hoa-lu/").await;
+            let ev = version_of(&html);
+            let res = c
+                .post("/staff/content/e/co-do-hoa-lu/arrange/", &[("version", &ev), ("section", "1"), ("index", "5"), ("do", "up")])
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+            let ex_toml = std::fs::read_to_string(exhibits.join("co-do-hoa-lu/exhibit.toml")).unwrap();
+            assert!(ex_toml.contains(r#""HL-099", "HL-003"]"#), "{d}: {ex_toml}");
+            let res = c
+                .post("/staff/content/e/co-do-hoa-lu/arrange/", &[("version", &ev), ("section", "1"), ("index", "0"), ("do", "down")])
+                .await;
+            assert_eq!(res.status(), StatusCode::CONFLICT, "{d}: arranging on a stale page is refused");
+
+            // A draft exhibition: in the preview, not on the public site.
+            let res = c.post("/staff/content/new/", &[("slug", "gom-thu-nghiem"), ("title.vi", "Gốm thử nghiệm"), ("title.en", "Trial ceramics")]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}: an exhibition is created");
+            assert_eq!(send(&app, "GET", "/o/HL-099/", "", None, &[]).await.status(), StatusCode::NOT_FOUND, "{d}: not live before publishing");
+            let res = c.post("/staff/content/preview/", &[("page", "/e/gom-thu-nghiem/")]).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}: the preview is built");
+            let pc = crate::staff::cookie_value(&crate::staff::set_cookies(&res), "vitrine_preview").expect("the preview cookie");
+            let both = format!("{}; {pc}", c.cookie);
+            let res = send(&app, "GET", "/e/gom-thu-nghiem/", &both, None, &[]).await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}: the draft is in the preview");
+            let html = String::from_utf8(body(res).await).unwrap();
+            assert!(html.contains("preview-banner"), "{d}: marked as a preview");
+            let res = send(&app, "GET", "/o/HL-099/", &both, None, &[]).await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}: so is the new object");
+            // The preview cookie alone (no curator session) shows the public site.
+            assert_eq!(send(&app, "GET", "/e/gom-thu-nghiem/", &pc, None, &[]).await.status(), StatusCode::NOT_FOUND, "{d}");
+
+            // Publish: the change is live, the draft is not, and who/when/what is recorded.
+            let res = c.post("/staff/content/publish/", &[]).await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}: published");
+            let html = String::from_utf8(body(res).await).unwrap();
+            assert!(text_of(&html, "#done").contains("Đã xuất bản"), "{d}");
+            let res = send(&app, "GET", "/o/HL-099/", "", None, &[]).await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}: the new object is live");
+            assert!(String::from_utf8(body(res).await).unwrap().contains("Mảnh ngói ống thời Đinh"));
+            assert_eq!(send(&app, "GET", "/O/HL-099/", "", None, &[]).await.status(), StatusCode::OK, "{d}: at its QR address too");
+            assert!(o.out.join("qr/HL-099.png").is_file() && o.out.join("qr/HL-099.svg").is_file(), "{d}: with its QR code");
+            assert_eq!(send(&app, "GET", "/e/gom-thu-nghiem/", "", None, &[]).await.status(), StatusCode::NOT_FOUND, "{d}: drafts stay unpublished");
+            let hist = store.publishes(10).await.unwrap();
+            assert_eq!(hist.len(), 1, "{d}");
+            assert_eq!(hist[0].username, "curator.lan");
+            assert_eq!(hist[0].action, "publish");
+            assert!(hist[0].changes.contains("exhibits/co-do-hoa-lu/objects/HL-099/object.toml (+)"), "{d}: {}", hist[0].changes);
+            assert!(hist[0].changes.contains("exhibits/co-do-hoa-lu/objects/HL-001/anh-mat-truoc.png (+)"), "{d}");
+            assert!(!hist[0].changes.contains("HL-002"), "{d}: unchanged objects are not listed");
+            let first = hist[0].id;
+
+            // A second publication with another title, then the first one restored.
+            let hl099 = "/staff/content/e/co-do-hoa-lu/o/HL-099/";
+            let (_, html) = c.get(hl099).await;
+            let res = c.post(hl099, &[("version", &version_of(&html)), ("title.vi", "Ngói ống (sửa nhầm)")]).await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}");
+            let res = c.post("/staff/content/publish/", &[]).await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}");
+            let live = String::from_utf8(body(send(&app, "GET", "/o/HL-099/", "", None, &[]).await).await).unwrap();
+            assert!(live.contains("Ngói ống (sửa nhầm)"), "{d}");
+            let res = c.post(&format!("/staff/content/restore/{first}/"), &[]).await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}: restored");
+            let live = String::from_utf8(body(send(&app, "GET", "/o/HL-099/", "", None, &[]).await).await).unwrap();
+            assert!(live.contains("Mảnh ngói ống thời Đinh") && !live.contains("sửa nhầm"), "{d}: the first version is live again");
+            let wc = std::fs::read_to_string(exhibits.join("co-do-hoa-lu/objects/HL-099/object.toml")).unwrap();
+            assert!(wc.contains("Mảnh ngói ống thời Đinh"), "{d}: and is the working copy again");
+            let hist = store.publishes(10).await.unwrap();
+            assert_eq!(hist.iter().map(|h| h.action.as_str()).collect::<Vec<_>>(), ["restore", "publish", "publish"], "{d}");
+            // Nothing was lost: the replaced working copy and each saved file are in the history.
+            let kept = snapshot(&root.join(".vitrine/history"));
+            assert!(kept.iter().any(|(p, b)| p.ends_with("HL-099/object.toml") && String::from_utf8_lossy(b).contains("sửa nhầm")), "{d}");
+            assert!(kept.iter().any(|(p, b)| p.ends_with("HL-001/object.toml") && b.as_slice() == commented.as_bytes()), "{d}");
+            assert_eq!(c.post("/staff/content/restore/9999/", &[]).await.status(), StatusCode::NOT_FOUND, "{d}");
+            drop_schema(&store, &schema).await;
+        }
+    });
+}
+
+/// A curator in Chromium: signs in, creates an object with a photo, publishes; the object's
+/// public page shows the photo and its QR code decodes to its address, which serves the page.
+#[test]
+fn a_curator_creates_an_object_with_a_photo_and_publishes_it_in_chromium() {
+    if !crate::gate::checkers() || !crate::support::tool("zbarimg", "zbar-tools") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let o = museum(tmp.path());
+    let photo = tmp.path().join("chan-tang.png");
+    std::fs::write(&photo, png(1800, 1200)).unwrap();
+    let rt = runtime();
+    let (addr, store) = rt.block_on(async {
+        let store = Store::open(&format!("sqlite:{}", tmp.path().join("vitrine.db").display()))
+            .await
+            .unwrap();
+        store
+            .add_user(
+                "curator.mai",
+                "Mai",
+                Role::Curator,
+                &vitrine::accounts::hash_password("curator-password"),
+                0,
+            )
+            .await
+            .unwrap();
+        let app = editor_app(store.clone(), &o, None);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .await
+                .unwrap()
+        });
+        (addr, store)
+    });
+    let out = std::process::Command::new("node")
+        .arg(crate::gate::browser_dir().join("editor.mjs"))
+        .arg(format!("http://{addr}"))
+        .args(["curator.mai", "curator-password"])
+        .arg(&photo)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "the browser run failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(r.get("error").is_none(), "{r}");
+    assert_eq!(r["landed"], "/staff/content/", "a curator lands on the content page: {r}");
+    assert_eq!(r["created"], "/staff/content/e/co-do-hoa-lu/o/HL-120/", "{r}");
+    assert!(r["saved"].as_str().unwrap().starts_with("Đã lưu"), "{r}");
+    assert_eq!(r["photo"], "chan-tang.png", "{r}");
+    assert!(r["published"].as_str().unwrap().starts_with("Đã xuất bản"), "{r}");
+    assert_eq!(r["public_status"], 200, "{r}");
+    assert_eq!(r["public_title"], "Chân tảng đá hoa sen", "{r}");
+    assert_eq!(r["image_ok"], true, "the photo shows on the public page: {r}");
+    assert_eq!(r["qr_status"], 200, "{r}");
+    assert_eq!(r["qr_type"], "image/png", "{r}");
+    assert_eq!(r["violations"], serde_json::json!([]), "axe on the editor's pages: {r}");
+    // The printed code leads to the page: decode it, and the server answers its path.
+    let (site, _) = vitrine::build::check(&o.root);
+    let base = site.unwrap().0.config.base_url.to_uppercase();
+    let url = crate::media::decode_qr(&o.out.join("qr/HL-120.png"));
+    assert_eq!(url, format!("{base}/O/HL-120/"));
+    let path = &url[base.len()..];
+    let res = rt.block_on(async { reqwest_get(addr, path).await });
+    assert_eq!(res, 200, "{path} is served");
+    let hist = rt.block_on(store.publishes(5)).unwrap();
+    assert_eq!(hist.len(), 1);
+    assert_eq!(hist[0].username, "curator.mai");
+}
+
+/// The status of a GET over a real connection.
+async fn reqwest_get(addr: std::net::SocketAddr, path: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let head = String::from_utf8_lossy(&buf[..buf.len().min(20)]).into_owned();
+    head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
