@@ -167,7 +167,8 @@ struct ObjectView {
     version: String,
     rows: Vec<Row>,
     images: Vec<ImageView>,
-    general: Vec<FieldError>,
+    /// Problems no field took, shown on top.
+    top_notes: Vec<FieldError>,
     saved: bool,
     stale: bool,
     max_mb: u64,
@@ -250,7 +251,7 @@ fn render_object(
         version: version.to_string(),
         rows,
         images,
-        general,
+        top_notes: general,
         saved,
         stale: status == StatusCode::CONFLICT,
         max_mb: editor::MAX_UPLOAD_BYTES / 1024 / 1024,
@@ -273,24 +274,24 @@ async fn save_object(
     let (s2, i2, v2) = (slug.clone(), id.clone(), values.clone());
     let r = blocking(&state, me.lang, move || editor::save_object(&root, &who, &s2, &i2, &v2, &version)).await?;
     let root = ws.root().to_path_buf();
+    let (s2, i2) = (slug.clone(), id.clone());
+    let (stored, current) = blocking(&state, me.lang, move || editor::read_object(&root, &s2, &i2))
+        .await?
+        .map_err(|e| refusal(&state, me.lang, e))?;
+    // A refused form shows what was typed over what is stored, with the version it was opened
+    // at: saving it again is refused again until the curator opens the current one.
+    let typed = || {
+        let mut all = stored.clone();
+        all.extend(values.iter().map(|(k, v)| (k.clone(), v.clone())));
+        all
+    };
+    let old = form.form.get("version").cloned().unwrap_or_default();
     match r {
-        Ok(warnings) => {
-            let (s2, i2) = (slug.clone(), id.clone());
-            let (values, version) = blocking(&state, me.lang, move || editor::read_object(&root, &s2, &i2))
-                .await?
-                .map_err(|e| refusal(&state, me.lang, e))?;
-            render_object(&state, me, &slug, &id, &values, &version, &warnings, true, StatusCode::OK)
-        }
+        Ok(warnings) => render_object(&state, me, &slug, &id, &stored, &current, &warnings, true, StatusCode::OK),
         Err(EditError::Invalid(errors)) => {
-            let old = form.form.get("version").cloned().unwrap_or_default();
-            render_object(&state, me, &slug, &id, &values, &old, &errors, false, StatusCode::UNPROCESSABLE_ENTITY)
+            render_object(&state, me, &slug, &id, &typed(), &old, &errors, false, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Err(EditError::Stale) => {
-            // The form keeps what this curator typed, and its old version: saving again is
-            // refused again until they open the current one.
-            let old = form.form.get("version").cloned().unwrap_or_default();
-            render_object(&state, me, &slug, &id, &values, &old, &[], false, StatusCode::CONFLICT)
-        }
+        Err(EditError::Stale) => render_object(&state, me, &slug, &id, &typed(), &old, &[], false, StatusCode::CONFLICT),
         Err(e) => Err(refusal(&state, me.lang, e)),
     }
 }
@@ -318,7 +319,8 @@ struct ExhibitView {
     /// Objects of the folder in no section.
     loose: Vec<Entry>,
     objects: Vec<Entry>,
-    general: Vec<FieldError>,
+    /// Problems no field took, shown on top.
+    top_notes: Vec<FieldError>,
     errors: std::collections::BTreeMap<String, Vec<FieldError>>,
     saved: bool,
     stale: bool,
@@ -403,6 +405,11 @@ async fn render_exhibit(
         })
         .collect();
     let loose = objects.iter().filter(|o| !shown.contains(&o.key)).cloned().collect();
+    // Every field the template may ask about is present, empty when it has no error.
+    let mut placed = b.placed;
+    for k in ["opens", "closes", "new_section", "new.id", "new.title.vi", "new.title.en", "new.date.display.vi", "new.date.from", "new.date.to"] {
+        placed.entry(k.to_string()).or_default();
+    }
     let view = ExhibitView {
         frame: Frame::at(me, "content", &format!("staff/content/e/{slug}/")),
         slug: slug.to_string(),
@@ -412,12 +419,12 @@ async fn render_exhibit(
         opens: values.get("opens").cloned().unwrap_or_default(),
         closes: values.get("closes").cloned().unwrap_or_default(),
         cover: values.get("cover").cloned().unwrap_or_default(),
-        errors: b.placed,
+        errors: placed,
         rows,
         sections,
         loose,
         objects,
-        general,
+        top_notes: general,
         saved,
         stale: status == StatusCode::CONFLICT,
         public_path: format!("/{}e/{slug}/", me.lang.prefix()),

@@ -58,7 +58,7 @@ try {
   await page.fill('#alt-vi', 'Chân tảng đá tròn, mặt trên chạm cánh sen');
   await page.fill('#alt-en', 'Round stone base with lotus petals carved on top');
   await Promise.all([page.waitForURL('**/o/HL-120/**'), page.click('#upload')]);
-  out.photo = (await page.locator('#photos code').first().textContent()).trim();
+  out.photo = (await page.locator('section.photos li code').first().textContent()).trim();
 
   await page.goto(`${base}/staff/content/`, { waitUntil: 'load' });
   await Promise.all([page.waitForLoadState('load'), page.click('#publish')]);
