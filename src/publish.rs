@@ -34,9 +34,8 @@ fn new_name() -> String {
 
 /// A snapshot's name as given back by a form: refused unless it is one of ours.
 pub fn snapshot_path(root: &Path, name: &str) -> Option<PathBuf> {
-    let ok = name.len() <= 40
-        && !name.is_empty()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let ok =
+        name.len() <= 40 && !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let p = published_dir(root).join(name);
     (ok && p.join("exhibits").is_dir()).then_some(p)
 }
@@ -123,7 +122,10 @@ pub fn changes(root: &Path, since: Option<&Path>) -> Vec<String> {
     let mut out = Vec::new();
     for f in &now {
         let a = root.join(f);
-        match since.map(|s| s.join(f)).filter(|b| then.contains(f) && b.exists()) {
+        match since
+            .map(|s| s.join(f))
+            .filter(|b| then.contains(f) && b.exists())
+        {
             None => out.push(format!("{} (+)", f.display())),
             Some(b) if !same_file(&a, &b) => out.push(format!("{} (~)", f.display())),
             Some(_) => {}
@@ -249,8 +251,14 @@ mod tests {
         assert!(changes(root, Some(&snap)).is_empty());
         use std::os::unix::fs::MetadataExt;
         let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
-        assert_eq!(ino(&obj.join("a.png")), ino(&snap.join("exhibits/x/objects/A/a.png")));
-        assert_ne!(ino(&obj.join("object.toml")), ino(&snap.join("exhibits/x/objects/A/object.toml")));
+        assert_eq!(
+            ino(&obj.join("a.png")),
+            ino(&snap.join("exhibits/x/objects/A/a.png"))
+        );
+        assert_ne!(
+            ino(&obj.join("object.toml")),
+            ino(&snap.join("exhibits/x/objects/A/object.toml"))
+        );
         std::fs::write(obj.join("object.toml"), "two").unwrap();
         std::fs::write(obj.join("b.png"), "png").unwrap();
         std::fs::remove_file(obj.join("a.png")).unwrap();
@@ -263,7 +271,10 @@ mod tests {
             ]
         );
         // The snapshot kept the old text.
-        assert_eq!(std::fs::read_to_string(snap.join("exhibits/x/objects/A/object.toml")).unwrap(), "one");
+        assert_eq!(
+            std::fs::read_to_string(snap.join("exhibits/x/objects/A/object.toml")).unwrap(),
+            "one"
+        );
         // Restoring brings it back and keeps the working copy it replaced.
         restore(root, &name, "lan").unwrap();
         assert_eq!(std::fs::read_to_string(obj.join("object.toml")).unwrap(), "one");

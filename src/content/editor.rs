@@ -111,16 +111,25 @@ pub fn read_object(root: &Path, slug: &str, id: &str) -> Result<(Values, String)
     let mut v = Values::new();
     for key in OBJECT_TEXTS {
         for l in Lang::ALL {
-            v.insert(format!("{key}.{}", l.code()), doc.lang_text(key, l).unwrap_or_default());
+            v.insert(
+                format!("{key}.{}", l.code()),
+                doc.lang_text(key, l).unwrap_or_default(),
+            );
         }
     }
     for l in Lang::ALL {
-        v.insert(format!("keywords.{}", l.code()), doc.lang_list("keywords", l).join(", "));
+        v.insert(
+            format!("keywords.{}", l.code()),
+            doc.lang_list("keywords", l).join(", "),
+        );
         let md = read_md(&files[if l == Lang::Vi { 1 } else { 2 }]);
         v.insert(format!("desc.{}", l.code()), md.trim_end().to_string());
     }
     for key in ["date.from", "date.to", "audio_number"] {
-        v.insert(key.into(), doc.int(key).map(|n| n.to_string()).unwrap_or_default());
+        v.insert(
+            key.into(),
+            doc.int(key).map(|n| n.to_string()).unwrap_or_default(),
+        );
     }
     v.insert("rights".into(), doc.str("rights").unwrap_or_default());
     v.insert("related".into(), doc.list("related").join(", "));
@@ -257,7 +266,12 @@ pub fn save_object(
 
 /// Check the content as it would be with `planned` written, then write it. Errors in `scope`
 /// (files, or folders) refuse the change; its warnings are returned.
-fn commit<P: AsRef<Path>>(root: &Path, who: &str, scope: &[P], planned: Planned) -> Result<Vec<FieldError>, EditError> {
+fn commit<P: AsRef<Path>>(
+    root: &Path,
+    who: &str,
+    scope: &[P],
+    planned: Planned,
+) -> Result<Vec<FieldError>, EditError> {
     let found = check_with(root, &planned, scope)?;
     if found.iter().any(|f| f.error) {
         return Err(EditError::Invalid(found));
@@ -271,7 +285,11 @@ fn commit<P: AsRef<Path>>(root: &Path, who: &str, scope: &[P], planned: Planned)
 
 /// What `vitrine check` would say about the files in `scope` if `planned` were written: the check
 /// runs on a mirror of the museum's folder (links to every file, real copies of the changed ones).
-pub fn check_with<P: AsRef<Path>>(root: &Path, planned: &Planned, scope: &[P]) -> Result<Vec<FieldError>, EditError> {
+pub fn check_with<P: AsRef<Path>>(
+    root: &Path,
+    planned: &Planned,
+    scope: &[P],
+) -> Result<Vec<FieldError>, EditError> {
     let scratch = root
         .join(".vitrine")
         .join("scratch")
@@ -353,13 +371,20 @@ fn field_errors(diags: &Diagnostics, scope: &[&Path]) -> Vec<FieldError> {
 
 /// Put each error beside a field of `names`: its own, or the Vietnamese one of a bilingual field
 /// (`title` → `title.vi`); the others are returned for the top of the page.
-pub fn place_errors(errors: &[FieldError], names: &[String]) -> (BTreeMap<String, Vec<FieldError>>, Vec<FieldError>) {
+pub fn place_errors(
+    errors: &[FieldError],
+    names: &[String],
+) -> (BTreeMap<String, Vec<FieldError>>, Vec<FieldError>) {
     let mut at: BTreeMap<String, Vec<FieldError>> = BTreeMap::new();
     let mut rest = Vec::new();
     for e in errors {
-        let target = [e.field.clone(), format!("{}.vi", e.field), format!("{}.display.vi", e.field)]
-            .into_iter()
-            .find(|f| !e.field.is_empty() && names.contains(f));
+        let target = [
+            e.field.clone(),
+            format!("{}.vi", e.field),
+            format!("{}.display.vi", e.field),
+        ]
+        .into_iter()
+        .find(|f| !e.field.is_empty() && names.contains(f));
         match target {
             Some(f) => at.entry(f).or_default().push(e.clone()),
             None => rest.push(e.clone()),
@@ -370,7 +395,13 @@ pub fn place_errors(errors: &[FieldError], names: &[String]) -> (BTreeMap<String
 
 /// Create an object in exhibition `slug`, with its ID, title and dating, added to section
 /// `section` (counted from 1; 0 for none).
-pub fn create_object(root: &Path, who: &str, slug: &str, v: &Values, section: usize) -> Result<String, EditError> {
+pub fn create_object(
+    root: &Path,
+    who: &str,
+    slug: &str,
+    v: &Values,
+    section: usize,
+) -> Result<String, EditError> {
     let ex = exhibit_dir(root, slug)?;
     let id = nfc(v.get("id").map(|s| s.trim()).unwrap_or("")).to_uppercase();
     let mut errors = Vec::new();
@@ -437,10 +468,16 @@ pub fn read_exhibit(root: &Path, slug: &str) -> Result<(Values, String), EditErr
     let mut v = Values::new();
     for key in EXHIBIT_TEXTS {
         for l in Lang::ALL {
-            v.insert(format!("{key}.{}", l.code()), doc.lang_text(key, l).unwrap_or_default());
+            v.insert(
+                format!("{key}.{}", l.code()),
+                doc.lang_text(key, l).unwrap_or_default(),
+            );
         }
     }
-    v.insert("status".into(), doc.str("status").unwrap_or_else(|| "published".into()));
+    v.insert(
+        "status".into(),
+        doc.str("status").unwrap_or_else(|| "published".into()),
+    );
     for key in ["opens", "closes"] {
         v.insert(key.into(), doc.date(key).unwrap_or_default());
     }
@@ -449,7 +486,9 @@ pub fn read_exhibit(root: &Path, slug: &str) -> Result<(Values, String), EditErr
         v.insert(format!("desc.{}", l.code()), read_md(f).trim_end().to_string());
     }
     for i in 0..doc.blocks("section") {
-        let Some(b) = doc.block("section", i) else { continue };
+        let Some(b) = doc.block("section", i) else {
+            continue;
+        };
         let n = i + 1;
         for key in SECTION_TEXTS {
             for l in Lang::ALL {
@@ -465,7 +504,13 @@ pub fn read_exhibit(root: &Path, slug: &str) -> Result<(Values, String), EditErr
 }
 
 /// Save an exhibition's form (texts, status, dates, sections' texts).
-pub fn save_exhibit(root: &Path, who: &str, slug: &str, v: &Values, version: &str) -> Result<Vec<FieldError>, EditError> {
+pub fn save_exhibit(
+    root: &Path,
+    who: &str,
+    slug: &str,
+    v: &Values,
+    version: &str,
+) -> Result<Vec<FieldError>, EditError> {
     let dir = exhibit_dir(root, slug)?;
     let files = exhibit_files(&dir);
     if fingerprint(&files) != version {
@@ -532,7 +577,12 @@ pub fn save_exhibit(root: &Path, who: &str, slug: &str, v: &Values, version: &st
 }
 
 /// Like `commit`, for an exhibition: only its own files count (not its objects' problems).
-fn commit_exhibit(root: &Path, who: &str, dir: &Path, planned: Planned) -> Result<Vec<FieldError>, EditError> {
+fn commit_exhibit(
+    root: &Path,
+    who: &str,
+    dir: &Path,
+    planned: Planned,
+) -> Result<Vec<FieldError>, EditError> {
     commit(root, who, &exhibit_files(dir), planned)
 }
 
@@ -558,7 +608,11 @@ pub fn arrange(root: &Path, who: &str, slug: &str, a: Arrange, version: &str) ->
     }
     let mut doc = read_doc(&files[0])?;
     let mut lists: Vec<Vec<String>> = (0..doc.blocks("section"))
-        .map(|i| doc.block("section", i).map(|b| b.list("objects")).unwrap_or_default())
+        .map(|i| {
+            doc.block("section", i)
+                .map(|b| b.list("objects"))
+                .unwrap_or_default()
+        })
         .collect();
     let bad = EditError::Refused("that place in the exhibition does not exist; reload the page");
     let sec = |s: usize| s.checked_sub(1).filter(|i| *i < lists.len());
@@ -620,12 +674,14 @@ pub fn arrange(root: &Path, who: &str, slug: &str, a: Arrange, version: &str) ->
 /// Create an exhibition folder, as a draft, with its slug and Vietnamese title.
 pub fn create_exhibit(root: &Path, who: &str, v: &Values) -> Result<String, EditError> {
     let slug = v.get("slug").map(|s| s.trim().to_lowercase()).unwrap_or_default();
-    let field = |m: String, h: &str| EditError::Invalid(vec![FieldError {
-        field: "slug".into(),
-        message: m,
-        hint: h.into(),
-        error: true,
-    }]);
+    let field = |m: String, h: &str| {
+        EditError::Invalid(vec![FieldError {
+            field: "slug".into(),
+            message: m,
+            hint: h.into(),
+            error: true,
+        }])
+    };
     if !is_valid_slug(&slug) {
         return Err(field(
             format!("\"{slug}\" cannot be an exhibition's short name"),
@@ -634,7 +690,10 @@ pub fn create_exhibit(root: &Path, who: &str, v: &Values) -> Result<String, Edit
     }
     let dir = root.join("exhibits").join(&slug);
     if dir.exists() {
-        return Err(field(format!("{slug} already exists"), "choose another short name"));
+        return Err(field(
+            format!("{slug} already exists"),
+            "choose another short name",
+        ));
     }
     let mut doc = TomlDoc::parse(
         "# Exhibition (content format 1), made in the web editor. The fields are explained in the\n\
@@ -686,25 +745,38 @@ pub fn upload_name(sent: &str, kind: &str) -> Result<String, EditError> {
     }
     let stem: String = crate::text::fold(stem)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let stem = stem.trim_matches('-');
     let stem = if stem.is_empty() { "photo" } else { stem };
     Ok(format!("{}.{ext}", &stem[..stem.len().min(60)]))
 }
 
-/// Put an uploaded photo (already written to `tmp` in the object's folder) in place and add its
-/// `[[image]]` block, refusing a stale version or a name already used.
+/// A photo received: the temporary file it was streamed to, in the object's folder, and the
+/// name the browser sent.
+pub struct Upload {
+    pub tmp: PathBuf,
+    pub name: String,
+}
+
+/// Put an uploaded photo in place and add its `[[image]]` block (with the alt text of `alt`),
+/// refusing a stale version, a name already used, or a file that is not a photo.
 pub fn place_photo(
     root: &Path,
     who: &str,
     slug: &str,
     id: &str,
-    tmp: &Path,
-    name: &str,
+    upload: &Upload,
     alt: &Values,
     version: &str,
 ) -> Result<String, EditError> {
+    let (tmp, name) = (upload.tmp.as_path(), upload.name.as_str());
     let dir = object_dir(root, slug, id)?;
     if tmp.parent() != Some(dir.as_path()) {
         return Err(EditError::Refused("the upload is not in the object's folder"));
@@ -718,11 +790,14 @@ pub fn place_photo(
         use std::io::Read;
         std::fs::File::open(tmp)?.read(&mut head)?
     };
-    let kind = sniff_image(&head[..n]).ok_or(EditError::Refused("the file is not a JPEG, PNG or WebP photo"))?;
+    let kind =
+        sniff_image(&head[..n]).ok_or(EditError::Refused("the file is not a JPEG, PNG or WebP photo"))?;
     let file = upload_name(name, kind)?;
     let target = dir.join(&file);
     if target.exists() {
-        return Err(EditError::Refused("a file of that name is already in the object's folder"));
+        return Err(EditError::Refused(
+            "a file of that name is already in the object's folder",
+        ));
     }
     let mut doc = read_doc(&files[0])?;
     doc.push_block("image", |b| {
@@ -741,14 +816,25 @@ pub fn place_photo(
 
 /// Move image `n` (from 1) to the front (the main photo), or take it off the object; the file of
 /// a removed image goes to the history, not away.
-pub fn image_action(root: &Path, who: &str, slug: &str, id: &str, n: usize, remove: bool, version: &str) -> Result<(), EditError> {
+pub fn image_action(
+    root: &Path,
+    who: &str,
+    slug: &str,
+    id: &str,
+    n: usize,
+    remove: bool,
+    version: &str,
+) -> Result<(), EditError> {
     let dir = object_dir(root, slug, id)?;
     let files = object_files(&dir);
     if fingerprint(&files) != version {
         return Err(EditError::Stale);
     }
     let mut doc = read_doc(&files[0])?;
-    let i = n.checked_sub(1).filter(|i| *i < doc.blocks("image")).ok_or(EditError::NotFound)?;
+    let i = n
+        .checked_sub(1)
+        .filter(|i| *i < doc.blocks("image"))
+        .ok_or(EditError::NotFound)?;
     let change = Change::new(root, who);
     if remove {
         let file = doc.block("image", i).and_then(|b| b.str("file"));
@@ -783,9 +869,15 @@ pub struct Entry {
 fn entry(key: String, doc: Option<TomlDoc>) -> Entry {
     let doc = doc.as_ref();
     Entry {
-        title_vi: doc.and_then(|d| d.lang_text("title", Lang::Vi)).unwrap_or_default(),
-        title_en: doc.and_then(|d| d.lang_text("title", Lang::En)).unwrap_or_default(),
-        status: doc.and_then(|d| d.str("status")).unwrap_or_else(|| "published".into()),
+        title_vi: doc
+            .and_then(|d| d.lang_text("title", Lang::Vi))
+            .unwrap_or_default(),
+        title_en: doc
+            .and_then(|d| d.lang_text("title", Lang::En))
+            .unwrap_or_default(),
+        status: doc
+            .and_then(|d| d.str("status"))
+            .unwrap_or_else(|| "published".into()),
         photos: doc.map_or(0, |d| d.blocks("image")),
         key,
     }

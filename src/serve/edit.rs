@@ -19,7 +19,8 @@ use super::publish::Workspace;
 use super::staff::Frame;
 use crate::content::Lang;
 use crate::content::editor::{
-    self, Arrange, EXHIBIT_TEXTS, EditError, Entry, FieldError, IMAGE_TEXTS, OBJECT_TEXTS, SECTION_TEXTS, Values,
+    self, Arrange, EXHIBIT_TEXTS, EditError, Entry, FieldError, IMAGE_TEXTS, OBJECT_TEXTS, SECTION_TEXTS,
+    Values,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -31,14 +32,18 @@ pub fn routes() -> Router<AppState> {
             .route(&format!("{p}/e/{{slug}}/"), get(exhibit_page).post(save_exhibit))
             .route(&format!("{p}/e/{{slug}}/arrange/"), post(arrange))
             .route(&format!("{p}/e/{{slug}}/objects/"), post(create_object))
-            .route(&format!("{p}/e/{{slug}}/o/{{id}}/"), get(object_page).post(save_object))
+            .route(
+                &format!("{p}/e/{{slug}}/o/{{id}}/"),
+                get(object_page).post(save_object),
+            )
             .route(&format!("{p}/e/{{slug}}/o/{{id}}/image/"), post(image_action));
         up = up.route(&format!("{p}/e/{{slug}}/o/{{id}}/photo/"), post(upload));
     }
     // Photos are large: their route has its own limit (checked again while streaming).
-    r.layer(DefaultBodyLimit::max(256 * 1024)).merge(
-        up.layer(DefaultBodyLimit::max(editor::MAX_UPLOAD_BYTES as usize + 64 * 1024)),
-    )
+    r.layer(DefaultBodyLimit::max(256 * 1024))
+        .merge(up.layer(DefaultBodyLimit::max(
+            editor::MAX_UPLOAD_BYTES as usize + 64 * 1024,
+        )))
 }
 
 type CuratorForm = Posted<CuratorRole>;
@@ -71,7 +76,10 @@ fn refusal(state: &AppState, lang: Lang, e: EditError) -> WebError {
         EditError::Invalid(list) => state.refuse_lines(
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
-            &list.iter().map(|f| format!("{} ({})", f.message, f.hint)).collect::<Vec<_>>(),
+            &list
+                .iter()
+                .map(|f| format!("{} ({})", f.message, f.hint))
+                .collect::<Vec<_>>(),
         ),
         e => state.internal(lang, "the editor could not write", e),
     }
@@ -146,7 +154,13 @@ impl FormBuilder<'_> {
 }
 
 /// The names of every field of an object's or exhibition's form, for placing errors.
-fn place(values: &Values, errors: &[FieldError]) -> (std::collections::BTreeMap<String, Vec<FieldError>>, Vec<FieldError>) {
+fn place(
+    values: &Values,
+    errors: &[FieldError],
+) -> (
+    std::collections::BTreeMap<String, Vec<FieldError>>,
+    Vec<FieldError>,
+) {
     let names: Vec<String> = values.keys().cloned().collect();
     editor::place_errors(errors, &names)
 }
@@ -175,7 +189,12 @@ struct ObjectView {
     public_path: String,
 }
 
-fn object_rows(state: &AppState, lang: Lang, values: &Values, errors: &[FieldError]) -> (Vec<Row>, Vec<ImageView>, Vec<FieldError>) {
+fn object_rows(
+    state: &AppState,
+    lang: Lang,
+    values: &Values,
+    errors: &[FieldError],
+) -> (Vec<Row>, Vec<ImageView>, Vec<FieldError>) {
     let (placed, _) = place(values, errors);
     let mut b = FormBuilder {
         state,
@@ -197,11 +216,17 @@ fn object_rows(state: &AppState, lang: Lang, values: &Values, errors: &[FieldErr
     rows.push(b.one("rights", "text"));
     rows.push(b.one("audio_number", "number"));
     rows.push(b.both("", "desc", "textarea"));
-    let count = values.keys().filter(|k| k.starts_with("image[") && k.ends_with("].file")).count();
+    let count = values
+        .keys()
+        .filter(|k| k.starts_with("image[") && k.ends_with("].file"))
+        .count();
     let images = (1..=count)
         .map(|n| ImageView {
             n,
-            file: values.get(&format!("image[{n}].file")).cloned().unwrap_or_default(),
+            file: values
+                .get(&format!("image[{n}].file"))
+                .cloned()
+                .unwrap_or_default(),
             rows: IMAGE_TEXTS
                 .iter()
                 .map(|k| b.both(&format!("image[{n}]."), k, "text"))
@@ -209,7 +234,12 @@ fn object_rows(state: &AppState, lang: Lang, values: &Values, errors: &[FieldErr
         })
         .collect();
     // What no field took (an unknown key, a missing photo file) goes on top.
-    let general = b.placed.into_values().flatten().chain(unplaced(values, errors)).collect();
+    let general = b
+        .placed
+        .into_values()
+        .flatten()
+        .chain(unplaced(values, errors))
+        .collect();
     (rows, images, general)
 }
 
@@ -228,7 +258,17 @@ async fn object_page(
     let (values, version) = blocking(&state, me.lang, move || editor::read_object(&root, &s2, &i2))
         .await?
         .map_err(|e| refusal(&state, me.lang, e))?;
-    render_object(&state, &me, &slug, &id, &values, &version, &[], false, StatusCode::OK)
+    render_object(
+        &state,
+        &me,
+        &slug,
+        &id,
+        &values,
+        &version,
+        &[],
+        false,
+        StatusCode::OK,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -272,7 +312,10 @@ async fn save_object(
     let version = form.form.get("version").cloned().unwrap_or_default();
     let values: Values = form.form.clone();
     let (s2, i2, v2) = (slug.clone(), id.clone(), values.clone());
-    let r = blocking(&state, me.lang, move || editor::save_object(&root, &who, &s2, &i2, &v2, &version)).await?;
+    let r = blocking(&state, me.lang, move || {
+        editor::save_object(&root, &who, &s2, &i2, &v2, &version)
+    })
+    .await?;
     let root = ws.root().to_path_buf();
     let (s2, i2) = (slug.clone(), id.clone());
     let (stored, current) = blocking(&state, me.lang, move || editor::read_object(&root, &s2, &i2))
@@ -287,11 +330,39 @@ async fn save_object(
     };
     let old = form.form.get("version").cloned().unwrap_or_default();
     match r {
-        Ok(warnings) => render_object(&state, me, &slug, &id, &stored, &current, &warnings, true, StatusCode::OK),
-        Err(EditError::Invalid(errors)) => {
-            render_object(&state, me, &slug, &id, &typed(), &old, &errors, false, StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        Err(EditError::Stale) => render_object(&state, me, &slug, &id, &typed(), &old, &[], false, StatusCode::CONFLICT),
+        Ok(warnings) => render_object(
+            &state,
+            me,
+            &slug,
+            &id,
+            &stored,
+            &current,
+            &warnings,
+            true,
+            StatusCode::OK,
+        ),
+        Err(EditError::Invalid(errors)) => render_object(
+            &state,
+            me,
+            &slug,
+            &id,
+            &typed(),
+            &old,
+            &errors,
+            false,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(EditError::Stale) => render_object(
+            &state,
+            me,
+            &slug,
+            &id,
+            &typed(),
+            &old,
+            &[],
+            false,
+            StatusCode::CONFLICT,
+        ),
         Err(e) => Err(refusal(&state, me.lang, e)),
     }
 }
@@ -374,7 +445,10 @@ async fn render_exhibit(
     };
     let mut rows: Vec<Row> = EXHIBIT_TEXTS.iter().map(|k| b.both("", k, "text")).collect();
     rows.push(b.both("", "desc", "textarea"));
-    let count = stored.keys().filter(|k| k.starts_with("section[") && k.ends_with("].objects")).count();
+    let count = stored
+        .keys()
+        .filter(|k| k.starts_with("section[") && k.ends_with("].objects"))
+        .count();
     let find = |id: &str| {
         objects.iter().find(|o| o.key == id).cloned().unwrap_or(Entry {
             key: id.to_string(),
@@ -387,12 +461,21 @@ async fn render_exhibit(
     let mut shown = std::collections::BTreeSet::new();
     let sections: Vec<SectionView> = (1..=count)
         .map(|n| {
-            let ids = stored.get(&format!("section[{n}].objects")).cloned().unwrap_or_default();
+            let ids = stored
+                .get(&format!("section[{n}].objects"))
+                .cloned()
+                .unwrap_or_default();
             SectionView {
                 n,
                 rows: SECTION_TEXTS
                     .iter()
-                    .map(|k| b.both(&format!("section[{n}]."), k, if *k == "text" { "textarea" } else { "text" }))
+                    .map(|k| {
+                        b.both(
+                            &format!("section[{n}]."),
+                            k,
+                            if *k == "text" { "textarea" } else { "text" },
+                        )
+                    })
                     .collect(),
                 objects: ids
                     .split_whitespace()
@@ -404,16 +487,37 @@ async fn render_exhibit(
             }
         })
         .collect();
-    let loose = objects.iter().filter(|o| !shown.contains(&o.key)).cloned().collect();
+    let loose = objects
+        .iter()
+        .filter(|o| !shown.contains(&o.key))
+        .cloned()
+        .collect();
     // Every field the template may ask about is present, empty when it has no error.
     let mut placed = b.placed;
-    for k in ["opens", "closes", "new_section", "new.id", "new.title.vi", "new.title.en", "new.date.display.vi", "new.date.from", "new.date.to"] {
+    for k in [
+        "opens",
+        "closes",
+        "new_section",
+        "new.id",
+        "new.title.vi",
+        "new.title.en",
+        "new.date.display.vi",
+        "new.date.from",
+        "new.date.to",
+    ] {
         placed.entry(k.to_string()).or_default();
     }
     let view = ExhibitView {
         frame: Frame::at(me, "content", &format!("staff/content/e/{slug}/")),
         slug: slug.to_string(),
-        title: stored.get(if me.lang == Lang::En { "title.en" } else { "title.vi" }).cloned().unwrap_or_default(),
+        title: stored
+            .get(if me.lang == Lang::En {
+                "title.en"
+            } else {
+                "title.vi"
+            })
+            .cloned()
+            .unwrap_or_default(),
         version,
         status: values.get("status").cloned().unwrap_or_default(),
         opens: values.get("opens").cloned().unwrap_or_default(),
@@ -444,15 +548,35 @@ async fn save_exhibit(
     let who = me.account.username.clone();
     let version = form.form.get("version").cloned().unwrap_or_default();
     let (s2, v2, ver2) = (slug.clone(), form.form.clone(), version.clone());
-    let r = blocking(&state, me.lang, move || editor::save_exhibit(&root, &who, &s2, &v2, &ver2)).await?;
+    let r = blocking(&state, me.lang, move || {
+        editor::save_exhibit(&root, &who, &s2, &v2, &ver2)
+    })
+    .await?;
     match r {
         Ok(warnings) => render_exhibit(&state, me, &slug, None, &warnings, true, StatusCode::OK).await,
         Err(EditError::Invalid(errors)) => {
-            render_exhibit(&state, me, &slug, Some((&form.form, &version)), &errors, false, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            render_exhibit(
+                &state,
+                me,
+                &slug,
+                Some((&form.form, &version)),
+                &errors,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(EditError::Stale) => {
-            render_exhibit(&state, me, &slug, Some((&form.form, &version)), &[], false, StatusCode::CONFLICT).await
+            render_exhibit(
+                &state,
+                me,
+                &slug,
+                Some((&form.form, &version)),
+                &[],
+                false,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(e) => Err(refusal(&state, me.lang, e)),
     }
@@ -472,10 +596,22 @@ async fn arrange(
     let f = &form.form;
     let (section, index) = (num(f, "section"), num(f, "index"));
     let action = match f.get("do").map(String::as_str) {
-        Some("up") => Arrange::Move { section, index, by: -1 },
-        Some("down") => Arrange::Move { section, index, by: 1 },
+        Some("up") => Arrange::Move {
+            section,
+            index,
+            by: -1,
+        },
+        Some("down") => Arrange::Move {
+            section,
+            index,
+            by: 1,
+        },
         Some("remove") => Arrange::Remove { section, index },
-        Some("to") => Arrange::ToSection { section, index, to: num(f, "to") },
+        Some("to") => Arrange::ToSection {
+            section,
+            index,
+            to: num(f, "to"),
+        },
         Some("add") => Arrange::Add {
             section,
             id: f.get("id").cloned().unwrap_or_default(),
@@ -490,12 +626,28 @@ async fn arrange(
     let who = me.account.username.clone();
     let version = f.get("version").cloned().unwrap_or_default();
     let s2 = slug.clone();
-    let r = blocking(&state, me.lang, move || editor::arrange(&root, &who, &s2, action, &version)).await?;
+    let r = blocking(&state, me.lang, move || {
+        editor::arrange(&root, &who, &s2, action, &version)
+    })
+    .await?;
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/#sections", me.lang.prefix())).into_response()),
-        Err(EditError::Stale) => render_exhibit(&state, me, &slug, None, &[], false, StatusCode::CONFLICT).await,
+        Ok(()) => Ok(
+            Redirect::to(&format!("/{}staff/content/e/{slug}/#sections", me.lang.prefix())).into_response(),
+        ),
+        Err(EditError::Stale) => {
+            render_exhibit(&state, me, &slug, None, &[], false, StatusCode::CONFLICT).await
+        }
         Err(EditError::Invalid(errors)) => {
-            render_exhibit(&state, me, &slug, None, &errors, false, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_exhibit(
+                &state,
+                me,
+                &slug,
+                None,
+                &errors,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(refusal(&state, me.lang, e)),
     }
@@ -512,9 +664,14 @@ async fn create_object(
     let who = me.account.username.clone();
     let section = num(&form.form, "section");
     let (s2, v2) = (slug.clone(), form.form.clone());
-    let r = blocking(&state, me.lang, move || editor::create_object(&root, &who, &s2, &v2, section)).await?;
+    let r = blocking(&state, me.lang, move || {
+        editor::create_object(&root, &who, &s2, &v2, section)
+    })
+    .await?;
     match r {
-        Ok(id) => Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/o/{id}/", me.lang.prefix())).into_response()),
+        Ok(id) => {
+            Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/o/{id}/", me.lang.prefix())).into_response())
+        }
         Err(EditError::Invalid(errors)) => {
             let errors: Vec<FieldError> = errors
                 .into_iter()
@@ -523,10 +680,22 @@ async fn create_object(
                     e
                 })
                 .collect();
-            let v: Values = form.form.iter().map(|(k, x)| (format!("new.{k}"), x.clone())).collect();
+            let v: Values = form
+                .form
+                .iter()
+                .map(|(k, x)| (format!("new.{k}"), x.clone()))
+                .collect();
             let version = form.form.get("version").cloned().unwrap_or_default();
-            render_exhibit(&state, me, &slug, Some((&v, &version)), &errors, false, StatusCode::UNPROCESSABLE_ENTITY)
-                .await
+            render_exhibit(
+                &state,
+                me,
+                &slug,
+                Some((&v, &version)),
+                &errors,
+                false,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(refusal(&state, me.lang, e)),
     }
@@ -540,7 +709,9 @@ async fn create_exhibit(State(state): State<AppState>, form: CuratorForm) -> Res
     let v2 = form.form.clone();
     let r = blocking(&state, me.lang, move || editor::create_exhibit(&root, &who, &v2)).await?;
     match r {
-        Ok(slug) => Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/", me.lang.prefix())).into_response()),
+        Ok(slug) => {
+            Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/", me.lang.prefix())).into_response())
+        }
         Err(e) => Err(refusal(&state, me.lang, e)),
     }
 }
@@ -558,10 +729,16 @@ async fn image_action(
     let remove = form.form.get("do").map(String::as_str) == Some("remove");
     let version = form.form.get("version").cloned().unwrap_or_default();
     let (s2, i2) = (slug.clone(), id.clone());
-    blocking(&state, me.lang, move || editor::image_action(&root, &who, &s2, &i2, n, remove, &version))
-        .await?
-        .map_err(|e| refusal(&state, me.lang, e))?;
-    Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/o/{id}/#photos", me.lang.prefix())).into_response())
+    blocking(&state, me.lang, move || {
+        editor::image_action(&root, &who, &s2, &i2, n, remove, &version)
+    })
+    .await?
+    .map_err(|e| refusal(&state, me.lang, e))?;
+    Ok(Redirect::to(&format!(
+        "/{}staff/content/e/{slug}/o/{id}/#photos",
+        me.lang.prefix()
+    ))
+    .into_response())
 }
 
 /// A photo upload (multipart): the file is streamed to a temporary file in the object's folder,
@@ -609,14 +786,16 @@ async fn upload(
                     .map_err(|e| state.internal(lang, "an upload could not be written", e))?;
                 let mut size: u64 = 0;
                 use tokio::io::AsyncWriteExt;
-                while let Some(chunk) = field
-                    .chunk()
-                    .await
-                    .map_err(|_| state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["edit.upload_too_large"]))?
-                {
+                while let Some(chunk) = field.chunk().await.map_err(|_| {
+                    state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["edit.upload_too_large"])
+                })? {
                     size += chunk.len() as u64;
                     if size > limit {
-                        return Err(state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["edit.upload_too_large"]));
+                        return Err(state.refuse(
+                            lang,
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            &["edit.upload_too_large"],
+                        ));
                     }
                     f.write_all(&chunk)
                         .await
@@ -650,18 +829,25 @@ async fn upload(
         let who = me.account.username.clone();
         let version = fields.get("version").cloned().unwrap_or_default();
         let (r, s, i, f) = (root.clone(), slug.clone(), id.clone(), fields.clone());
-        blocking(&state, lang, move || editor::place_photo(&r, &who, &s, &i, &path, &name, &f, &version))
-            .await?
-            .map_err(|e| match e {
-                EditError::Refused(m) => {
-                    state.refuse_lines(lang, StatusCode::UNSUPPORTED_MEDIA_TYPE, &[m.to_string()])
-                }
-                e => refusal(&state, lang, e),
-            })
+        let up = editor::Upload { tmp: path, name };
+        blocking(&state, lang, move || {
+            editor::place_photo(&r, &who, &s, &i, &up, &f, &version)
+        })
+        .await?
+        .map_err(|e| match e {
+            EditError::Refused(m) => {
+                state.refuse_lines(lang, StatusCode::UNSUPPORTED_MEDIA_TYPE, &[m.to_string()])
+            }
+            e => refusal(&state, lang, e),
+        })
     }
     .await;
     // Whatever happened, no partial upload stays behind.
     let _ = tokio::fs::remove_file(&tmp).await;
     result?;
-    Ok(Redirect::to(&format!("/{}staff/content/e/{slug}/o/{id}/?saved=1#photos", lang.prefix())).into_response())
+    Ok(Redirect::to(&format!(
+        "/{}staff/content/e/{slug}/o/{id}/?saved=1#photos",
+        lang.prefix()
+    ))
+    .into_response())
 }

@@ -291,7 +291,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
         _ => crate::build::build_site(&b),
     })
     .await?
-        .map_err(|e| format!("the site does not build: {e}"))?;
+    .map_err(|e| format!("the site does not build: {e}"))?;
     eprintln!("vitrine: built {} files", report.files);
     let store = Store::open(&opts.database_url).await?;
     let (hits, writer) = Hits::start(store.clone());

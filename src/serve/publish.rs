@@ -82,7 +82,10 @@ impl AppState {
         cookie(headers, PREVIEW_COOKIE)?;
         let site = self.workspace.as_ref()?.preview_site()?;
         let account = super::auth::account_of(self, headers).await?;
-        account.role.allows(crate::accounts::Role::Curator).then_some(site)
+        account
+            .role
+            .allows(crate::accounts::Role::Curator)
+            .then_some(site)
     }
 }
 
@@ -234,9 +237,11 @@ async fn preview(State(state): State<AppState>, form: Posted<CuratorRole>) -> Re
     let opts = ws.build.clone();
     let built = tokio::task::spawn_blocking(move || {
         publish::preview(&opts).and_then(|_| {
-            SiteFiles::load_with(&publish::preview_out(&opts.root), Some(BANNER)).map_err(|source| BuildError::Io {
-                path: opts.root.clone(),
-                source,
+            SiteFiles::load_with(&publish::preview_out(&opts.root), Some(BANNER)).map_err(|source| {
+                BuildError::Io {
+                    path: opts.root.clone(),
+                    source,
+                }
             })
         })
     })
@@ -254,11 +259,23 @@ async fn preview(State(state): State<AppState>, form: Posted<CuratorRole>) -> Re
             let mut res = Redirect::to(&to).into_response();
             res.headers_mut().append(
                 header::SET_COOKIE,
-                HeaderValue::from_static("vitrine_preview=1; Path=/; Max-Age=3600; HttpOnly; SameSite=Strict"),
+                HeaderValue::from_static(
+                    "vitrine_preview=1; Path=/; Max-Age=3600; HttpOnly; SameSite=Strict",
+                ),
             );
             Ok(res)
         }
-        Err(e) => render_overview(&state, me, "preview_failed", 0, problems_of(&e), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            render_overview(
+                &state,
+                me,
+                "preview_failed",
+                0,
+                problems_of(&e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -287,7 +304,15 @@ async fn publish_now(State(state): State<AppState>, form: Posted<CuratorRole>) -
             render_overview(&state, me, "published", millis, Vec::new(), StatusCode::OK).await
         }
         Err(publish::PublishError::Build(e)) => {
-            render_overview(&state, me, "publish_failed", 0, problems_of(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_overview(
+                &state,
+                me,
+                "publish_failed",
+                0,
+                problems_of(&e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(state.internal(me.lang, "publishing failed", e)),
     }
@@ -361,7 +386,15 @@ async fn restore(
             render_overview(&state, me, "restored", millis, Vec::new(), StatusCode::OK).await
         }
         Err(publish::PublishError::Build(e)) => {
-            render_overview(&state, me, "publish_failed", 0, problems_of(&e), StatusCode::UNPROCESSABLE_ENTITY).await
+            render_overview(
+                &state,
+                me,
+                "publish_failed",
+                0,
+                problems_of(&e),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(publish::PublishError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             Err(state.refuse(me.lang, StatusCode::NOT_FOUND, &["edit.not_found"]))

@@ -52,8 +52,8 @@ mod accounts;
 mod learn;
 mod publish;
 pub use accounts::Login;
-pub use publish::Publish;
 pub use learn::{Answer, AssignmentSummary, ProgrammeTotal, Student};
+pub use publish::Publish;
 
 /// One request for an object page: through its QR code (`/O/<ID>/`) or an ordinary view.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -120,7 +120,10 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
+                out.push((
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                ));
             }
         }
     }
@@ -151,13 +154,21 @@ fn a_curator_edits_uploads_creates_previews_publishes_and_restores() {
             // Others may not edit; a signed-out browser is sent to sign in.
             for role in [Role::Staff, Role::Teacher] {
                 let other = sign_in(&app, &store, &format!("other.{}", role.code()), role).await;
-                assert_eq!(other.get("/staff/content/").await.0, StatusCode::FORBIDDEN, "{d}: {role:?}");
+                assert_eq!(
+                    other.get("/staff/content/").await.0,
+                    StatusCode::FORBIDDEN,
+                    "{d}: {role:?}"
+                );
                 assert_eq!(other.get(OBJ).await.0, StatusCode::FORBIDDEN, "{d}: {role:?}");
             }
             let anon = send(&app, "GET", "/staff/content/", "", None, &[]).await;
             assert_eq!(anon.status(), StatusCode::SEE_OTHER, "{d}");
             let m = sign_in(&app, &store, "manager.hoa", Role::Manager).await;
-            assert_eq!(m.get("/staff/content/").await.0, StatusCode::OK, "{d}: a manager edits too");
+            assert_eq!(
+                m.get("/staff/content/").await.0,
+                StatusCode::OK,
+                "{d}: a manager edits too"
+            );
 
             // The curator's own comment in object.toml survives an edit through the browser,
             // and only the lines of the changed fields change.
@@ -167,41 +178,92 @@ fn a_curator_edits_uploads_creates_previews_publishes_and_restores() {
             let (status, html) = c.get(OBJ).await;
             assert_eq!(status, StatusCode::OK, "{d}");
             let version = version_of(&html);
-            assert!(html.contains("Đất nung"), "{d}: the form shows the stored material");
+            assert!(
+                html.contains("Đất nung"),
+                "{d}: the form shows the stored material"
+            );
             let res = c
-                .post(OBJ, &[("version", &version), ("material.vi", "Đất nung màu đỏ"), ("title.en", "Rampart brick of Đại Việt")])
+                .post(
+                    OBJ,
+                    &[
+                        ("version", &version),
+                        ("material.vi", "Đất nung màu đỏ"),
+                        ("title.en", "Rampart brick of Đại Việt"),
+                    ],
+                )
                 .await;
             assert_eq!(res.status(), StatusCode::OK, "{d}");
             let html = String::from_utf8(body(res).await).unwrap();
             assert!(html.contains("id=\"saved\""), "{d}: the page says it was saved");
             let after = std::fs::read_to_string(&toml).unwrap();
-            assert!(after.starts_with("# Ghi chú của người phụ trách: đối chiếu sổ kiểm kê 2024.\n"), "{d}: {after}");
+            assert!(
+                after.starts_with("# Ghi chú của người phụ trách: đối chiếu sổ kiểm kê 2024.\n"),
+                "{d}: {after}"
+            );
             let changed: Vec<(&str, &str)> = commented
                 .lines()
                 .zip(after.lines())
                 .filter(|(a, b)| a != b)
                 .collect();
-            assert_eq!(commented.lines().count(), after.lines().count(), "{d}: no line added or lost");
-            assert_eq!(changed.len(), 2, "{d}: exactly the title and material lines change: {changed:?}");
-            assert!(after.contains(r#"material = { vi = "Đất nung màu đỏ", en = "Fired clay" }"#), "{d}: {after}");
+            assert_eq!(
+                commented.lines().count(),
+                after.lines().count(),
+                "{d}: no line added or lost"
+            );
+            assert_eq!(
+                changed.len(),
+                2,
+                "{d}: exactly the title and material lines change: {changed:?}"
+            );
+            assert!(
+                after.contains(r#"material = { vi = "Đất nung màu đỏ", en = "Fired clay" }"#),
+                "{d}: {after}"
+            );
             let new_version = version_of(&html);
             assert_ne!(new_version, version);
 
             // A second curator's form, opened before that save, is refused: nothing changes.
-            let res = c.post(OBJ, &[("version", &version), ("material.vi", "Gốm")]).await;
+            let res = c
+                .post(OBJ, &[("version", &version), ("material.vi", "Gốm")])
+                .await;
             assert_eq!(res.status(), StatusCode::CONFLICT, "{d}: a stale edit");
             let html = String::from_utf8(body(res).await).unwrap();
-            assert!(text_of(&html, "#stale").contains("CHƯA được lưu"), "{d}: a clear message");
-            assert_eq!(input_value(&html, "version"), version, "{d}: the refused form keeps its old version");
-            assert_eq!(std::fs::read_to_string(&toml).unwrap(), after, "{d}: the stale edit wrote nothing");
+            assert!(
+                text_of(&html, "#stale").contains("CHƯA được lưu"),
+                "{d}: a clear message"
+            );
+            assert_eq!(
+                input_value(&html, "version"),
+                version,
+                "{d}: the refused form keeps its old version"
+            );
+            assert_eq!(
+                std::fs::read_to_string(&toml).unwrap(),
+                after,
+                "{d}: the stale edit wrote nothing"
+            );
 
             // Bad values are refused beside their field, with nothing written.
-            for (field, value, id) in [("date.from", "năm 968", "f-date-from"), ("date.from", "1500", "f-date-to")] {
+            for (field, value, id) in [
+                ("date.from", "năm 968", "f-date-from"),
+                ("date.from", "1500", "f-date-to"),
+            ] {
                 let res = c.post(OBJ, &[("version", &new_version), (field, value)]).await;
-                assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{d}: {field}={value}");
+                assert_eq!(
+                    res.status(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "{d}: {field}={value}"
+                );
                 let html = String::from_utf8(body(res).await).unwrap();
-                assert!(!text_of(&html, &format!("#{id}-error")).is_empty(), "{d}: {field}={value}: the error is beside the field");
-                assert_eq!(std::fs::read_to_string(&toml).unwrap(), after, "{d}: {field}={value} wrote nothing");
+                assert!(
+                    !text_of(&html, &format!("#{id}-error")).is_empty(),
+                    "{d}: {field}={value}: the error is beside the field"
+                );
+                assert_eq!(
+                    std::fs::read_to_string(&toml).unwrap(),
+                    after,
+                    "{d}: {field}={value} wrote nothing"
+                );
             }
 
             // Uploads: a name with a path, an executable, a file over the limit, something that
@@ -212,27 +274,61 @@ fn a_curator_edits_uploads_creates_previews_publishes_and_restores() {
             let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0 an executable";
             let up = format!("{OBJ}photo/");
             for (name, bytes, want) in [
-                ("../../../evil.png", photo.as_slice(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
-                ("..%2F..%2Fevil.png", photo.as_slice(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+                (
+                    "../../../evil.png",
+                    photo.as_slice(),
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ),
+                (
+                    "..%2F..%2Fevil.png",
+                    photo.as_slice(),
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ),
                 ("photo.exe", photo.as_slice(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
                 ("photo.png", elf.as_slice(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
-                ("run.sh", b"#!/bin/sh\nrm -rf /\n".as_slice(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
-                ("big.png", &vec![0x89u8; 1024 * 1024 + 1], StatusCode::PAYLOAD_TOO_LARGE),
+                (
+                    "run.sh",
+                    b"#!/bin/sh\nrm -rf /\n".as_slice(),
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ),
+                (
+                    "big.png",
+                    &vec![0x89u8; 1024 * 1024 + 1],
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                ),
             ] {
                 let (status, _) = upload(&c, &up, &new_version, name, bytes).await;
                 assert_eq!(status, want, "{d}: upload {name}");
             }
-            assert_eq!(snapshot(&place), before, "{d}: refused uploads leave every file as it was");
+            assert_eq!(
+                snapshot(&place),
+                before,
+                "{d}: refused uploads leave every file as it was"
+            );
             assert!(!tmp.path().join("evil.png").exists() && !place.join("evil.png").exists());
 
             // A real photo: streamed in, named plainly, added with its alt text.
             let (status, _) = upload(&c, &up, &new_version, "Ảnh mặt trước.PNG", &photo).await;
             assert_eq!(status, StatusCode::SEE_OTHER, "{d}: a photo is accepted");
-            assert_eq!(std::fs::read(obj_dir.join("anh-mat-truoc.png")).unwrap(), photo, "{d}");
+            assert_eq!(
+                std::fs::read(obj_dir.join("anh-mat-truoc.png")).unwrap(),
+                photo,
+                "{d}"
+            );
             let t = std::fs::read_to_string(&toml).unwrap();
             assert!(t.contains("file = \"anh-mat-truoc.png\""), "{d}: {t}");
-            assert!(t.contains("Ảnh chụp mặt trước hiện vật"), "{d}: the alt text is stored");
-            assert!(std::fs::read_dir(&obj_dir).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')), "{d}: no temporary file left");
+            assert!(
+                t.contains("Ảnh chụp mặt trước hiện vật"),
+                "{d}: the alt text is stored"
+            );
+            assert!(
+                std::fs::read_dir(&obj_dir).unwrap().all(|e| !e
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with('.')),
+                "{d}: no temporary file left"
+            );
             // The same form again is stale now.
             let (status, _) = upload(&c, &up, &new_version, "other.png", &photo).await;
             assert_eq!(status, StatusCode::CONFLICT, "{d}: a stale upload");
@@ -251,7 +347,10 @@ fn a_curator_edits_uploads_creates_previews_publishes_and_restores() {
             assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}: the object is created");
             assert!(exhibits.join("co-do-hoa-lu/objects/HL-099/object.toml").is_file());
             let ex_toml = std::fs::read_to_string(exhibits.join("co-do-hoa-lu/exhibit.toml")).unwrap();
-            assert!(ex_toml.contains(r#""HL-003", "HL-099"]"#), "{d}: added at the end of section 1: {ex_toml}");
+            assert!(
+                ex_toml.contains(r#""HL-003", "HL-099"]"#),
+                "{d}: added at the end of section 1: {ex_toml}"
+            );
             // The same ID again, and a malformed one, are refused beside the field.
             for id in ["HL-099", "hl 99!"] {
                 let mut f = new_obj.to_vec();
@@ -265,23 +364,53 @@ fn a_curator_edits_uploads_creates_previews_publishes_and_restores() {
             let (_, html) = c.get("/staff/content/e/co-do-hoa-lu/").await;
             let ev = version_of(&html);
             let res = c
-                .post("/staff/content/e/co-do-hoa-lu/arrange/", &[("version", &ev), ("section", "1"), ("index", "5"), ("do", "up")])
+                .post(
+                    "/staff/content/e/co-do-hoa-lu/arrange/",
+                    &[("version", &ev), ("section", "1"), ("index", "5"), ("do", "up")],
+                )
                 .await;
             assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
             let ex_toml = std::fs::read_to_string(exhibits.join("co-do-hoa-lu/exhibit.toml")).unwrap();
             assert!(ex_toml.contains(r#""HL-099", "HL-003"]"#), "{d}: {ex_toml}");
             let res = c
-                .post("/staff/content/e/co-do-hoa-lu/arrange/", &[("version", &ev), ("section", "1"), ("index", "0"), ("do", "down")])
+                .post(
+                    "/staff/content/e/co-do-hoa-lu/arrange/",
+                    &[("version", &ev), ("section", "1"), ("index", "0"), ("do", "down")],
+                )
                 .await;
-            assert_eq!(res.status(), StatusCode::CONFLICT, "{d}: arranging on a stale page is refused");
+            assert_eq!(
+                res.status(),
+                StatusCode::CONFLICT,
+                "{d}: arranging on a stale page is refused"
+            );
 
             // A draft exhibition: in the preview, not on the public site.
-            let res = c.post("/staff/content/new/", &[("slug", "gom-thu-nghiem"), ("title.vi", "Gốm thử nghiệm"), ("title.en", "Trial ceramics")]).await;
-            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}: an exhibition is created");
-            assert_eq!(send(&app, "GET", "/o/HL-099/", "", None, &[]).await.status(), StatusCode::NOT_FOUND, "{d}: not live before publishing");
-            let res = c.post("/staff/content/preview/", &[("page", "/e/gom-thu-nghiem/")]).await;
+            let res = c
+                .post(
+                    "/staff/content/new/",
+                    &[
+                        ("slug", "gom-thu-nghiem"),
+                        ("title.vi", "Gốm thử nghiệm"),
+                        ("title.en", "Trial ceramics"),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                res.status(),
+                StatusCode::SEE_OTHER,
+                "{d}: an exhibition is created"
+            );
+            assert_eq!(
+                send(&app, "GET", "/o/HL-099/", "", None, &[]).await.status(),
+                StatusCode::NOT_FOUND,
+                "{d}: not live before publishing"
+            );
+            let res = c
+                .post("/staff/content/preview/", &[("page", "/e/gom-thu-nghiem/")])
+                .await;
             assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}: the preview is built");
-            let pc = crate::staff::cookie_value(&crate::staff::set_cookies(&res), "vitrine_preview").expect("the preview cookie");
+            let pc = crate::staff::cookie_value(&crate::staff::set_cookies(&res), "vitrine_preview")
+                .expect("the preview cookie");
             let both = format!("{}; {pc}", c.cookie);
             let res = send(&app, "GET", "/e/gom-thu-nghiem/", &both, None, &[]).await;
             assert_eq!(res.status(), StatusCode::OK, "{d}: the draft is in the preview");
@@ -290,7 +419,13 @@ fn a_curator_edits_uploads_creates_previews_publishes_and_restores() {
             let res = send(&app, "GET", "/o/HL-099/", &both, None, &[]).await;
             assert_eq!(res.status(), StatusCode::OK, "{d}: so is the new object");
             // The preview cookie alone (no curator session) shows the public site.
-            assert_eq!(send(&app, "GET", "/e/gom-thu-nghiem/", &pc, None, &[]).await.status(), StatusCode::NOT_FOUND, "{d}");
+            assert_eq!(
+                send(&app, "GET", "/e/gom-thu-nghiem/", &pc, None, &[])
+                    .await
+                    .status(),
+                StatusCode::NOT_FOUND,
+                "{d}"
+            );
 
             // Publish: the change is live, the draft is not, and who/when/what is recorded.
             let res = c.post("/staff/content/publish/", &[]).await;
@@ -299,26 +434,63 @@ fn a_curator_edits_uploads_creates_previews_publishes_and_restores() {
             assert!(text_of(&html, "#done").contains("Đã xuất bản"), "{d}");
             let res = send(&app, "GET", "/o/HL-099/", "", None, &[]).await;
             assert_eq!(res.status(), StatusCode::OK, "{d}: the new object is live");
-            assert!(String::from_utf8(body(res).await).unwrap().contains("Mảnh ngói ống thời Đinh"));
-            assert_eq!(send(&app, "GET", "/O/HL-099/", "", None, &[]).await.status(), StatusCode::OK, "{d}: at its QR address too");
-            assert!(o.out.join("qr/HL-099.png").is_file() && o.out.join("qr/HL-099.svg").is_file(), "{d}: with its QR code");
-            assert_eq!(send(&app, "GET", "/e/gom-thu-nghiem/", "", None, &[]).await.status(), StatusCode::NOT_FOUND, "{d}: drafts stay unpublished");
+            assert!(
+                String::from_utf8(body(res).await)
+                    .unwrap()
+                    .contains("Mảnh ngói ống thời Đinh")
+            );
+            assert_eq!(
+                send(&app, "GET", "/O/HL-099/", "", None, &[]).await.status(),
+                StatusCode::OK,
+                "{d}: at its QR address too"
+            );
+            assert!(
+                o.out.join("qr/HL-099.png").is_file() && o.out.join("qr/HL-099.svg").is_file(),
+                "{d}: with its QR code"
+            );
+            assert_eq!(
+                send(&app, "GET", "/e/gom-thu-nghiem/", "", None, &[])
+                    .await
+                    .status(),
+                StatusCode::NOT_FOUND,
+                "{d}: drafts stay unpublished"
+            );
             let hist = store.publishes(10).await.unwrap();
             assert_eq!(hist.len(), 1, "{d}");
             assert_eq!(hist[0].username, "curator.lan");
             assert_eq!(hist[0].action, "publish");
-            assert!(hist[0].changes.contains("exhibits/co-do-hoa-lu/objects/HL-099/object.toml (+)"), "{d}: {}", hist[0].changes);
-            assert!(hist[0].changes.contains("exhibits/co-do-hoa-lu/objects/HL-001/anh-mat-truoc.png (+)"), "{d}");
+            assert!(
+                hist[0]
+                    .changes
+                    .contains("exhibits/co-do-hoa-lu/objects/HL-099/object.toml (+)"),
+                "{d}: {}",
+                hist[0].changes
+            );
+            assert!(
+                hist[0]
+                    .changes
+                    .contains("exhibits/co-do-hoa-lu/objects/HL-001/anh-mat-truoc.png (+)"),
+                "{d}"
+            );
             let first = hist[0].id;
 
             // A second publication with another title, then the first one restored.
             let hl099 = "/staff/content/e/co-do-hoa-lu/o/HL-099/";
             let (_, html) = c.get(hl099).await;
-            let res = c.post(hl099, &[("version", &version_of(&html)), ("title.vi", "Ngói ống (sửa nhầm)")]).await;
+            let res = c
+                .post(
+                    hl099,
+                    &[
+                        ("version", &version_of(&html)),
+                        ("title.vi", "Ngói ống (sửa nhầm)"),
+                    ],
+                )
+                .await;
             assert_eq!(res.status(), StatusCode::OK, "{d}");
             let res = c.post("/staff/content/publish/", &[]).await;
             assert_eq!(res.status(), StatusCode::OK, "{d}");
-            let live = String::from_utf8(body(send(&app, "GET", "/o/HL-099/", "", None, &[]).await).await).unwrap();
+            let live =
+                String::from_utf8(body(send(&app, "GET", "/o/HL-099/", "", None, &[]).await).await).unwrap();
             assert!(live.contains("Ngói ống (sửa nhầm)"), "{d}");
             let hist = store.publishes(1).await.unwrap();
             assert_eq!(
@@ -327,17 +499,41 @@ fn a_curator_edits_uploads_creates_previews_publishes_and_restores() {
             );
             let res = c.post(&format!("/staff/content/restore/{first}/"), &[]).await;
             assert_eq!(res.status(), StatusCode::OK, "{d}: restored");
-            let live = String::from_utf8(body(send(&app, "GET", "/o/HL-099/", "", None, &[]).await).await).unwrap();
-            assert!(live.contains("Mảnh ngói ống thời Đinh") && !live.contains("sửa nhầm"), "{d}: the first version is live again");
-            let wc = std::fs::read_to_string(exhibits.join("co-do-hoa-lu/objects/HL-099/object.toml")).unwrap();
-            assert!(wc.contains("Mảnh ngói ống thời Đinh"), "{d}: and is the working copy again");
+            let live =
+                String::from_utf8(body(send(&app, "GET", "/o/HL-099/", "", None, &[]).await).await).unwrap();
+            assert!(
+                live.contains("Mảnh ngói ống thời Đinh") && !live.contains("sửa nhầm"),
+                "{d}: the first version is live again"
+            );
+            let wc =
+                std::fs::read_to_string(exhibits.join("co-do-hoa-lu/objects/HL-099/object.toml")).unwrap();
+            assert!(
+                wc.contains("Mảnh ngói ống thời Đinh"),
+                "{d}: and is the working copy again"
+            );
             let hist = store.publishes(10).await.unwrap();
-            assert_eq!(hist.iter().map(|h| h.action.as_str()).collect::<Vec<_>>(), ["restore", "publish", "publish"], "{d}");
+            assert_eq!(
+                hist.iter().map(|h| h.action.as_str()).collect::<Vec<_>>(),
+                ["restore", "publish", "publish"],
+                "{d}"
+            );
             // Nothing was lost: the replaced working copy and each saved file are in the history.
             let kept = snapshot(&root.join(".vitrine/history"));
-            assert!(kept.iter().any(|(p, b)| p.ends_with("HL-099/object.toml") && String::from_utf8_lossy(b).contains("sửa nhầm")), "{d}");
-            assert!(kept.iter().any(|(p, b)| p.ends_with("HL-001/object.toml") && b.as_slice() == commented.as_bytes()), "{d}");
-            assert_eq!(c.post("/staff/content/restore/9999/", &[]).await.status(), StatusCode::NOT_FOUND, "{d}");
+            assert!(
+                kept.iter().any(|(p, b)| p.ends_with("HL-099/object.toml")
+                    && String::from_utf8_lossy(b).contains("sửa nhầm")),
+                "{d}"
+            );
+            assert!(
+                kept.iter()
+                    .any(|(p, b)| p.ends_with("HL-001/object.toml") && b.as_slice() == commented.as_bytes()),
+                "{d}"
+            );
+            assert_eq!(
+                c.post("/staff/content/restore/9999/", &[]).await.status(),
+                StatusCode::NOT_FOUND,
+                "{d}"
+            );
             drop_schema(&store, &schema).await;
         }
     });
@@ -373,9 +569,12 @@ fn a_curator_creates_an_object_with_a_photo_and_publishes_it_in_chromium() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-                .await
-                .unwrap()
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap()
         });
         (addr, store)
     });
@@ -387,10 +586,17 @@ fn a_curator_creates_an_object_with_a_photo_and_publishes_it_in_chromium() {
         .output()
         .expect("node runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "the browser run failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "the browser run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert!(r.get("error").is_none(), "{r}");
-    assert_eq!(r["landed"], "/staff/content/", "a curator lands on the content page: {r}");
+    assert_eq!(
+        r["landed"], "/staff/content/",
+        "a curator lands on the content page: {r}"
+    );
     assert_eq!(r["created"], "/staff/content/e/co-do-hoa-lu/o/HL-120/", "{r}");
     assert!(r["saved"].as_str().unwrap().starts_with("Đã lưu"), "{r}");
     assert_eq!(r["photo"], "chan-tang.png", "{r}");
@@ -400,7 +606,11 @@ fn a_curator_creates_an_object_with_a_photo_and_publishes_it_in_chromium() {
     assert_eq!(r["image_ok"], true, "the photo shows on the public page: {r}");
     assert_eq!(r["qr_status"], 200, "{r}");
     assert_eq!(r["qr_type"], "image/png", "{r}");
-    assert_eq!(r["violations"], serde_json::json!([]), "axe on the editor's pages: {r}");
+    assert_eq!(
+        r["violations"],
+        serde_json::json!([]),
+        "axe on the editor's pages: {r}"
+    );
     // The printed code leads to the page: decode it, and the server answers its path.
     let (site, _) = vitrine::build::check(&o.root);
     let base = site.unwrap().0.config.base_url.to_uppercase();
