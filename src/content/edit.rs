@@ -301,7 +301,13 @@ impl<'a> Change<'a> {
         let secs = now.rem_euclid(86_400);
         let who: String = who
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         let name = format!(
             "{stamp}T{:02}{:02}{:02}-{}-{who}",
@@ -360,8 +366,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}-{}", std::process::id(), &crate::accounts::new_token()[..8]));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.tmp-{}-{}",
+        std::process::id(),
+        &crate::accounts::new_token()[..8]
+    ));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -412,13 +425,25 @@ alt = { vi = "Ảnh", en = "Photo" }
         let out = d.text();
         assert!(out.contains("# The record of a brick."), "{out}");
         assert!(out.contains("# kept short"), "{out}");
-        assert!(out.contains("custom_note = \"a key Vitrine does not know\""), "{out}");
+        assert!(
+            out.contains("custom_note = \"a key Vitrine does not know\""),
+            "{out}"
+        );
         assert!(out.contains("file = \"a.png\" # the main photo"), "{out}");
-        assert!(out.contains(r#"title = { vi = "Gạch", en = "Rampart brick" }"#), "{out}");
+        assert!(
+            out.contains(r#"title = { vi = "Gạch", en = "Rampart brick" }"#),
+            "{out}"
+        );
         assert!(out.contains(r#"material = { vi = "Đất nung" }"#), "{out}");
-        assert!(out.contains(r#"date = { display = { vi = "Thế kỷ 10" }, from = 968, to = 1000 }"#), "{out}");
+        assert!(
+            out.contains(r#"date = { display = { vi = "Thế kỷ 10" }, from = 968, to = 1000 }"#),
+            "{out}"
+        );
         // The new key sits with the other keys, before the [[image]] blocks.
-        assert!(out.find("material").unwrap() < out.find("[[image]]").unwrap(), "{out}");
+        assert!(
+            out.find("material").unwrap() < out.find("[[image]]").unwrap(),
+            "{out}"
+        );
         // It still reads as the content model.
         let back = TomlDoc::parse(&out).unwrap();
         assert_eq!(back.lang_text("material", Lang::Vi).as_deref(), Some("Đất nung"));
@@ -466,7 +491,10 @@ alt = { vi = "Ảnh", en = "Photo" }
         let k = kept[0].as_ref().unwrap().path();
         assert!(k.file_name().unwrap().to_string_lossy().ends_with("-lan.nguyen"));
         // The history holds the file as it was before this change, not an intermediate state.
-        assert_eq!(std::fs::read_to_string(k.join("exhibits/x/objects/A/object.toml")).unwrap(), "one");
+        assert_eq!(
+            std::fs::read_to_string(k.join("exhibits/x/objects/A/object.toml")).unwrap(),
+            "one"
+        );
         // No temporary file is left beside.
         let names: Vec<_> = std::fs::read_dir(f.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
