@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod fuzz;
 mod gate;
+mod import;
 mod learn;
 mod load;
 mod media;
