@@ -127,7 +127,11 @@ impl fmt::Display for ImportReport {
         }
         for o in &self.objects {
             match o.action {
-                Action::Create => writeln!(f, "{create} {} (row {})", o.id, o.row)?,
+                Action::Create => {
+                    let title = o.changes.iter().find(|c| c.slot.field().key == "title");
+                    let title = title.map(|c| format!(" {}", quote(&c.new))).unwrap_or_default();
+                    writeln!(f, "{create} {}{title} (row {})", o.id, o.row)?;
+                }
                 Action::Update => {
                     writeln!(f, "{update} {} (row {})", o.id, o.row)?;
                     for c in &o.changes {
@@ -158,6 +162,15 @@ impl fmt::Display for ImportReport {
             for n in &o.notes {
                 writeln!(f, "  note: {n}")?;
             }
+        }
+        let unchanged: Vec<&str> = self
+            .objects
+            .iter()
+            .filter(|o| o.action == Action::Unchanged)
+            .map(|o| o.id.as_str())
+            .collect();
+        if !unchanged.is_empty() {
+            writeln!(f, "unchanged: {}", unchanged.join(", "))?;
         }
         for e in &self.errors {
             writeln!(f, "{e}")?;

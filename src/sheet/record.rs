@@ -112,6 +112,14 @@ pub fn cell_value(slot: Slot, cell: &str) -> Result<String, CellError> {
             format!("\"{cell}\" cannot be an object ID"),
             "use capital letters A-Z, digits, '-' and '.', at most 32 characters, e.g. HL-001",
         )),
+        Kind::Int if !cell.is_empty() && slot.field().key == "audio_number" => {
+            cell.parse::<u32>().map(|n| n.to_string()).map_err(|_| {
+                cell_error(
+                    format!("\"{cell}\" is not a keypad number"),
+                    "write the number a visitor types on the audio-guide keypad, e.g. 101, or leave the cell empty",
+                )
+            })
+        }
         Kind::Int if !cell.is_empty() => cell.parse::<i64>().map(|n| n.to_string()).map_err(|_| {
             cell_error(
                 format!("\"{cell}\" is not a whole number"),
@@ -194,6 +202,9 @@ mod tests {
         let from = Slot::of("date.from", None).unwrap();
         assert_eq!(cell_value(from, "-200").unwrap(), "-200");
         assert!(cell_value(from, "khoảng 968").is_err());
+        let audio = Slot::of("audio_number", None).unwrap();
+        assert_eq!(cell_value(audio, "101").unwrap(), "101");
+        assert!(cell_value(audio, "-3").is_err());
         let images = Slot::of("images", None).unwrap();
         assert_eq!(cell_value(images, "a.png\nb.jpg").unwrap(), "a.png; b.jpg");
         assert!(cell_value(images, "../x.png").is_err());

@@ -120,6 +120,10 @@ fn import_a_vietnamese_sheet_creates_the_objects() {
     let again = import(&root, &opts(&sheets.join("hien-vat.csv"), "kho-bau")).unwrap();
     assert!(again.nothing_to_change() && !again.has_problems(), "{again}");
     assert_eq!(again.count(Action::Unchanged), 3);
+    assert!(
+        again.to_string().contains("unchanged: T-010, T-011, T-012"),
+        "{again}"
+    );
     assert_eq!(snapshot(&root), before);
 }
 
@@ -343,7 +347,7 @@ fn dry_run_writes_nothing_and_bad_rows_are_reported_and_skipped() {
         text.contains("objects.csv row 5, column \"Ảnh\": \"../x.png\""),
         "{text}"
     );
-    assert!(text.contains("would create T-024"), "{text}");
+    assert!(text.contains("would create T-024 \"Lọ gốm\" (row 7)"), "{text}");
 
     let (code, out) = run_cli(
         &root,
@@ -379,4 +383,60 @@ fn unusable_input_exits_with_2() {
     std::fs::write(&sheet, "ID,Title,Tên hiện vật (tiếng Anh)\nT-1,A,B\n").unwrap();
     let err = import(&root, &opts(&sheet, "kho-bau")).unwrap_err().to_string();
     assert!(err.contains("\"Title\"") && err.contains("title (en)"), "{err}");
+}
+
+#[test]
+fn objects_never_imported_take_new_fields_and_photos_but_not_changed_ones() {
+    let (tmp, root) = copy_fixture("tiny");
+    let sheet = tmp.path().join("them.csv");
+    std::fs::copy(fixture("sheets/chen.png"), tmp.path().join("back.png")).unwrap();
+    std::fs::write(
+        &sheet,
+        "Số hiệu,Tên hiện vật,Title,Material,Ảnh,Phần trưng bày\n\
+         T-002,Đồng tiền Thái Bình hưng bảo,Thái Bình hưng bảo coin,Bronze,coin.png; back.png,Gốm\n\
+         T-001,Bình gốm,Celadon jar,,,\n\
+         T-030,Mảnh bát,Bowl sherd,,,Phòng không có\n",
+    )
+    .unwrap();
+    let t001 = std::fs::read(root.join("exhibits/kho-bau/objects/T-001/object.toml")).unwrap();
+    let report = import(&root, &opts(&sheet, "kho-bau")).unwrap();
+    let text = report.to_string();
+    // T-002 had no English title and no English material: filling them in loses nothing.
+    assert_eq!(report.count(Action::Update), 1, "{text}");
+    assert!(
+        text.contains("title (en): \"\" → \"Thái Bình hưng bảo coin\""),
+        "{text}"
+    );
+    assert!(text.contains("images: add back.png"), "{text}");
+    // T-001's Vietnamese title was written by hand and was never imported: a conflict.
+    assert!(
+        text.contains("title (vi): file \"Bình gốm men ngọc\" ≠ sheet \"Bình gốm\""),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read(root.join("exhibits/kho-bau/objects/T-001/object.toml")).unwrap(),
+        t001
+    );
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.row == 4 && e.column.as_deref() == Some("Phần trưng bày")),
+        "{text}"
+    );
+    assert!(report.has_problems());
+
+    let site = load(&root);
+    let coin = &site.items["T-002"];
+    assert_eq!(coin.title.en.as_deref(), Some("Thái Bình hưng bảo coin"));
+    assert_eq!(coin.material.en.as_deref(), Some("Bronze"));
+    assert_eq!(coin.material.vi.as_deref(), Some("Đồng"));
+    let files: Vec<&str> = coin.images.iter().map(|i| i.file.as_str()).collect();
+    assert_eq!(files, ["coin.png", "back.png"]);
+    // Its existing photo block kept its alt text.
+    assert_eq!(
+        coin.images[0].alt.vi.as_deref(),
+        Some("Đồng tiền tròn có lỗ vuông")
+    );
+    assert!(!site.items.contains_key("T-030"));
 }
