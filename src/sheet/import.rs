@@ -399,12 +399,11 @@ fn plan_row(
         return Err(errors);
     }
     let dir = ctx.exdir.join("objects").join(&id);
-    let plan = if dir.join("object.toml").is_file() {
+    if dir.join("object.toml").is_file() {
         plan_update(ctx, row, &id, &dir, &sheet)
     } else {
         plan_create(ctx, row, &id, &dir, &sheet)
-    }?;
-    Ok(plan)
+    }
 }
 
 fn empty_plan(id: &str, row: usize, action: Action) -> ObjectPlan {
@@ -471,7 +470,8 @@ fn plan_create(
         Err(e) => errors.extend(e),
     }
     let section = get("section", None);
-    if !section.is_empty() {
+    // exhibit.toml may list the object already, before its folder existed.
+    if !section.is_empty() && section_of(&ctx.exhibit, id).is_none() {
         match find_section(&ctx.exhibit, &section) {
             Some(i) => plan.section = Some(i),
             None => errors.push(issue(
@@ -666,18 +666,30 @@ fn plan_update(
     {
         errors.push(e);
     }
-    let title_left = Lang::ALL.iter().any(|l| {
-        let s = slot("title", Some(*l));
-        sheet.get(&s).or(file.get(&s)).is_some_and(|v| !v.is_empty())
-    });
-    if !title_left {
-        errors.push(issue(
-            ctx,
-            row,
-            Some(slot("title", Some(Lang::Vi))),
-            "the object would have no title".into(),
-            "write its name in \"Tên hiện vật\"",
-        ));
+    // The text that would be left in some language: a cell given wins over the file.
+    let left = |key: &str| {
+        Lang::ALL.iter().any(|l| {
+            let s = slot(key, Some(*l));
+            sheet.get(&s).or(file.get(&s)).is_some_and(|v| !v.is_empty())
+        })
+    };
+    for (key, what, fix) in [
+        ("title", "title", "write its name in \"Tên hiện vật\""),
+        (
+            "date.display",
+            "date text",
+            "write it in \"Niên đại\", e.g. \"Thế kỷ 10\"",
+        ),
+    ] {
+        if !left(key) {
+            errors.push(issue(
+                ctx,
+                row,
+                Some(slot(key, Some(Lang::Vi))),
+                format!("the object would have no {what}"),
+                fix,
+            ));
+        }
     }
     let have = split_list(file.get(&slot("images", None)).map_or("", String::as_str));
     match locate_images(ctx, row, dir, &have, sheet) {

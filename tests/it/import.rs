@@ -225,6 +225,16 @@ fn hand_edits_are_conflicts_until_forced_and_comments_survive() {
         .unwrap()
         .replace("Dài 38 cm", "Dài 39 cm");
     std::fs::write(&sheet, changed).unwrap();
+    let mut dry = opts(&sheet, "kho-bau");
+    dry.dry_run = true;
+    let before = snapshot(&root);
+    let preview = import(&root, &dry).unwrap().to_string();
+    assert!(preview.contains("would update T-011 (row 3)"), "{preview}");
+    assert!(
+        preview.contains("dimensions (vi): \"Dài 38 cm\" → \"Dài 39 cm\""),
+        "{preview}"
+    );
+    assert_eq!(snapshot(&root), before, "a dry run writes nothing");
     let report = import(&root, &opts(&sheet, "kho-bau")).unwrap();
     assert_eq!(report.count(Action::Update), 1, "{report}");
     assert!(
