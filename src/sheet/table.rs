@@ -22,6 +22,9 @@ pub fn read_table(path: &Path) -> Result<Table, SheetError> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    if !path.is_file() {
+        return Err(SheetError::unreadable(path, "there is no such file"));
+    }
     let raw = match ext.as_str() {
         "csv" | "txt" => read_csv(path)?,
         "xlsx" | "xlsm" | "xls" | "ods" => read_workbook(path)?,
@@ -128,11 +131,17 @@ pub fn unescape(s: &str) -> &str {
 }
 
 pub fn escape(s: &str) -> String {
-    if needs_escape(s) {
+    if needs_escape(s) && !is_plain_number(s) {
         format!("'{s}")
     } else {
         s.to_string()
     }
+}
+
+/// `-250` is a number to a spreadsheet, not a formula: it needs no escape.
+fn is_plain_number(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    digits.chars().any(|c| c.is_ascii_digit()) && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
 }
 
 /// Write a CSV file readable by spreadsheet programs: UTF-8 with a BOM, ',' between cells,
@@ -200,10 +209,15 @@ mod tests {
 
     #[test]
     fn the_formula_escape_round_trips() {
-        for s in ["=SUM(A1)", "-5", "'=x", "''+y", "'plain", "plain", "@me", ""] {
+        for s in [
+            "=SUM(A1)", "-5", "'-5", "-", "'=x", "''+y", "'plain", "plain", "@me", "",
+        ] {
             assert_eq!(unescape(&escape(s)), s, "{s}");
         }
         assert_eq!(escape("=1+1"), "'=1+1");
+        assert_eq!(escape("-250"), "-250");
+        assert_eq!(escape("-1+2"), "'-1+2");
+        assert_eq!(escape("- a list item"), "'- a list item");
         assert_eq!(unescape("'plain"), "'plain");
     }
 
