@@ -8,19 +8,7 @@ use std::process::Command;
 use vitrine::content::{Item, Lang, Site};
 use vitrine::sheet::{Action, ExportOptions, HeaderLang, ImportOptions, ImportReport, export, import};
 
-use crate::support::{copy_dir, copy_fixture, fixture, repo, walk};
-
-/// Every file under `root` with its bytes.
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    walk(root, &mut |p| {
-        out.insert(
-            p.strip_prefix(root).unwrap().to_path_buf(),
-            std::fs::read(p).unwrap(),
-        );
-    });
-    out
-}
+use crate::support::{copy_dir, copy_fixture, fixture, repo, snapshot};
 
 fn opts(sheet: &Path, exhibit: &str) -> ImportOptions {
     ImportOptions {
