@@ -5,6 +5,7 @@ mod export;
 pub mod fields;
 mod import;
 mod record;
+mod report;
 mod table;
 pub mod years;
 
@@ -15,7 +16,8 @@ use crate::content::edit;
 
 pub use export::{ExportOptions, ExportReport, export};
 pub use fields::HeaderLang;
-pub use import::{Action, FieldChange, ImportOptions, ImportReport, ObjectPlan, RowIssue, import};
+pub use import::{ImportOptions, import};
+pub use report::{Action, FieldChange, ImportReport, ObjectPlan, RowIssue};
 
 /// Why a sheet could not be used at all (the command exits with 2).
 #[derive(Debug, thiserror::Error)]
