@@ -17,6 +17,7 @@ pub mod render;
 pub mod report;
 pub mod scaffold;
 pub mod serve;
+pub mod sheet;
 pub mod store;
 pub mod text;
 pub mod visits;

@@ -3,6 +3,7 @@
 
 mod build;
 mod check;
+mod import;
 mod new;
 mod serve;
 mod user;
@@ -39,6 +40,10 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Staff, manager and teacher accounts of the server.
     User(user::UserArgs),
+    /// Create or update an exhibition's objects from a spreadsheet (.xlsx, .ods, .csv).
+    Import(import::ImportArgs),
+    /// Write an exhibition's objects to a spreadsheet that `vitrine import` reads back.
+    Export(import::ExportArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -49,6 +54,8 @@ pub fn main() -> ExitCode {
         Command::New(c) => new::run(&cli.root, c),
         Command::Serve(a) => serve::run(&cli.root, a),
         Command::User(a) => user::run(&cli.root, a),
+        Command::Import(a) => import::run_import(&cli.root, a),
+        Command::Export(a) => import::run_export(&cli.root, a),
     }
 }
 

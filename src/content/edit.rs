@@ -65,7 +65,9 @@ impl TomlDoc {
                 self.doc.as_table_mut().remove(last);
             }
             Some(p) => {
-                self.remove_child(p, last);
+                if let Some(t) = self.get_mut(p).and_then(|i| i.as_table_like_mut()) {
+                    remove_keeping_spacing(t, last);
+                }
                 self.remove_if_empty(p);
             }
         }
@@ -147,7 +149,9 @@ impl TomlDoc {
             return;
         }
         if v.is_empty() {
-            self.remove_child(key, lang.code());
+            if let Some(t) = self.get_mut(key).and_then(|i| i.as_table_like_mut()) {
+                remove_keeping_spacing(t, lang.code());
+            }
             self.remove_if_empty(key);
             return;
         }
@@ -175,7 +179,9 @@ impl TomlDoc {
             return;
         }
         if vals.is_empty() {
-            self.remove_child(key, lang.code());
+            if let Some(t) = self.get_mut(key).and_then(|i| i.as_table_like_mut()) {
+                remove_keeping_spacing(t, lang.code());
+            }
             self.remove_if_empty(key);
             return;
         }
@@ -218,24 +224,11 @@ impl TomlDoc {
                 self.doc.as_table_mut().remove(key);
             }
             Some((parent, last)) => {
-                self.remove_child(parent, last);
+                if let Some(t) = self.get_mut(parent).and_then(|i| i.as_table_like_mut()) {
+                    remove_keeping_spacing(t, last);
+                }
                 self.remove_if_empty(parent);
             }
-        }
-    }
-
-    /// Remove `key` from the table at `parent`. In an inline table the value that becomes the
-    /// last one gets the space before `}` that the removed one had.
-    fn remove_child(&mut self, parent: &str, key: &str) {
-        let Some(item) = self.get_mut(parent) else { return };
-        if let Some(t) = item.as_inline_table_mut() {
-            if t.remove(key).is_some()
-                && let Some((_, v)) = t.iter_mut().last()
-            {
-                v.decor_mut().set_suffix(" ");
-            }
-        } else if let Some(t) = item.as_table_like_mut() {
-            t.remove(key);
         }
     }
 
@@ -273,7 +266,9 @@ impl TomlDoc {
             doc: DocumentMut::new(),
         };
         f(&mut sub);
-        let table = sub.doc.as_table().clone();
+        let mut table = sub.doc.as_table().clone();
+        // A table without a position is written after the one before it: after the last block.
+        table.set_position(None);
         match self.doc.get_mut(name).and_then(|i| i.as_array_of_tables_mut()) {
             Some(arr) => arr.push(table),
             None => {
@@ -305,13 +300,29 @@ impl TomlDoc {
             return false;
         }
         let mut tables: Vec<toml_edit::Table> = arr.iter().cloned().collect();
+        // The file is written in the order of the tables' positions: the moved blocks trade them.
+        let positions: Vec<Option<isize>> = tables.iter().map(toml_edit::Table::position).collect();
         let t = tables.remove(i);
         tables.insert(to, t);
         arr.clear();
-        for t in tables {
+        for (mut t, p) in tables.into_iter().zip(positions) {
+            t.set_position(p);
             arr.push(t);
         }
         true
+    }
+}
+
+/// Remove `key`; when it was the last of an inline table, the one now last takes over its
+/// trailing space, so `{ vi = "…", en = "…" }` becomes `{ vi = "…" }`, not `{ vi = "…"}`.
+fn remove_keeping_spacing(t: &mut dyn toml_edit::TableLike, key: &str) {
+    let was_last = t.iter().last().is_some_and(|(k, _)| k == key);
+    let Some(old) = t.remove(key) else { return };
+    let suffix = old.as_value().and_then(|v| v.decor().suffix()).cloned();
+    if let (true, Some(suffix), Some((_, last))) = (was_last, suffix, t.iter_mut().last())
+        && let Some(v) = last.as_value_mut()
+    {
+        v.decor_mut().set_suffix(suffix);
     }
 }
 
@@ -515,6 +526,29 @@ alt = { vi = "Ảnh", en = "Photo" }
         let out = d.text();
         assert!(out.contains("# the main photo"), "{out}");
         assert!(out.contains(r#"caption = { vi = "Chú thích" }"#), "{out}");
+    }
+
+    #[test]
+    fn added_and_moved_blocks_are_written_in_their_new_order() {
+        let mut d = TomlDoc::parse(&format!("{OBJ}\n[[audio]]\nfile = \"g.mp3\"\nlang = \"vi\"\n")).unwrap();
+        d.push_block("image", |b| b.set_str("file", "b.jpg"));
+        let out = d.text();
+        let at = |s: &str, t: &str| t.find(s).unwrap();
+        assert!(
+            at("a.png", &out) < at("b.jpg", &out) && at("b.jpg", &out) < at("g.mp3", &out),
+            "{out}"
+        );
+        assert!(d.move_block("image", 1, 0));
+        let out = d.text();
+        assert!(
+            at("b.jpg", &out) < at("a.png", &out) && at("a.png", &out) < at("g.mp3", &out),
+            "{out}"
+        );
+        let back = TomlDoc::parse(&out).unwrap();
+        assert_eq!(
+            back.block("image", 0).unwrap().str("file").as_deref(),
+            Some("b.jpg")
+        );
     }
 
     #[test]

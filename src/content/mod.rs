@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::diag::Pos;
-pub use load::{load_config, load_site};
+pub use load::{IMAGE_EXTENSIONS, load_config, load_site};
 
 /// The two languages of every page. Vietnamese is the default, served at `/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -13,18 +13,6 @@ use crate::support::*;
 /// entries before it started, and the time since it started.
 type Reached<'a> = dyn Fn(u32, usize, Duration) -> bool + 'a;
 
-/// Every file of a built site with its bytes (the site of the tiny fixture is small).
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    walk(root, &mut |p| {
-        files.insert(
-            p.strip_prefix(root).unwrap().to_path_buf(),
-            std::fs::read(p).unwrap(),
-        );
-    });
-    files
-}
-
 /// A description of how two snapshots differ, for failure messages.
 fn diff(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) -> String {
     let mut out = Vec::new();

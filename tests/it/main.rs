@@ -7,6 +7,7 @@ mod crash;
 mod edit;
 mod fuzz;
 mod gate;
+mod import;
 mod learn;
 mod load;
 mod media;

@@ -85,6 +85,18 @@ pub fn html_files(root: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Every file under `root` (a built site, a museum folder) with its bytes, by relative path.
+pub fn snapshot(root: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    walk(root, &mut |p| {
+        files.insert(
+            p.strip_prefix(root).unwrap().to_path_buf(),
+            std::fs::read(p).unwrap(),
+        );
+    });
+    files
+}
+
 pub fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
     for e in rd.filter_map(Result::ok) {

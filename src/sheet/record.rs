@@ -1,0 +1,212 @@
+// One object as a row: the value of every mapped field as its files hold it (object.toml, vi.md,
+// en.md, the exhibit's sections), as a cell gives it, and the edits that put cells into files.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::fields::{Kind, Slot};
+use crate::content::IMAGE_EXTENSIONS;
+use crate::content::Lang;
+use crate::content::edit::TomlDoc;
+use crate::text::{is_valid_id, nfc};
+
+/// Field values in canonical text form: trimmed, NFC, list items joined by "; "; a missing value
+/// is an empty string (and left out).
+pub type Record = BTreeMap<Slot, String>;
+
+pub const LIST_SEP: &str = "; ";
+
+/// A Markdown description as compared with a cell: trimmed, `\n` line ends.
+pub fn read_markdown(dir: &Path, lang: Lang) -> String {
+    let text = std::fs::read_to_string(dir.join(format!("{}.md", lang.code()))).unwrap_or_default();
+    nfc(text.replace("\r\n", "\n").trim())
+}
+
+/// The Vietnamese title (else the English) of the first `[[section]]` of `exhibit` listing `id`.
+pub fn section_of(exhibit: &TomlDoc, id: &str) -> Option<String> {
+    (0..exhibit.blocks("section")).find_map(|i| {
+        let s = exhibit.block("section", i)?;
+        s.list("objects")
+            .iter()
+            .any(|o| o == id)
+            .then(|| section_title(&s))
+    })
+}
+
+pub fn section_title(s: &TomlDoc) -> String {
+    s.lang_text("title", Lang::Vi)
+        .or_else(|| s.lang_text("title", Lang::En))
+        .map(|t| nfc(t.trim()))
+        .unwrap_or_default()
+}
+
+/// Every mapped field of the object in `dir`, as its files hold it.
+pub fn file_record(doc: &TomlDoc, dir: &Path, exhibit: &TomlDoc) -> Record {
+    let mut r = Record::new();
+    for slot in Slot::all() {
+        let fld = slot.field();
+        let key = fld.key;
+        let v = match (fld.kind, slot.lang) {
+            (Kind::Id, _) => doc.str(key).unwrap_or_default(),
+            (Kind::Text, Some(l)) => doc.lang_text(key, l).unwrap_or_default(),
+            (Kind::Plain, _) => doc.str(key).unwrap_or_default(),
+            (Kind::Int, _) => doc.int(key).map(|n| n.to_string()).unwrap_or_default(),
+            (Kind::LangList, Some(l)) => join(doc.lang_list(key, l)),
+            (Kind::List, _) => join(doc.list(key)),
+            (Kind::Images, _) => join(
+                (0..doc.blocks("image"))
+                    .filter_map(|i| doc.block("image", i)?.str("file"))
+                    .collect(),
+            ),
+            (Kind::Markdown, Some(l)) => read_markdown(dir, l),
+            (Kind::Section, _) => doc
+                .str("id")
+                .and_then(|id| section_of(exhibit, id.trim()))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let v = nfc(v.trim());
+        if !v.is_empty() {
+            r.insert(slot, v);
+        }
+    }
+    r
+}
+
+fn join(items: Vec<String>) -> String {
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(LIST_SEP)
+}
+
+pub fn split_list(v: &str) -> Vec<String> {
+    v.split([';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// What is wrong with a cell, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellError {
+    pub message: String,
+    pub fix: String,
+}
+
+fn cell_error(message: String, fix: &str) -> CellError {
+    CellError {
+        message,
+        fix: fix.to_string(),
+    }
+}
+
+/// The canonical value of a cell for `slot`, or what is wrong with it.
+pub fn cell_value(slot: Slot, cell: &str) -> Result<String, CellError> {
+    let cell = cell.trim();
+    match slot.field().kind {
+        Kind::Id if !cell.is_empty() && !is_valid_id(cell) => Err(cell_error(
+            format!("\"{cell}\" cannot be an object ID"),
+            "use capital letters A-Z, digits, '-' and '.', at most 32 characters, e.g. HL-001",
+        )),
+        Kind::Int if !cell.is_empty() && slot.field().key == "audio_number" => {
+            cell.parse::<u32>().map(|n| n.to_string()).map_err(|_| {
+                cell_error(
+                    format!("\"{cell}\" is not a keypad number"),
+                    "write the number a visitor types on the audio-guide keypad, e.g. 101, or leave the cell empty",
+                )
+            })
+        }
+        Kind::Int if !cell.is_empty() => cell.parse::<i64>().map(|n| n.to_string()).map_err(|_| {
+            cell_error(
+                format!("\"{cell}\" is not a whole number"),
+                "write digits only, e.g. 968 (negative for years BCE), or leave the cell empty",
+            )
+        }),
+        Kind::LangList => Ok(join(split_list(cell))),
+        Kind::List => {
+            let ids = split_list(cell);
+            if let Some(bad) = ids.iter().find(|i| !is_valid_id(i)) {
+                return Err(cell_error(
+                    format!("\"{bad}\" is not an object ID"),
+                    "write the related objects' IDs separated by \";\", e.g. HL-001; HL-002",
+                ));
+            }
+            Ok(join(ids))
+        }
+        Kind::Images => {
+            let names = split_list(cell);
+            if let Some(bad) = names.iter().find(|n| !is_image_name(n)) {
+                return Err(cell_error(
+                    format!("\"{bad}\" is not the name of a photo file"),
+                    "write only file names ending in .jpg, .jpeg, .png or .webp, without folders, separated by \";\"",
+                ));
+            }
+            Ok(join(names))
+        }
+        _ => Ok(cell.to_string()),
+    }
+}
+
+/// A plain image file name: no folder, no `..`, no hidden file, a supported extension.
+pub fn is_image_name(name: &str) -> bool {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    !name.starts_with('.')
+        && !name.contains(['/', '\\', '\0'])
+        && !name.contains("..")
+        && ext.is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str()))
+}
+
+/// Put `value` into the object.toml field of `slot` (not images, descriptions or sections,
+/// which live elsewhere). An empty value removes the field.
+pub fn set_field(doc: &mut TomlDoc, slot: Slot, value: &str) {
+    let key = slot.field().key;
+    match (slot.field().kind, slot.lang) {
+        (Kind::Id | Kind::Plain, _) => doc.set_str(key, value),
+        (Kind::Text, Some(l)) => doc.set_lang_text(key, l, value),
+        (Kind::Int, _) => doc.set_int(key, value.parse().ok()),
+        (Kind::LangList, Some(l)) => doc.set_lang_list(key, l, &split_list(value)),
+        (Kind::List, _) => doc.set_list(key, &split_list(value)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_without_folders_or_odd_extensions() {
+        assert!(is_image_name("hl-002.png"));
+        assert!(is_image_name("Ảnh 1.JPG"));
+        for bad in [
+            "../x.png",
+            "a/b.jpg",
+            "a\\b.jpg",
+            ".hidden.png",
+            "x.gif",
+            "x",
+            "a..png",
+        ] {
+            assert!(!is_image_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cells_become_canonical_values() {
+        let kw = Slot::of("keywords", Some(Lang::Vi)).unwrap();
+        assert_eq!(cell_value(kw, " gốm ;; Hoa Lư ").unwrap(), "gốm; Hoa Lư");
+        let from = Slot::of("date.from", None).unwrap();
+        assert_eq!(cell_value(from, "-200").unwrap(), "-200");
+        assert!(cell_value(from, "khoảng 968").is_err());
+        let audio = Slot::of("audio_number", None).unwrap();
+        assert_eq!(cell_value(audio, "101").unwrap(), "101");
+        assert!(cell_value(audio, "-3").is_err());
+        let images = Slot::of("images", None).unwrap();
+        assert_eq!(cell_value(images, "a.png\nb.jpg").unwrap(), "a.png; b.jpg");
+        assert!(cell_value(images, "../x.png").is_err());
+    }
+}

@@ -1,0 +1,440 @@
+// `vitrine import` / `vitrine export`: a curator's spreadsheet creates and updates object folders,
+// hand edits are never overwritten silently, and export then import changes nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use vitrine::content::{Item, Lang, Site};
+use vitrine::sheet::{Action, ExportOptions, HeaderLang, ImportOptions, ImportReport, export, import};
+
+use crate::support::{copy_dir, copy_fixture, fixture, repo, snapshot};
+
+fn opts(sheet: &Path, exhibit: &str) -> ImportOptions {
+    ImportOptions {
+        sheet: sheet.to_path_buf(),
+        exhibit: exhibit.into(),
+        dry_run: false,
+        force: false,
+        images: None,
+        who: "test".into(),
+    }
+}
+
+/// The tiny museum and, in a folder of their own, the fixture sheet and its photo.
+fn tiny_with_sheet() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (tmp, root) = copy_fixture("tiny");
+    let sheets = tmp.path().join("sheets");
+    copy_dir(&fixture("sheets"), &sheets);
+    (tmp, root, sheets)
+}
+
+fn load(root: &Path) -> Site {
+    let (site, d) = vitrine::build::check(root);
+    let errors: Vec<String> = d
+        .sorted()
+        .iter()
+        .filter(|x| x.severity == vitrine::diag::Severity::Error)
+        .map(|x| x.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    site.expect("the site loads").0
+}
+
+fn text(item: &Item, f: impl Fn(&Item) -> &vitrine::content::Localized, lang: Lang) -> String {
+    f(item).get(lang).unwrap_or_default().to_string()
+}
+
+fn assert_fixture_objects(site: &Site) {
+    let bowl = &site.items["T-010"];
+    assert_eq!(text(bowl, |i| &i.title, Lang::Vi), "Chén gốm hoa lam");
+    assert_eq!(text(bowl, |i| &i.title, Lang::En), "Blue-and-white bowl");
+    assert_eq!((bowl.date.from, bowl.date.to), (1401, 1500));
+    assert_eq!(text(bowl, |i| &i.date.display, Lang::Vi), "Thế kỷ 15");
+    assert_eq!(text(bowl, |i| &i.material, Lang::Vi), "Gốm hoa lam");
+    assert_eq!(text(bowl, |i| &i.material, Lang::En), "Blue-and-white ceramic");
+    assert_eq!(
+        text(bowl, |i| &i.dimensions, Lang::Vi),
+        "Cao 6 cm, đường kính 12 cm"
+    );
+    assert_eq!(bowl.keywords.vi, ["gốm", "hoa lam"]);
+    assert_eq!(
+        bowl.images.iter().map(|i| i.file.as_str()).collect::<Vec<_>>(),
+        ["chen.png"]
+    );
+    assert_eq!((bowl.images[0].width, bowl.images[0].height), (8, 6));
+    assert_eq!(
+        text(bowl, |i| &i.description, Lang::Vi),
+        "Chén gốm men trắng vẽ lam.\n\nTìm thấy ở Hoa Lư năm 1998."
+    );
+    assert_eq!(
+        text(bowl, |i| &i.description, Lang::En),
+        "A white bowl painted in blue.\n\nFound at Hoa Lư in 1998."
+    );
+    let brick = &site.items["T-011"];
+    assert_eq!((brick.date.from, brick.date.to), (973, 973));
+    assert_eq!(
+        text(brick, |i| &i.title, Lang::En),
+        "Brick inscribed Đại Việt quốc quân thành chuyên"
+    );
+    let coin = &site.items["T-012"];
+    assert_eq!((coin.date.from, coin.date.to), (970, 980));
+    assert_eq!(coin.keywords.vi, ["tiền", "Nhà Đinh"]);
+    // New objects with a section are listed in it, after the ones already there.
+    let ex = site.exhibit("kho-bau").unwrap();
+    let ids: Vec<&str> = ex.sections[0].items.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["T-001", "T-002", "T-010", "T-011"]);
+}
+
+#[test]
+fn import_a_vietnamese_sheet_creates_the_objects() {
+    let (_tmp, root, sheets) = tiny_with_sheet();
+    let report = import(&root, &opts(&sheets.join("hien-vat.csv"), "kho-bau")).unwrap();
+    assert_eq!(report.count(Action::Create), 3, "{report}");
+    assert!(!report.has_problems(), "{report}");
+    assert!(
+        report.warnings.iter().any(|w| w.contains("\"Ghi chú\"")),
+        "{:?}",
+        report.warnings
+    );
+    assert_fixture_objects(&load(&root));
+    // The photo was copied into the object's folder.
+    assert_eq!(
+        std::fs::read(root.join("exhibits/kho-bau/objects/T-010/chen.png")).unwrap(),
+        std::fs::read(sheets.join("chen.png")).unwrap()
+    );
+    // Importing the same sheet again changes nothing.
+    let before = snapshot(&root);
+    let again = import(&root, &opts(&sheets.join("hien-vat.csv"), "kho-bau")).unwrap();
+    assert!(again.nothing_to_change() && !again.has_problems(), "{again}");
+    assert_eq!(again.count(Action::Unchanged), 3);
+    assert!(
+        again.to_string().contains("unchanged: T-010, T-011, T-012"),
+        "{again}"
+    );
+    assert_eq!(snapshot(&root), before);
+}
+
+/// The fixture's rows, read by the library's own CSV reader so both files hold the same cells.
+fn csv_rows(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap();
+    r.records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn an_xlsx_sheet_imports_the_same_as_the_csv() {
+    let (_tmp, root, sheets) = tiny_with_sheet();
+    let xlsx = sheets.join("hien-vat.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, row) in csv_rows(&sheets.join("hien-vat.csv")).iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            // Years as numbers, as a spreadsheet holds them.
+            match cell.parse::<f64>() {
+                Ok(n) if r > 0 => ws.write_number(r as u32, c as u16, n).unwrap(),
+                _ => ws.write_string(r as u32, c as u16, cell).unwrap(),
+            };
+        }
+    }
+    wb.save(&xlsx).unwrap();
+    let report = import(&root, &opts(&xlsx, "kho-bau")).unwrap();
+    assert_eq!(report.count(Action::Create), 3, "{report}");
+    assert_fixture_objects(&load(&root));
+
+    // The same files as from the CSV, byte for byte.
+    let (_tmp2, root2, sheets2) = tiny_with_sheet();
+    import(&root2, &opts(&sheets2.join("hien-vat.csv"), "kho-bau")).unwrap();
+    let objects = |r: &Path| snapshot(&r.join("exhibits"));
+    assert_eq!(objects(&root), objects(&root2));
+}
+
+fn run_cli(root: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn hand_edits_are_conflicts_until_forced_and_comments_survive() {
+    let (_tmp, root, sheets) = tiny_with_sheet();
+    let sheet = sheets.join("hien-vat.csv");
+    import(&root, &opts(&sheet, "kho-bau")).unwrap();
+    let dir = root.join("exhibits/kho-bau/objects/T-010");
+    let toml = dir.join("object.toml");
+    let edited = std::fs::read_to_string(&toml)
+        .unwrap()
+        .replace("Chén gốm hoa lam", "Chén hoa lam thời Lê")
+        .replacen("id = ", "# Checked against the register, 2026.\nid = ", 1);
+    std::fs::write(&toml, &edited).unwrap();
+    std::fs::write(dir.join("vi.md"), "Mô tả viết lại bằng tay.\n").unwrap();
+    let before = snapshot(&root);
+
+    let (code, out) = run_cli(
+        &root,
+        &["import", sheet.to_str().unwrap(), "--exhibit", "kho-bau"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("title (vi): file \"Chén hoa lam thời Lê\" ≠ sheet \"Chén gốm hoa lam\""),
+        "{out}"
+    );
+    assert!(
+        out.contains("description (vi): file \"Mô tả viết lại bằng tay.\""),
+        "{out}"
+    );
+    assert!(out.contains("--force"), "{out}");
+    assert_eq!(snapshot(&root), before, "a conflicting object is left as it is");
+
+    let mut forced = opts(&sheet, "kho-bau");
+    forced.force = true;
+    let report = import(&root, &forced).unwrap();
+    assert_eq!(report.count(Action::Update), 1, "{report}");
+    let after = std::fs::read_to_string(&toml).unwrap();
+    assert!(after.contains("# Checked against the register, 2026."), "{after}");
+    assert!(after.contains("vi = \"Chén gốm hoa lam\""), "{after}");
+    assert!(
+        std::fs::read_to_string(dir.join("vi.md"))
+            .unwrap()
+            .starts_with("Chén gốm men trắng")
+    );
+
+    // A change made in the sheet (not in the files) is an ordinary update.
+    let changed = std::fs::read_to_string(&sheet)
+        .unwrap()
+        .replace("Dài 38 cm", "Dài 39 cm");
+    std::fs::write(&sheet, changed).unwrap();
+    let mut dry = opts(&sheet, "kho-bau");
+    dry.dry_run = true;
+    let before = snapshot(&root);
+    let preview = import(&root, &dry).unwrap().to_string();
+    assert!(preview.contains("would update T-011 (row 3)"), "{preview}");
+    assert!(
+        preview.contains("dimensions (vi): \"Dài 38 cm\" → \"Dài 39 cm\""),
+        "{preview}"
+    );
+    assert_eq!(snapshot(&root), before, "a dry run writes nothing");
+    let report = import(&root, &opts(&sheet, "kho-bau")).unwrap();
+    assert_eq!(report.count(Action::Update), 1, "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains("dimensions (vi): \"Dài 38 cm\" → \"Dài 39 cm\""),
+        "{report}"
+    );
+}
+
+/// Every file of the museum except the import's own records.
+fn content_snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut s = snapshot(root);
+    s.retain(|p, _| !p.starts_with(".vitrine"));
+    s
+}
+
+fn assert_noop(root: &Path, slug: &str, sheet: &Path) -> ImportReport {
+    let before = snapshot(root);
+    let report = import(root, &opts(sheet, slug)).unwrap();
+    assert!(report.nothing_to_change() && !report.has_problems(), "{report}");
+    assert!(report.to_string().contains("nothing to change"), "{report}");
+    assert_eq!(snapshot(root), before, "{slug}: {}", sheet.display());
+    report
+}
+
+#[test]
+fn export_then_import_changes_nothing_in_the_demo_museum() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("museum");
+    copy_dir(&repo().join("exhibits"), &root.join("exhibits"));
+    std::fs::copy(repo().join("vitrine.toml"), root.join("vitrine.toml")).unwrap();
+    let content = content_snapshot(&root);
+    for slug in ["co-do-hoa-lu", "phat-diem-kim-son", "trang-an"] {
+        let objects = std::fs::read_dir(root.join("exhibits").join(slug).join("objects"))
+            .unwrap()
+            .count();
+        for (name, headers) in [
+            ("a.xlsx", HeaderLang::Vi),
+            ("b.csv", HeaderLang::Vi),
+            ("c.csv", HeaderLang::En),
+        ] {
+            let out = tmp.path().join(format!("{slug}-{name}"));
+            let o = ExportOptions {
+                out: out.clone(),
+                exhibit: slug.into(),
+                headers,
+            };
+            assert_eq!(export(&root, &o).unwrap().objects, objects);
+            let report = assert_noop(&root, slug, &out);
+            assert_eq!(report.count(Action::Unchanged), objects, "{report}");
+        }
+    }
+    assert_eq!(content_snapshot(&root), content);
+    // The binary too, with a sheet in English headers.
+    let out = tmp.path().join("hl.xlsx");
+    let (code, text) = run_cli(
+        &root,
+        &[
+            "export",
+            out.to_str().unwrap(),
+            "--exhibit",
+            "co-do-hoa-lu",
+            "--headers",
+            "en",
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = run_cli(
+        &root,
+        &["import", out.to_str().unwrap(), "--exhibit", "co-do-hoa-lu"],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("nothing to change"), "{text}");
+    assert_eq!(content_snapshot(&root), content);
+}
+
+const BAD_ROWS: &str = "\u{feff}Số hiệu;Tên hiện vật;Niên đại;Từ năm;Đến năm;Ảnh\n\
+HL 01;Tên;Năm 973;;;\n\
+T-020;Bình;Năm 973;năm;;\n\
+T-021;Bình;;1000;900;\n\
+T-022;Bình;Năm 990;;;../x.png\n\
+T-023;Bình tốt;;;;\n\
+T-024;Lọ gốm;\"Thế kỷ 11\";;;\n\
+T-024;Lọ gốm lần hai;Năm 1000;;;\n\
+T-025;Ảnh thiếu;Năm 990;;;khong-co.png\n";
+
+#[test]
+fn dry_run_writes_nothing_and_bad_rows_are_reported_and_skipped() {
+    let (tmp, root) = copy_fixture("tiny");
+    let sheet = tmp.path().join("objects.csv");
+    std::fs::write(&sheet, BAD_ROWS).unwrap();
+    let before = snapshot(&root);
+    let mut dry = opts(&sheet, "kho-bau");
+    dry.dry_run = true;
+    let report = import(&root, &dry).unwrap();
+    assert_eq!(snapshot(&root), before, "a dry run writes nothing");
+    let errors: Vec<(usize, Option<String>)> =
+        report.errors.iter().map(|e| (e.row, e.column.clone())).collect();
+    let col = |s: &str| Some(s.to_string());
+    assert_eq!(
+        errors,
+        [
+            (2, col("Số hiệu")),
+            (3, col("Từ năm")),
+            (4, col("Đến năm")),
+            (5, col("Ảnh")),
+            (6, col("Từ năm")),
+            (8, col("Số hiệu")),
+            (9, col("Ảnh")),
+        ],
+        "{report}"
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("objects.csv row 3, column \"Từ năm\": \"năm\" is not a whole number"),
+        "{text}"
+    );
+    assert!(
+        text.contains("objects.csv row 5, column \"Ảnh\": \"../x.png\""),
+        "{text}"
+    );
+    assert!(text.contains("would create T-024 \"Lọ gốm\" (row 7)"), "{text}");
+
+    let (code, out) = run_cli(
+        &root,
+        &["import", sheet.to_str().unwrap(), "--exhibit", "kho-bau"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("were not imported; the other rows were"), "{out}");
+    let site = load(&root);
+    assert_eq!(site.items["T-024"].date.from, 1001);
+    for bad in ["HL 01", "T-020", "T-021", "T-022", "T-023", "T-025"] {
+        assert!(!site.items.contains_key(bad), "{bad}");
+    }
+    assert!(!root.join("exhibits/kho-bau/objects/T-020").exists());
+}
+
+#[test]
+fn unusable_input_exits_with_2() {
+    let (tmp, root) = copy_fixture("tiny");
+    let sheet = tmp.path().join("no-id.csv");
+    std::fs::write(&sheet, "Tên hiện vật,Niên đại\nBình,Năm 973\n").unwrap();
+    let (code, out) = run_cli(
+        &root,
+        &["import", sheet.to_str().unwrap(), "--exhibit", "kho-bau"],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("no-id.csv") && out.contains("no ID column"), "{out}");
+    let (code, out) = run_cli(
+        &root,
+        &["import", sheet.to_str().unwrap(), "--exhibit", "khong-co"],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("kho-bau, nhap"), "{out}");
+    std::fs::write(&sheet, "ID,Title,Tên hiện vật (tiếng Anh)\nT-1,A,B\n").unwrap();
+    let err = import(&root, &opts(&sheet, "kho-bau")).unwrap_err().to_string();
+    assert!(err.contains("\"Title\"") && err.contains("title (en)"), "{err}");
+}
+
+#[test]
+fn objects_never_imported_take_new_fields_and_photos_but_not_changed_ones() {
+    let (tmp, root) = copy_fixture("tiny");
+    let sheet = tmp.path().join("them.csv");
+    std::fs::copy(fixture("sheets/chen.png"), tmp.path().join("back.png")).unwrap();
+    std::fs::write(
+        &sheet,
+        "Số hiệu,Tên hiện vật,Title,Material,Ảnh,Phần trưng bày\n\
+         T-002,Đồng tiền Thái Bình hưng bảo,Thái Bình hưng bảo coin,Bronze,coin.png; back.png,Gốm\n\
+         T-001,Bình gốm,Celadon jar,,,\n\
+         T-030,Mảnh bát,Bowl sherd,,,Phòng không có\n",
+    )
+    .unwrap();
+    let t001 = std::fs::read(root.join("exhibits/kho-bau/objects/T-001/object.toml")).unwrap();
+    let report = import(&root, &opts(&sheet, "kho-bau")).unwrap();
+    let text = report.to_string();
+    // T-002 had no English title and no English material: filling them in loses nothing.
+    assert_eq!(report.count(Action::Update), 1, "{text}");
+    assert!(
+        text.contains("title (en): \"\" → \"Thái Bình hưng bảo coin\""),
+        "{text}"
+    );
+    assert!(text.contains("images: add back.png"), "{text}");
+    // T-001's Vietnamese title was written by hand and was never imported: a conflict.
+    assert!(
+        text.contains("title (vi): file \"Bình gốm men ngọc\" ≠ sheet \"Bình gốm\""),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read(root.join("exhibits/kho-bau/objects/T-001/object.toml")).unwrap(),
+        t001
+    );
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.row == 4 && e.column.as_deref() == Some("Phần trưng bày")),
+        "{text}"
+    );
+    assert!(report.has_problems());
+
+    let site = load(&root);
+    let coin = &site.items["T-002"];
+    assert_eq!(coin.title.en.as_deref(), Some("Thái Bình hưng bảo coin"));
+    assert_eq!(coin.material.en.as_deref(), Some("Bronze"));
+    assert_eq!(coin.material.vi.as_deref(), Some("Đồng"));
+    let files: Vec<&str> = coin.images.iter().map(|i| i.file.as_str()).collect();
+    assert_eq!(files, ["coin.png", "back.png"]);
+    // Its existing photo block kept its alt text.
+    assert_eq!(
+        coin.images[0].alt.vi.as_deref(),
+        Some("Đồng tiền tròn có lỗ vuông")
+    );
+    assert!(!site.items.contains_key("T-030"));
+}
