@@ -3,8 +3,6 @@
 // `content::editor` off the async runtime, and show the result; errors are shown beside their
 // field. Publishing and the preview are in publish.rs.
 
-use std::path::PathBuf;
-
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
@@ -57,7 +55,7 @@ pub(super) fn workspace(state: &AppState, lang: Lang) -> Result<std::sync::Arc<W
 }
 
 /// Run editor work off the async runtime.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     state: &AppState,
     lang: Lang,
     f: impl FnOnce() -> Result<T, EditError> + Send + 'static,
@@ -68,7 +66,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// An editor failure that is not about a field: a page of its own.
-fn refusal(state: &AppState, lang: Lang, e: EditError) -> WebError {
+pub(super) fn refusal(state: &AppState, lang: Lang, e: EditError) -> WebError {
     match e {
         EditError::NotFound => state.refuse(lang, StatusCode::NOT_FOUND, &["edit.not_found"]),
         EditError::Stale => state.refuse(lang, StatusCode::CONFLICT, &["edit.stale", "edit.stale_hint"]),
@@ -741,20 +739,89 @@ async fn image_action(
     .into_response())
 }
 
-/// A photo upload (multipart): the file is streamed to a temporary file in the object's folder,
-/// counted as it comes (over the limit: 413, the part is deleted), then checked by its first
-/// bytes and put in place by `editor::place_photo`.
+/// What a multipart form brought: its text fields, and the name the browser gave the file it
+/// streamed to `tmp` (none when no file came).
+pub(super) struct Received {
+    pub fields: Values,
+    pub file_name: Option<String>,
+}
+
+/// Receive a multipart form whose file field is `file_field`: the file is streamed to `tmp`,
+/// counted as it comes (over `limit`: 413), and only after the form's CSRF token (sent before
+/// the file) was checked, so nothing is written for a forged post. The caller removes `tmp`.
+pub(super) async fn receive(
+    state: &AppState,
+    me: &Curator,
+    headers: &axum::http::HeaderMap,
+    mut parts: Multipart,
+    file_field: &str,
+    tmp: &std::path::Path,
+    limit: u64,
+) -> Result<Received, WebError> {
+    use tokio::io::AsyncWriteExt;
+    let lang = me.lang;
+    if !super::auth::same_origin(headers) {
+        return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["staff.csrf"]));
+    }
+    let broken = || state.refuse(lang, StatusCode::BAD_REQUEST, &["edit.upload_broken"]);
+    let too_large = || state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["edit.upload_too_large"]);
+    let failed = |e: std::io::Error| state.internal(lang, "an upload could not be written", e);
+    let token_ok = |fields: &Values| {
+        let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
+        crate::accounts::same_secret(sent, &me.csrf)
+    };
+    let mut got = Received {
+        fields: Values::new(),
+        file_name: None,
+    };
+    while let Some(mut field) = parts.next_field().await.map_err(|_| broken())? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == file_field && got.file_name.is_none() {
+            if !token_ok(&got.fields) {
+                return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["staff.csrf"]));
+            }
+            let sent = field.file_name().unwrap_or("").to_string();
+            let mut f = tokio::fs::File::create(tmp).await.map_err(failed)?;
+            let mut size: u64 = 0;
+            while let Some(chunk) = field.chunk().await.map_err(|_| too_large())? {
+                size += chunk.len() as u64;
+                if size > limit {
+                    return Err(too_large());
+                }
+                f.write_all(&chunk).await.map_err(failed)?;
+            }
+            f.sync_all().await.map_err(failed)?;
+            if size == 0 {
+                return Err(state.refuse(lang, StatusCode::UNPROCESSABLE_ENTITY, &["edit.upload_empty"]));
+            }
+            got.file_name = Some(sent);
+        } else if got.fields.len() < 16 {
+            let text = field.text().await.map_err(|_| broken())?;
+            if text.len() > 4096 {
+                return Err(state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["form.too_long"]));
+            }
+            got.fields.insert(name, text);
+        }
+    }
+    if !token_ok(&got.fields) {
+        return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["staff.csrf"]));
+    }
+    if got.file_name.is_none() {
+        return Err(state.refuse(lang, StatusCode::UNPROCESSABLE_ENTITY, &["edit.upload_empty"]));
+    }
+    Ok(got)
+}
+
+/// A photo upload (multipart): streamed by `receive` to a temporary file in the object's folder,
+/// then checked by its first bytes and put in place by `editor::place_photo`.
 async fn upload(
     State(state): State<AppState>,
     me: Curator,
     Path((slug, id)): Path<(String, String)>,
     headers: axum::http::HeaderMap,
-    mut parts: Multipart,
+    parts: Multipart,
 ) -> Result<Response, WebError> {
     let lang = me.lang;
-    if !super::auth::same_origin(&headers) {
-        return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["staff.csrf"]));
-    }
     let ws = workspace(&state, lang)?;
     let root = ws.root().to_path_buf();
     let dir = {
@@ -764,72 +831,16 @@ async fn upload(
             .map_err(|e| refusal(&state, lang, e))?
     };
     let limit = ws.max_upload.load(std::sync::atomic::Ordering::Relaxed);
-    let mut fields = Values::new();
-    let mut upload: Option<(PathBuf, String)> = None;
     let tmp = dir.join(format!(".upload-{}", &crate::accounts::new_token()[..12]));
     let result = async {
-        while let Some(mut field) = parts
-            .next_field()
-            .await
-            .map_err(|_| state.refuse(lang, StatusCode::BAD_REQUEST, &["edit.upload_broken"]))?
-        {
-            let name = field.name().unwrap_or("").to_string();
-            if name == "photo" {
-                // The token comes first in the form: nothing is written for a forged post.
-                let token = fields.get("csrf").map(String::as_str).unwrap_or("");
-                if !crate::accounts::same_secret(token, &me.csrf) {
-                    return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["staff.csrf"]));
-                }
-                let sent = field.file_name().unwrap_or("").to_string();
-                let mut f = tokio::fs::File::create(&tmp)
-                    .await
-                    .map_err(|e| state.internal(lang, "an upload could not be written", e))?;
-                let mut size: u64 = 0;
-                use tokio::io::AsyncWriteExt;
-                while let Some(chunk) = field.chunk().await.map_err(|_| {
-                    state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["edit.upload_too_large"])
-                })? {
-                    size += chunk.len() as u64;
-                    if size > limit {
-                        return Err(state.refuse(
-                            lang,
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            &["edit.upload_too_large"],
-                        ));
-                    }
-                    f.write_all(&chunk)
-                        .await
-                        .map_err(|e| state.internal(lang, "an upload could not be written", e))?;
-                }
-                f.sync_all()
-                    .await
-                    .map_err(|e| state.internal(lang, "an upload could not be written", e))?;
-                if size == 0 {
-                    return Err(state.refuse(lang, StatusCode::UNPROCESSABLE_ENTITY, &["edit.upload_empty"]));
-                }
-                upload = Some((tmp.clone(), sent));
-            } else if fields.len() < 16 {
-                let text = field
-                    .text()
-                    .await
-                    .map_err(|_| state.refuse(lang, StatusCode::BAD_REQUEST, &["edit.upload_broken"]))?;
-                if text.len() > 4096 {
-                    return Err(state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["form.too_long"]));
-                }
-                fields.insert(name, text);
-            }
-        }
-        let sent = fields.get("csrf").map(String::as_str).unwrap_or("");
-        if !crate::accounts::same_secret(sent, &me.csrf) {
-            return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["staff.csrf"]));
-        }
-        let Some((path, name)) = upload.take() else {
-            return Err(state.refuse(lang, StatusCode::UNPROCESSABLE_ENTITY, &["edit.upload_empty"]));
-        };
+        let got = receive(&state, &me, &headers, parts, "photo", &tmp, limit).await?;
         let who = me.account.username.clone();
-        let version = fields.get("version").cloned().unwrap_or_default();
-        let (r, s, i, f) = (root.clone(), slug.clone(), id.clone(), fields.clone());
-        let up = editor::Upload { tmp: path, name };
+        let version = got.fields.get("version").cloned().unwrap_or_default();
+        let (r, s, i, f) = (root.clone(), slug.clone(), id.clone(), got.fields.clone());
+        let up = editor::Upload {
+            tmp: tmp.clone(),
+            name: got.file_name.unwrap_or_default(),
+        };
         blocking(&state, lang, move || {
             editor::place_photo(&r, &who, &s, &i, &up, &f, &version)
         })

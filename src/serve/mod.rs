@@ -12,6 +12,7 @@ pub mod learn;
 pub mod pages;
 pub mod publish;
 mod reports;
+mod sheets;
 mod staff;
 mod teach;
 pub mod watch;
@@ -165,6 +166,7 @@ pub fn router(state: AppState) -> Router {
         .merge(watch::routes())
         .merge(edit::routes())
         .merge(publish::routes())
+        .merge(sheets::routes())
         .fallback(static_file)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

@@ -61,8 +61,8 @@ pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-/// A multipart body: text fields, then the file field `photo`.
-fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+/// A multipart body: text fields, then the file field `file_field`.
+fn multipart(fields: &[(&str, &str)], file_field: &str, file_name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "----vitrine-test-boundary-7d1f";
     let mut b = Vec::new();
     for (k, v) in fields {
@@ -72,7 +72,7 @@ fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String,
     }
     b.extend_from_slice(
         format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
         )
         .as_bytes(),
     );
@@ -82,16 +82,24 @@ fn multipart(fields: &[(&str, &str)], file_name: &str, bytes: &[u8]) -> (String,
 }
 
 async fn upload(c: &Browser, path: &str, version: &str, name: &str, bytes: &[u8]) -> (StatusCode, String) {
-    let (ct, b) = multipart(
-        &[
-            ("csrf", &c.csrf),
-            ("version", version),
-            ("alt.vi", "Ảnh chụp mặt trước hiện vật"),
-            ("alt.en", "Photo of the object's front"),
-        ],
-        name,
-        bytes,
-    );
+    let fields = [
+        ("csrf", c.csrf.as_str()),
+        ("version", version),
+        ("alt.vi", "Ảnh chụp mặt trước hiện vật"),
+        ("alt.en", "Photo of the object's front"),
+    ];
+    send_file(c, path, &fields, "photo", name, bytes).await
+}
+
+async fn send_file(
+    c: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+    file_field: &str,
+    name: &str,
+    bytes: &[u8],
+) -> (StatusCode, String) {
+    let (ct, b) = multipart(fields, file_field, name, bytes);
     let r = Request::post(path)
         .header(header::HOST, "museum.test")
         .header(header::ORIGIN, ORIGIN)
