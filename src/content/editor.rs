@@ -109,14 +109,7 @@ pub fn read_object(root: &Path, slug: &str, id: &str) -> Result<(Values, String)
     let files = object_files(&dir);
     let doc = read_doc(&files[0])?;
     let mut v = Values::new();
-    for key in OBJECT_TEXTS {
-        for l in Lang::ALL {
-            v.insert(
-                format!("{key}.{}", l.code()),
-                doc.lang_text(key, l).unwrap_or_default(),
-            );
-        }
-    }
+    read_texts(&mut v, &doc, "", OBJECT_TEXTS);
     for l in Lang::ALL {
         v.insert(
             format!("keywords.{}", l.code()),
@@ -137,16 +130,31 @@ pub fn read_object(root: &Path, slug: &str, id: &str) -> Result<(Values, String)
         let Some(b) = doc.block("image", i) else { continue };
         let n = i + 1;
         v.insert(format!("image[{n}].file"), b.str("file").unwrap_or_default());
-        for key in IMAGE_TEXTS {
-            for l in Lang::ALL {
-                v.insert(
-                    format!("image[{n}].{key}.{}", l.code()),
-                    b.lang_text(key, l).unwrap_or_default(),
-                );
+        read_texts(&mut v, &b, &format!("image[{n}]."), IMAGE_TEXTS);
+    }
+    Ok((v, fingerprint(&files)))
+}
+
+/// Form values `{prefix}{key}.vi` and `.en` of the localised texts `keys` of `doc`.
+fn read_texts(v: &mut Values, doc: &TomlDoc, prefix: &str, keys: &[&str]) {
+    for key in keys {
+        for l in Lang::ALL {
+            let text = doc.lang_text(key, l).unwrap_or_default();
+            v.insert(format!("{prefix}{key}.{}", l.code()), text);
+        }
+    }
+}
+
+/// Set the localised texts `keys` of `doc` from the form values `{prefix}{key}.vi` and `.en`
+/// that were sent (the others are left alone).
+fn apply_texts(doc: &mut TomlDoc, v: &Values, prefix: &str, keys: &[&str]) {
+    for key in keys {
+        for l in Lang::ALL {
+            if let Some(s) = v.get(&format!("{prefix}{key}.{}", l.code())) {
+                doc.set_lang_text(key, l, s);
             }
         }
     }
-    Ok((v, fingerprint(&files)))
 }
 
 fn int_field(v: &Values, key: &str, errors: &mut Vec<FieldError>) -> Option<i64> {
@@ -177,13 +185,7 @@ fn split_list(s: &str) -> Vec<String> {
 
 /// Apply form values to an object's TOML. Keys absent from the form are left alone.
 fn apply_object(doc: &mut TomlDoc, v: &Values, errors: &mut Vec<FieldError>) {
-    for key in OBJECT_TEXTS {
-        for l in Lang::ALL {
-            if let Some(s) = v.get(&format!("{key}.{}", l.code())) {
-                doc.set_lang_text(key, l, s);
-            }
-        }
-    }
+    apply_texts(doc, v, "", OBJECT_TEXTS);
     for l in Lang::ALL {
         if let Some(s) = v.get(&format!("keywords.{}", l.code())) {
             doc.set_lang_list("keywords", l, &split_list(s));
@@ -207,13 +209,7 @@ fn apply_object(doc: &mut TomlDoc, v: &Values, errors: &mut Vec<FieldError>) {
     for i in 0..doc.blocks("image") {
         let n = i + 1;
         doc.with_block("image", i, |b| {
-            for key in IMAGE_TEXTS {
-                for l in Lang::ALL {
-                    if let Some(s) = v.get(&format!("image[{n}].{key}.{}", l.code())) {
-                        b.set_lang_text(key, l, s);
-                    }
-                }
-            }
+            apply_texts(b, v, &format!("image[{n}]."), IMAGE_TEXTS)
         });
     }
 }
@@ -466,14 +462,7 @@ pub fn read_exhibit(root: &Path, slug: &str) -> Result<(Values, String), EditErr
     let files = exhibit_files(&dir);
     let doc = read_doc(&files[0])?;
     let mut v = Values::new();
-    for key in EXHIBIT_TEXTS {
-        for l in Lang::ALL {
-            v.insert(
-                format!("{key}.{}", l.code()),
-                doc.lang_text(key, l).unwrap_or_default(),
-            );
-        }
-    }
+    read_texts(&mut v, &doc, "", EXHIBIT_TEXTS);
     v.insert(
         "status".into(),
         doc.str("status").unwrap_or_else(|| "published".into()),
@@ -490,14 +479,7 @@ pub fn read_exhibit(root: &Path, slug: &str) -> Result<(Values, String), EditErr
             continue;
         };
         let n = i + 1;
-        for key in SECTION_TEXTS {
-            for l in Lang::ALL {
-                v.insert(
-                    format!("section[{n}].{key}.{}", l.code()),
-                    b.lang_text(key, l).unwrap_or_default(),
-                );
-            }
-        }
+        read_texts(&mut v, &b, &format!("section[{n}]."), SECTION_TEXTS);
         v.insert(format!("section[{n}].objects"), b.list("objects").join(" "));
     }
     Ok((v, fingerprint(&files)))
@@ -518,13 +500,7 @@ pub fn save_exhibit(
     }
     let mut doc = read_doc(&files[0])?;
     let mut errors = Vec::new();
-    for key in EXHIBIT_TEXTS {
-        for l in Lang::ALL {
-            if let Some(s) = v.get(&format!("{key}.{}", l.code())) {
-                doc.set_lang_text(key, l, s);
-            }
-        }
-    }
+    apply_texts(&mut doc, v, "", EXHIBIT_TEXTS);
     if let Some(s) = v.get("status") {
         match s.as_str() {
             "draft" | "published" => doc.set_str("status", s),
@@ -554,13 +530,7 @@ pub fn save_exhibit(
     for i in 0..doc.blocks("section") {
         let n = i + 1;
         doc.with_block("section", i, |b| {
-            for key in SECTION_TEXTS {
-                for l in Lang::ALL {
-                    if let Some(s) = v.get(&format!("section[{n}].{key}.{}", l.code())) {
-                        b.set_lang_text(key, l, s);
-                    }
-                }
-            }
+            apply_texts(b, v, &format!("section[{n}]."), SECTION_TEXTS)
         });
     }
     if !errors.is_empty() {
@@ -702,11 +672,7 @@ pub fn create_exhibit(root: &Path, who: &str, v: &Values) -> Result<String, Edit
          status = \"draft\"\n",
     )
     .map_err(|e| EditError::Unparsable(dir.join("exhibit.toml"), e))?;
-    for l in Lang::ALL {
-        if let Some(s) = v.get(&format!("title.{}", l.code())) {
-            doc.set_lang_text("title", l, s);
-        }
-    }
+    apply_texts(&mut doc, v, "", &["title"]);
     doc.push_block("section", |b| {
         b.set_lang_text("title", Lang::Vi, "Phần 1");
         b.set_lang_text("title", Lang::En, "Part 1");
@@ -802,11 +768,7 @@ pub fn place_photo(
     let mut doc = read_doc(&files[0])?;
     doc.push_block("image", |b| {
         b.set_str("file", &file);
-        for l in Lang::ALL {
-            if let Some(s) = alt.get(&format!("alt.{}", l.code())) {
-                b.set_lang_text("alt", l, s);
-            }
-        }
+        apply_texts(b, alt, "", &["alt"]);
     });
     let change = Change::new(root, who);
     change.place(tmp, &target)?;

@@ -46,6 +46,23 @@ pub fn routes() -> Router<AppState> {
 
 type CuratorForm = Posted<CuratorRole>;
 
+/// What every editor form starts from: the museum's folder, who edits (kept with the replaced
+/// files) and the version the form was opened at.
+struct Ctx {
+    root: std::path::PathBuf,
+    who: String,
+    version: String,
+}
+
+fn ctx(state: &AppState, form: &CuratorForm) -> Result<Ctx, WebError> {
+    let ws = workspace(state, form.me.lang)?;
+    Ok(Ctx {
+        root: ws.root().to_path_buf(),
+        who: form.me.account.username.clone(),
+        version: form.form.get("version").cloned().unwrap_or_default(),
+    })
+}
+
 /// The editor's folders, or a 404 when this server does not edit content (a prebuilt site).
 pub(super) fn workspace(state: &AppState, lang: Lang) -> Result<std::sync::Arc<Workspace>, WebError> {
     state
@@ -304,17 +321,14 @@ async fn save_object(
     form: CuratorForm,
 ) -> Result<Response, WebError> {
     let me = &form.me;
-    let ws = workspace(&state, me.lang)?;
-    let root = ws.root().to_path_buf();
-    let who = me.account.username.clone();
-    let version = form.form.get("version").cloned().unwrap_or_default();
+    let Ctx { root, who, version } = ctx(&state, &form)?;
     let values: Values = form.form.clone();
     let (s2, i2, v2) = (slug.clone(), id.clone(), values.clone());
     let r = blocking(&state, me.lang, move || {
         editor::save_object(&root, &who, &s2, &i2, &v2, &version)
     })
     .await?;
-    let root = ws.root().to_path_buf();
+    let root = ctx(&state, &form)?.root;
     let (s2, i2) = (slug.clone(), id.clone());
     let (stored, current) = blocking(&state, me.lang, move || editor::read_object(&root, &s2, &i2))
         .await?
@@ -541,10 +555,7 @@ async fn save_exhibit(
     form: CuratorForm,
 ) -> Result<Response, WebError> {
     let me = &form.me;
-    let ws = workspace(&state, me.lang)?;
-    let root = ws.root().to_path_buf();
-    let who = me.account.username.clone();
-    let version = form.form.get("version").cloned().unwrap_or_default();
+    let Ctx { root, who, version } = ctx(&state, &form)?;
     let (s2, v2, ver2) = (slug.clone(), form.form.clone(), version.clone());
     let r = blocking(&state, me.lang, move || {
         editor::save_exhibit(&root, &who, &s2, &v2, &ver2)
@@ -619,9 +630,7 @@ async fn arrange(
         },
         _ => return Err(state.refuse(me.lang, StatusCode::BAD_REQUEST, &["form.problem"])),
     };
-    let ws = workspace(&state, me.lang)?;
-    let root = ws.root().to_path_buf();
-    let who = me.account.username.clone();
+    let Ctx { root, who, .. } = ctx(&state, &form)?;
     let version = f.get("version").cloned().unwrap_or_default();
     let s2 = slug.clone();
     let r = blocking(&state, me.lang, move || {
@@ -657,9 +666,7 @@ async fn create_object(
     form: CuratorForm,
 ) -> Result<Response, WebError> {
     let me = &form.me;
-    let ws = workspace(&state, me.lang)?;
-    let root = ws.root().to_path_buf();
-    let who = me.account.username.clone();
+    let Ctx { root, who, .. } = ctx(&state, &form)?;
     let section = num(&form.form, "section");
     let (s2, v2) = (slug.clone(), form.form.clone());
     let r = blocking(&state, me.lang, move || {
@@ -701,9 +708,7 @@ async fn create_object(
 
 async fn create_exhibit(State(state): State<AppState>, form: CuratorForm) -> Result<Response, WebError> {
     let me = &form.me;
-    let ws = workspace(&state, me.lang)?;
-    let root = ws.root().to_path_buf();
-    let who = me.account.username.clone();
+    let Ctx { root, who, .. } = ctx(&state, &form)?;
     let v2 = form.form.clone();
     let r = blocking(&state, me.lang, move || editor::create_exhibit(&root, &who, &v2)).await?;
     match r {
@@ -720,9 +725,7 @@ async fn image_action(
     form: CuratorForm,
 ) -> Result<Response, WebError> {
     let me = &form.me;
-    let ws = workspace(&state, me.lang)?;
-    let root = ws.root().to_path_buf();
-    let who = me.account.username.clone();
+    let Ctx { root, who, .. } = ctx(&state, &form)?;
     let n = num(&form.form, "n");
     let remove = form.form.get("do").map(String::as_str) == Some("remove");
     let version = form.form.get("version").cloned().unwrap_or_default();

@@ -162,17 +162,7 @@ async fn render_overview(
     let root = ws.root().to_path_buf();
     let (exhibits, pending, problems) = tokio::task::spawn_blocking(move || {
         let (_, diags) = crate::build::check(&root);
-        let problems: Vec<Problem> = diags
-            .sorted()
-            .iter()
-            .map(|d| Problem {
-                file: d.pos.file.display().to_string(),
-                line: d.pos.line,
-                message: d.message.clone(),
-                hint: d.hint.clone(),
-                error: d.severity == Severity::Error,
-            })
-            .collect();
+        let problems: Vec<Problem> = diags.sorted().iter().map(|d| problem(d)).collect();
         let pending = publish::changes(&root, publish::latest(&root).as_deref());
         (editor::list_exhibits(&root), pending, problems)
     })
@@ -206,19 +196,19 @@ async fn render_overview(
     state.page(status, "staff/content.html", me.lang, &view)
 }
 
+fn problem(d: &crate::diag::Diagnostic) -> Problem {
+    Problem {
+        file: d.pos.file.display().to_string(),
+        line: d.pos.line,
+        message: d.message.clone(),
+        hint: d.hint.clone(),
+        error: d.severity == Severity::Error,
+    }
+}
+
 fn problems_of(e: &BuildError) -> Vec<Problem> {
     match e {
-        BuildError::Content(d) => d
-            .sorted()
-            .iter()
-            .map(|d| Problem {
-                file: d.pos.file.display().to_string(),
-                line: d.pos.line,
-                message: d.message.clone(),
-                hint: d.hint.clone(),
-                error: d.severity == Severity::Error,
-            })
-            .collect(),
+        BuildError::Content(d) => d.sorted().iter().map(|d| problem(d)).collect(),
         e => vec![Problem {
             file: String::new(),
             line: 0,
@@ -298,21 +288,45 @@ async fn publish_now(State(state): State<AppState>, form: Posted<CuratorRole>) -
     let r = tokio::task::spawn_blocking(move || publish::publish(&opts))
         .await
         .map_err(|e| state.internal(me.lang, "publishing failed", e))?;
+    finish(&state, &ws, me, "publish", r, None, started).await
+}
+
+/// Serve what a publication (or a restoration) built and record it, or show why nothing was
+/// published. `note` heads the list of changed files in the history.
+async fn finish(
+    state: &AppState,
+    ws: &Workspace,
+    me: &Curator,
+    action: &str,
+    r: Result<publish::Published, publish::PublishError>,
+    note: Option<String>,
+    started: std::time::Instant,
+) -> Result<Response, WebError> {
     match r {
         Ok(p) => {
-            let millis = go_live(&state, &ws, me, "publish", &p.snapshot, &p.changes, started).await?;
-            render_overview(&state, me, "published", millis, Vec::new(), StatusCode::OK).await
+            let changes: Vec<String> = note.into_iter().chain(p.changes).collect();
+            let millis = go_live(state, ws, me, action, &p.snapshot, &changes, started).await?;
+            let done = if action == "restore" {
+                "restored"
+            } else {
+                "published"
+            };
+            render_overview(state, me, done, millis, Vec::new(), StatusCode::OK).await
         }
         Err(publish::PublishError::Build(e)) => {
+            let problems = problems_of(&e);
             render_overview(
-                &state,
+                state,
                 me,
                 "publish_failed",
                 0,
-                problems_of(&e),
+                problems,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
+        }
+        Err(publish::PublishError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(state.refuse(me.lang, StatusCode::NOT_FOUND, &["edit.not_found"]))
         }
         Err(e) => Err(state.internal(me.lang, "publishing failed", e)),
     }
@@ -379,26 +393,6 @@ async fn restore(
     })
     .await
     .map_err(|e| state.internal(me.lang, "restoring failed", e))?;
-    match r {
-        Ok(p) => {
-            let changes = vec![format!("#{id} ({})", when(rec.at))];
-            let millis = go_live(&state, &ws, me, "restore", &p.snapshot, &changes, started).await?;
-            render_overview(&state, me, "restored", millis, Vec::new(), StatusCode::OK).await
-        }
-        Err(publish::PublishError::Build(e)) => {
-            render_overview(
-                &state,
-                me,
-                "publish_failed",
-                0,
-                problems_of(&e),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(publish::PublishError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(state.refuse(me.lang, StatusCode::NOT_FOUND, &["edit.not_found"]))
-        }
-        Err(e) => Err(state.internal(me.lang, "restoring failed", e)),
-    }
+    let note = format!("#{id} ({})", when(rec.at));
+    finish(&state, &ws, me, "restore", r, Some(note), started).await
 }
