@@ -126,6 +126,8 @@ struct OverviewView {
     frame: Frame,
     exhibits: Vec<Entry>,
     pending: Vec<String>,
+    /// Nothing was published from the editor yet: every file is new to it.
+    first: bool,
     problems: Vec<Problem>,
     errors: usize,
     history: Vec<HistoryRow>,
@@ -178,6 +180,7 @@ async fn render_overview(
     let view = OverviewView {
         frame: Frame::at(me, "content", "staff/content/"),
         exhibits,
+        first: latest.is_none(),
         pending,
         errors: problems.iter().filter(|p| p.error).count(),
         problems,
