@@ -141,6 +141,10 @@ pub fn check(root: &Path) -> (Option<(Site, Theme)>, Diagnostics) {
 
 /// Build the site into `opts.out`, atomically.
 pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
+    // Two builds of one output folder in one process (a publication while `--watch` rebuilds)
+    // would share a staging folder: they take turns.
+    let turn = output_lock(&opts.out);
+    let _turn = turn.lock().unwrap_or_else(|e| e.into_inner());
     let started = Instant::now();
     let mut phases: Vec<(&'static str, u128)> = Vec::new();
     let mut mark = |name: &'static str, since: &mut Instant| {
@@ -262,6 +266,17 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         millis: started.elapsed().as_millis(),
         phases,
     })
+}
+
+/// The lock of one output folder, shared by every build of it in this process.
+fn output_lock(out: &Path) -> std::sync::Arc<std::sync::Mutex<()>> {
+    type Locks = std::sync::Mutex<HashMap<PathBuf, std::sync::Arc<std::sync::Mutex<()>>>>;
+    static LOCKS: std::sync::OnceLock<Locks> = std::sync::OnceLock::new();
+    let mut locks = LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    locks.entry(absolute(out)).or_default().clone()
 }
 
 struct RemoveOnDrop(PathBuf);
