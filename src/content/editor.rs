@@ -223,6 +223,14 @@ fn md_text(s: &str) -> String {
 /// The new bytes of every file a save would change (unchanged files are left out).
 type Planned = Vec<(PathBuf, Vec<u8>)>;
 
+/// A Markdown file from a form: an empty text creates no file that did not exist.
+fn plan_md(out: &mut Planned, path: &Path, text: &str) {
+    let t = md_text(text);
+    if !t.is_empty() || path.exists() {
+        plan_file(out, path.to_path_buf(), t);
+    }
+}
+
 fn plan_file(out: &mut Planned, path: PathBuf, new: String) {
     if std::fs::read(&path).ok().as_deref() != Some(new.as_bytes()) {
         out.push((path, new.into_bytes()));
@@ -254,7 +262,7 @@ pub fn save_object(
     plan_file(&mut planned, files[0].clone(), doc.text());
     for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
         if let Some(s) = v.get(&format!("desc.{}", l.code())) {
-            plan_file(&mut planned, f.clone(), md_text(s));
+            plan_md(&mut planned, f, s);
         }
     }
     commit(root, who, &[dir], planned)
@@ -540,7 +548,7 @@ pub fn save_exhibit(
     plan_file(&mut planned, files[0].clone(), doc.text());
     for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
         if let Some(s) = v.get(&format!("desc.{}", l.code())) {
-            plan_file(&mut planned, f.clone(), md_text(s));
+            plan_md(&mut planned, f, s);
         }
     }
     commit_exhibit(root, who, &dir, planned)

@@ -619,6 +619,13 @@ fn a_curator_creates_an_object_with_a_photo_and_publishes_it_in_chromium() {
         serde_json::json!([]),
         "axe on the editor's pages: {r}"
     );
+    let dir = o.root.join("exhibits/co-do-hoa-lu/objects/HL-120");
+    let toml = std::fs::read_to_string(dir.join("object.toml")).unwrap();
+    assert!(
+        toml.contains(r#"material = { vi = "Đá xanh", en = "Grey-blue stone" }"#),
+        "{toml}"
+    );
+    assert!(!dir.join("vi.md").exists(), "an empty description makes no file");
     // The printed code leads to the page: decode it, and the server answers its path.
     let (site, _) = vitrine::build::check(&o.root);
     let base = site.unwrap().0.config.base_url.to_uppercase();
