@@ -223,6 +223,19 @@ fn md_text(s: &str) -> String {
 /// The new bytes of every file a save would change (unchanged files are left out).
 type Planned = Vec<(PathBuf, Vec<u8>)>;
 
+/// What saving a form changes: its TOML file (`files[0]`) and the Vietnamese and English
+/// Markdown files (`files[1]`, `files[2]`) from the `desc.vi` and `desc.en` values sent.
+fn plan_form(files: &[PathBuf; 3], doc: &TomlDoc, v: &Values) -> Planned {
+    let mut planned = Planned::new();
+    plan_file(&mut planned, files[0].clone(), doc.text());
+    for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
+        if let Some(s) = v.get(&format!("desc.{}", l.code())) {
+            plan_md(&mut planned, f, s);
+        }
+    }
+    planned
+}
+
 /// A Markdown file from a form: an empty text creates no file that did not exist.
 fn plan_md(out: &mut Planned, path: &Path, text: &str) {
     let t = md_text(text);
@@ -258,13 +271,7 @@ pub fn save_object(
     if !errors.is_empty() {
         return Err(EditError::Invalid(errors));
     }
-    let mut planned = Planned::new();
-    plan_file(&mut planned, files[0].clone(), doc.text());
-    for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
-        if let Some(s) = v.get(&format!("desc.{}", l.code())) {
-            plan_md(&mut planned, f, s);
-        }
-    }
+    let planned = plan_form(&files, &doc, v);
     commit(root, who, &[dir], planned)
 }
 
@@ -544,13 +551,7 @@ pub fn save_exhibit(
     if !errors.is_empty() {
         return Err(EditError::Invalid(errors));
     }
-    let mut planned = Planned::new();
-    plan_file(&mut planned, files[0].clone(), doc.text());
-    for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
-        if let Some(s) = v.get(&format!("desc.{}", l.code())) {
-            plan_md(&mut planned, f, s);
-        }
-    }
+    let planned = plan_form(&files, &doc, v);
     commit_exhibit(root, who, &dir, planned)
 }
 
