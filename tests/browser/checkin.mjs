@@ -3,12 +3,8 @@
 // phone viewport it fills in the check-in form and submits it, then signs in to the staff area
 // and reads the dashboard. axe-core audits the staff pages it passes (WCAG 2.2 A/AA). Prints one
 // JSON line: {thanks, study, visits, violations: [{page, id, nodes}]}.
-import { createRequire } from 'node:module';
-import { launch, VIEWPORTS } from './common.mjs';
+import { axeAudit, launch, VIEWPORTS } from './common.mjs';
 
-const require = createRequire(import.meta.url);
-const axePath = require.resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 
 const [base, user, password] = process.argv.slice(2);
 const browser = await launch();
@@ -17,15 +13,7 @@ try {
   // The server's CSP forbids inline scripts; the audit's own script is let through.
   const context = await browser.newContext({ ...VIEWPORTS.phone, bypassCSP: true });
   const page = await context.newPage();
-  const audit = async (name) => {
-    await page.addScriptTag({ path: axePath });
-    const r = await page.evaluate((tags) => window.axe.run(document, {
-      runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'],
-    }), TAGS);
-    for (const v of r.violations) {
-      out.violations.push({ page: name, id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) });
-    }
-  };
+  const audit = (name) => axeAudit(page, name, out.violations);
 
   await page.goto(`${base}/checkin/`, { waitUntil: 'load' });
   await page.getByLabel('Đoàn học sinh', { exact: true }).check();

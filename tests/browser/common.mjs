@@ -3,6 +3,7 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 const TYPES = {
@@ -54,3 +55,18 @@ export const VIEWPORTS = {
   phone: { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
   desktop: { viewport: { width: 1280, height: 800 } },
 };
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
+
+/** Run axe-core (WCAG 2.2 A/AA) on the page as it is now; push each violation, named `name`,
+ *  onto `violations`. The context needs `bypassCSP: true` for axe's own script. */
+export async function axeAudit(page, name, violations) {
+  await page.addScriptTag({ path: AXE });
+  const r = await page.evaluate((tags) => window.axe.run(document, {
+    runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'],
+  }), WCAG);
+  for (const v of r.violations) {
+    violations.push({ page: name, id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) });
+  }
+}

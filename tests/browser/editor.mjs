@@ -5,12 +5,8 @@
 // axe-core audits the editor's pages (WCAG 2.2 A/AA).
 // Prints one JSON line: {landed, created, saved, photo, published, public_status, public_title,
 // image_ok, qr_status, qr_type, violations}.
-import { createRequire } from 'node:module';
-import { launch, VIEWPORTS } from './common.mjs';
+import { axeAudit, launch, VIEWPORTS } from './common.mjs';
 
-const require = createRequire(import.meta.url);
-const axePath = require.resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 
 const [base, user, password, photo] = process.argv.slice(2);
 const browser = await launch();
@@ -18,15 +14,7 @@ const out = { violations: [] };
 try {
   const context = await browser.newContext({ ...VIEWPORTS.desktop, bypassCSP: true });
   const page = await context.newPage();
-  const audit = async (name) => {
-    await page.addScriptTag({ path: axePath });
-    const r = await page.evaluate((tags) => window.axe.run(document, {
-      runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'],
-    }), TAGS);
-    for (const v of r.violations) {
-      out.violations.push({ page: name, id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) });
-    }
-  };
+  const audit = (name) => axeAudit(page, name, out.violations);
 
   await page.goto(`${base}/staff/login/`, { waitUntil: 'load' });
   await page.fill('#username', user);

@@ -6,12 +6,8 @@
 // online and waits for the page to say it was sent. Then the teacher signs
 // in and reads the class's results. axe-core audits the tour and the results (WCAG 2.2 A/AA).
 // Prints one JSON line: {offline_pending, offline_status, synced_pending, progress, violations}.
-import { createRequire } from 'node:module';
-import { launch, VIEWPORTS } from './common.mjs';
+import { axeAudit, launch, VIEWPORTS } from './common.mjs';
 
-const require = createRequire(import.meta.url);
-const axePath = require.resolve('axe-core/axe.min.js');
-const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'];
 
 const [base, code, planJson, user, password, id] = process.argv.slice(2);
 const plan = JSON.parse(planJson);
@@ -20,15 +16,7 @@ const out = { violations: [] };
 try {
   const context = await browser.newContext({ ...VIEWPORTS.phone, bypassCSP: true });
   const page = await context.newPage();
-  const audit = async (name) => {
-    await page.addScriptTag({ path: axePath });
-    const r = await page.evaluate((tags) => window.axe.run(document, {
-      runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'],
-    }), TAGS);
-    for (const v of r.violations) {
-      out.violations.push({ page: name, id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) });
-    }
-  };
+  const audit = (name) => axeAudit(page, name, out.violations);
 
   // The teacher's link fills in the code; the student types a name only.
   await page.goto(`${base}/T/${code}`, { waitUntil: 'load' });
@@ -86,14 +74,7 @@ try {
   const row = tp.locator('#students tbody tr', { hasText: 'Minh Anh' });
   out.progress = (await row.locator('td').first().textContent()).trim();
   await page.close();
-  const p2 = tp;
-  await p2.addScriptTag({ path: axePath });
-  const r = await p2.evaluate((tags) => window.axe.run(document, {
-    runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'],
-  }), TAGS);
-  for (const v of r.violations) {
-    out.violations.push({ page: 'results', id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) });
-  }
+  await axeAudit(tp, 'results', out.violations);
   await teacher.close();
   await context.close();
 } finally {
