@@ -6,12 +6,12 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use crate::content::{Day, Site, load_site};
 use crate::diag::{Diagnostics, Pos, display_path};
 use crate::media::{MediaSettings, MediaStats, derive_images};
-use crate::render::{OutFile, RenderError, RenderInput, Theme, render_site};
+pub use crate::output::SITE_MARKER;
+use crate::output::{Body, Changes, Output, OutputError, Planned, absolute, sibling};
+use crate::render::{RenderError, RenderInput, Theme, render_site};
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -44,14 +44,21 @@ impl BuildOptions {
 pub struct BuildReport {
     /// Warnings of the content (errors stop the build).
     pub diagnostics: Diagnostics,
+    /// Pages and files of the built site.
     pub pages: usize,
     pub files: usize,
+    /// Files written in this build (made anew), and their bytes; the others were kept.
+    pub written: usize,
     pub bytes: u64,
     pub media: MediaStats,
     pub out: PathBuf,
     pub millis: u128,
     /// Milliseconds spent in each phase, in order.
     pub phases: Vec<(&'static str, u128)>,
+    /// What changed in the live site.
+    pub changes: Changes,
+    /// Nothing was built: the inputs are those of the live site.
+    pub unchanged: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,19 +73,12 @@ pub enum BuildError {
     UnsafeOutput(String),
 }
 
-/// Name of the file every built site carries, so a build only ever replaces a folder it made.
-pub const SITE_MARKER: &str = ".vitrine-site";
-
-fn absolute(p: &Path) -> PathBuf {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(p)
-    };
-    // Resolve symbolic links of the existing part, so two spellings of one folder compare equal.
-    match (abs.parent().and_then(|d| d.canonicalize().ok()), abs.file_name()) {
-        (Some(parent), Some(name)) => parent.join(name),
-        _ => abs,
+impl From<OutputError> for BuildError {
+    fn from(e: OutputError) -> BuildError {
+        match e {
+            OutputError::Io { path, source } => BuildError::Io { path, source },
+            OutputError::Unsafe(m) => BuildError::UnsafeOutput(m),
+        }
     }
 }
 
@@ -139,12 +139,10 @@ pub fn check(root: &Path) -> (Option<(Site, Theme)>, Diagnostics) {
     }
 }
 
-/// Build the site into `opts.out`, atomically.
+/// Build the site into `opts.out`, atomically: only files whose inputs changed are made and
+/// written (see `output`), and a build whose inputs did not change at all stops after reading
+/// their sizes and times.
 pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
-    // Two builds of one output folder in one process (a publication while `--watch` rebuilds)
-    // would share a staging folder: they take turns.
-    let turn = output_lock(&opts.out);
-    let _turn = turn.lock().unwrap_or_else(|e| e.into_inner());
     let started = Instant::now();
     let mut phases: Vec<(&'static str, u128)> = Vec::new();
     let mut mark = |name: &'static str, since: &mut Instant| {
@@ -152,6 +150,29 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         *since = Instant::now();
     };
     let mut t = Instant::now();
+    // Two builds of one output folder (a publication while `--watch` rebuilds, or two commands)
+    // take turns: the lock is held until the new site is in place.
+    check_output(&opts.root, &opts.out)?;
+    let output = Output::open(&opts.out, &opts.cache).map_err(BuildError::from)?;
+    let stamp = input_stamp(opts);
+    if let (Some(now), Some(live)) = (&stamp, output.live_stamp())
+        && *now == live
+    {
+        mark("nothing changed", &mut t);
+        return Ok(BuildReport {
+            diagnostics: Diagnostics::default(),
+            pages: 0,
+            files: 0,
+            written: 0,
+            bytes: 0,
+            media: MediaStats::default(),
+            out: opts.out.clone(),
+            millis: started.elapsed().as_millis(),
+            phases,
+            changes: Changes::default(),
+            unchanged: true,
+        });
+    }
     let (loaded, diags) = check(&opts.root);
     mark("load and check", &mut t);
     let Some((site, theme)) = loaded.filter(|_| !diags.has_errors()) else {
@@ -159,12 +180,12 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
     let (locales, _) = theme.locales();
 
-    check_output(&opts.root, &opts.out)?;
-    let staging = staging_dir(&opts.out);
+    // Photo derivatives are linked from the cache into a folder of this build, then into the site.
+    let side = staging_dir(&opts.out);
     clean_leftovers(&opts.out);
-    std::fs::create_dir_all(&staging).map_err(io(&staging))?;
-    // Whatever happens below, the staging folder does not outlive this function.
-    let guard = RemoveOnDrop(staging.clone());
+    std::fs::create_dir_all(&side).map_err(io(&side))?;
+    // Whatever happens below, this folder does not outlive this function.
+    let guard = RemoveOnDrop(side.clone());
 
     // Media.
     let visible = site.visible_item_ids(opts.drafts);
@@ -177,13 +198,10 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     settings.deep_zoom = site.config.deep_zoom;
     let progress = Progress::new(opts.progress);
     mark("prepare", &mut t);
-    let (media, errors, stats) = derive_images(
-        &sources,
-        &settings,
-        &opts.cache.join("media"),
-        &staging,
-        &|d, t| progress.show("images", d, t),
-    );
+    let (media, errors, stats) =
+        derive_images(&sources, &settings, &opts.cache.join("media"), &side, &|d, t| {
+            progress.show("images", d, t)
+        });
     progress.done();
     if !errors.is_empty() {
         // Each photo is reported where object.toml names it.
@@ -213,8 +231,10 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         }
         return Err(BuildError::Content(d));
     }
-    let audio = copy_audio(&site, &visible, &staging)?;
-    copy_static(&opts.root.join("static"), &staging)?;
+    let mut planned = linked_files(&side)?;
+    let (audio, audio_files) = plan_audio(&site, &visible)?;
+    planned.extend(audio_files);
+    planned.extend(plan_static(&opts.root.join("static"))?);
 
     let input = RenderInput {
         site: &site,
@@ -226,57 +246,173 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         today: Day::today(),
     };
     mark("images", &mut t);
-    let files = render_site(&input)?;
+    planned.extend(render_site(&input, &|p, k| output.known(p, k))?);
     mark("render", &mut t);
-    let pages = files.iter().filter(|f| f.path.ends_with(".html")).count();
-    let record = site_files_path(&opts.cache, &opts.out);
-    let previous: SiteFiles = std::fs::read(&record)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or_default();
-    let site_files = write_files(&staging, &files, &opts.out, &previous)?;
-    let marker = staging.join(SITE_MARKER);
-    std::fs::write(
-        &marker,
-        "This folder is a site built by Vitrine; `vitrine build` replaces it whole.\n",
-    )
-    .map_err(io(&marker))?;
-
+    // One file per path (two objects may share a photo, so its derivatives are listed twice).
+    let mut seen = std::collections::HashSet::new();
+    planned.retain(|p| seen.insert(p.path.clone()));
+    let pages = planned.iter().filter(|f| f.path.ends_with(".html")).count();
+    let files = planned.len();
+    let bytes: u64 = planned
+        .iter()
+        .map(|p| match &p.body {
+            Body::Bytes(b) => b.len() as u64,
+            _ => 0,
+        })
+        .sum();
+    let changes = output.commit(planned, stamp.as_deref())?;
     mark("write", &mut t);
-    swap_in(&staging, &opts.out)?;
-    // Remember what the live site now holds (written beside and renamed, like every cache file).
-    if let (Some(dir), Ok(bytes)) = (record.parent(), serde_json::to_vec(&site_files)) {
-        let tmp = record.with_extension(format!("tmp-{}", std::process::id()));
-        if std::fs::create_dir_all(dir)
-            .and_then(|_| std::fs::write(&tmp, bytes))
-            .is_ok()
-        {
-            let _ = std::fs::rename(&tmp, &record);
-        }
-    }
     drop(guard);
-    let (count, bytes) = tree_size(&opts.out);
     Ok(BuildReport {
         diagnostics: diags,
         pages,
-        files: count,
+        files,
+        written: changes.written,
         bytes,
         media: stats,
         out: opts.out.clone(),
         millis: started.elapsed().as_millis(),
         phases,
+        changes,
+        unchanged: false,
     })
 }
 
-/// The lock of one output folder, shared by every build of it in this process.
-fn output_lock(out: &Path) -> std::sync::Arc<std::sync::Mutex<()>> {
-    type Locks = std::sync::Mutex<HashMap<PathBuf, std::sync::Arc<std::sync::Mutex<()>>>>;
-    static LOCKS: std::sync::OnceLock<Locks> = std::sync::OnceLock::new();
-    let mut locks = LOCKS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    locks.entry(absolute(out)).or_default().clone()
+/// A description of every input of a build (the size and modification time of each file under
+/// vitrine.toml, exhibits/, themes/ and static/, the day, the options and Vitrine's version), or
+/// None when a file changed so recently that a second change in the same clock tick could go
+/// unseen (such a build reads the content and writes only what differs). Equal stamps mean the same site.
+fn input_stamp(opts: &BuildOptions) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos() as i128;
+    let mut h = blake3::Hasher::new();
+    h.update(crate::render::program_identity().as_bytes());
+    h.update(format!("{:?} {} {}", Day::today(), opts.drafts, opts.cache.display()).as_bytes());
+    let mut racy = false;
+    let mut entry = |p: &Path, m: &std::fs::Metadata, h: &mut blake3::Hasher| {
+        let mtime = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());
+        let ctime = i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec());
+        // Changed within the last 100 ms: another change in the same clock tick would keep
+        // these times, so this stamp cannot vouch for it.
+        racy |= now - mtime.max(ctime) < 100_000_000;
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update(&m.len().to_le_bytes());
+        h.update(&mtime.to_le_bytes());
+        h.update(&ctime.to_le_bytes());
+        h.update(&m.ino().to_le_bytes());
+    };
+    for top in ["vitrine.toml", "exhibits", "themes", "static"] {
+        let mut stack = vec![opts.root.join(top)];
+        while let Some(p) = stack.pop() {
+            let Ok(m) = std::fs::symlink_metadata(&p) else {
+                h.update(b"-");
+                continue;
+            };
+            entry(&p, &m, &mut h);
+            if m.is_dir() {
+                let mut names: Vec<PathBuf> = std::fs::read_dir(&p)
+                    .ok()?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .collect();
+                names.sort();
+                stack.extend(names.into_iter().rev());
+            } else if m.file_type().is_symlink() {
+                // A linked file or folder (a mirror of the museum): what it points to counts.
+                if let Ok(target) = std::fs::metadata(&p) {
+                    entry(&p, &target, &mut h);
+                    if target.is_dir() {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+    (!racy).then(|| h.finalize().to_hex().to_string())
+}
+
+/// The files derive_images linked into `side` (photo derivatives and tiles, named by content
+/// hash), to be linked into the site. The key is the cache file they are linked from.
+fn linked_files(side: &Path) -> Result<Vec<Planned>, BuildError> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = Vec::new();
+    let mut stack = vec![side.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.filter_map(Result::ok) {
+            let p = e.path();
+            let m = e.metadata().map_err(io(&p))?;
+            if m.is_dir() {
+                stack.push(p);
+            } else if let Some(rel) = p.strip_prefix(side).ok().and_then(|r| r.to_str()) {
+                out.push(Planned {
+                    path: rel.replace('\\', "/"),
+                    key: format!("f{}-{}-{}", m.dev(), m.ino(), m.len()),
+                    body: Body::Link(p.clone()),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The key and body of a file copied as it is: its bytes' hash.
+fn plan_copy(path: String, source: &Path, bytes: &[u8]) -> Planned {
+    Planned {
+        path,
+        key: blake3::hash(bytes).to_hex()[..20].to_string(),
+        body: Body::Link(source.to_path_buf()),
+    }
+}
+
+/// Audio files under content-hashed names in media/: the public path of each, and the files.
+fn plan_audio(
+    site: &Site,
+    visible: &std::collections::BTreeSet<&str>,
+) -> Result<(HashMap<PathBuf, String>, Vec<Planned>), BuildError> {
+    let mut map = HashMap::new();
+    let mut files = Vec::new();
+    for it in visible.iter().filter_map(|id| site.items.get(*id)) {
+        for a in &it.audio {
+            let bytes = std::fs::read(&a.path).map_err(io(&a.path))?;
+            let ext = a
+                .path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("bin")
+                .to_ascii_lowercase();
+            let url = format!("media/{}.{ext}", &blake3::hash(&bytes).to_hex()[..20]);
+            files.push(plan_copy(url.clone(), &a.path, &bytes));
+            map.insert(a.path.clone(), url);
+        }
+    }
+    Ok((map, files))
+}
+
+/// `static/` as it is (logo, favicon). Symbolic links are not followed.
+fn plan_static(from: &Path) -> Result<Vec<Planned>, BuildError> {
+    let mut out = Vec::new();
+    let mut stack = vec![from.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if !d.is_dir() {
+            continue;
+        }
+        for e in std::fs::read_dir(&d).map_err(io(&d))?.filter_map(Result::ok) {
+            let ft = e.file_type().map_err(io(&e.path()))?;
+            let p = e.path();
+            if ft.is_dir() {
+                stack.push(p);
+            } else if ft.is_file()
+                && let Some(rel) = p.strip_prefix(from).ok().and_then(|r| r.to_str())
+            {
+                let bytes = std::fs::read(&p).map_err(io(&p))?;
+                out.push(plan_copy(rel.replace('\\', "/"), &p, &bytes));
+            }
+        }
+    }
+    Ok(out)
 }
 
 struct RemoveOnDrop(PathBuf);
@@ -289,20 +425,12 @@ impl Drop for RemoveOnDrop {
     }
 }
 
-fn sibling(out: &Path, tag: &str) -> PathBuf {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "public".into());
-    out.with_file_name(format!(".{name}.{tag}"))
-}
-
 fn staging_dir(out: &Path) -> PathBuf {
     sibling(out, &format!("building-{}", std::process::id()))
 }
 
-/// Staging folders of builds that were killed. Their process is gone, so they are garbage; the
-/// live output was never touched by them.
+/// Folders of builds that were killed. Their process is gone, so they are garbage; the live
+/// output was never touched by them.
 fn clean_leftovers(out: &Path) {
     let Some(parent) = out.parent() else { return };
     let name = out
@@ -320,166 +448,6 @@ fn clean_leftovers(out: &Path) {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
-}
-
-/// Put `staging` in place of `out`. On Linux the two folders are exchanged in one atomic step
-/// (renameat2 RENAME_EXCHANGE), so `out` always exists and is always complete.
-pub(crate) fn swap_in(staging: &Path, out: &Path) -> Result<(), BuildError> {
-    if !out.exists() {
-        return std::fs::rename(staging, out).map_err(io(out));
-    }
-    #[cfg(target_os = "linux")]
-    {
-        use std::ffi::CString;
-        use std::os::unix::ffi::OsStrExt;
-        let a = CString::new(staging.as_os_str().as_bytes())
-            .map_err(|e| io(staging)(std::io::Error::other(e)))?;
-        let b = CString::new(out.as_os_str().as_bytes()).map_err(|e| io(out)(std::io::Error::other(e)))?;
-        // SAFETY: both are valid NUL-terminated paths; the call has no other memory effects.
-        let rc = unsafe {
-            libc::syscall(
-                libc::SYS_renameat2,
-                libc::AT_FDCWD,
-                a.as_ptr(),
-                libc::AT_FDCWD,
-                b.as_ptr(),
-                libc::RENAME_EXCHANGE,
-            )
-        };
-        if rc == 0 {
-            // `staging` now holds the previous site; the guard removes it.
-            return Ok(());
-        }
-    }
-    // Elsewhere (or a file system without exchange): move the old one aside, then the new one in.
-    let old = sibling(out, &format!("old-{}", std::process::id()));
-    std::fs::rename(out, &old).map_err(io(out))?;
-    if let Err(e) = std::fs::rename(staging, out) {
-        let _ = std::fs::rename(&old, out);
-        return Err(io(out)(e));
-    }
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(())
-}
-
-/// What the previous build wrote into an output folder: size, modification time and content hash
-/// of each file, so an unchanged file is hard-linked from the live site instead of written again.
-#[derive(Default, serde::Serialize, serde::Deserialize)]
-struct SiteFiles {
-    files: HashMap<String, FileStamp>,
-}
-
-/// Size, modification time (ns) and content hash of one output file.
-type FileStamp = (u64, i128, String);
-
-fn site_files_path(cache: &Path, out: &Path) -> PathBuf {
-    let key = blake3::hash(absolute(out).to_string_lossy().as_bytes()).to_hex()[..16].to_string();
-    cache.join("sites").join(format!("{key}.json"))
-}
-
-/// Write the rendered files into `root`. A file whose bytes equal the live site's copy, untouched
-/// since the last build (same size and time), is hard-linked instead: far fewer bytes written, and
-/// nothing is ever written through a link (every path in `root` is new).
-fn write_files(
-    root: &Path,
-    files: &[OutFile],
-    live: &Path,
-    previous: &SiteFiles,
-) -> Result<SiteFiles, BuildError> {
-    let dirs: std::collections::BTreeSet<PathBuf> = files
-        .iter()
-        .filter_map(|f| root.join(&f.path).parent().map(Path::to_path_buf))
-        .collect();
-    for d in &dirs {
-        std::fs::create_dir_all(d).map_err(io(d))?;
-    }
-    let written: Result<Vec<(String, FileStamp)>, BuildError> = files
-        .par_iter()
-        .map(|f| {
-            let p = root.join(&f.path);
-            let hash = blake3::hash(&f.bytes).to_hex()[..16].to_string();
-            let old = live.join(&f.path);
-            let same = previous.files.get(&f.path).is_some_and(|(len, time, h)| {
-                *h == hash
-                    && *len == f.bytes.len() as u64
-                    && crate::media::stat_of(&old) == Some((*len, *time))
-            });
-            if !(same && std::fs::hard_link(&old, &p).is_ok()) {
-                std::fs::write(&p, &f.bytes).map_err(io(&p))?;
-            }
-            let (len, time) = crate::media::stat_of(&p).unwrap_or((f.bytes.len() as u64, 0));
-            Ok((f.path.clone(), (len, time, hash)))
-        })
-        .collect();
-    Ok(SiteFiles {
-        files: written?.into_iter().collect(),
-    })
-}
-
-/// Audio files under content-hashed names in media/.
-fn copy_audio(
-    site: &Site,
-    visible: &std::collections::BTreeSet<&str>,
-    staging: &Path,
-) -> Result<HashMap<PathBuf, String>, BuildError> {
-    let mut map = HashMap::new();
-    let dir = staging.join("media");
-    for it in visible.iter().filter_map(|id| site.items.get(*id)) {
-        for a in &it.audio {
-            let bytes = std::fs::read(&a.path).map_err(io(&a.path))?;
-            let ext = a
-                .path
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("bin")
-                .to_ascii_lowercase();
-            let url = format!("media/{}.{ext}", &blake3::hash(&bytes).to_hex()[..20]);
-            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-            std::fs::write(staging.join(&url), &bytes).map_err(io(&a.path))?;
-            map.insert(a.path.clone(), url);
-        }
-    }
-    Ok(map)
-}
-
-/// Copy `static/` as it is (logo, favicon). Symbolic links are not followed.
-fn copy_static(from: &Path, to: &Path) -> Result<(), BuildError> {
-    if !from.is_dir() {
-        return Ok(());
-    }
-    for e in std::fs::read_dir(from).map_err(io(from))?.filter_map(Result::ok) {
-        let ft = e.file_type().map_err(io(&e.path()))?;
-        let dest = to.join(e.file_name());
-        if ft.is_dir() {
-            std::fs::create_dir_all(&dest).map_err(io(&dest))?;
-            copy_static(&e.path(), &dest)?;
-        } else if ft.is_file() {
-            std::fs::copy(e.path(), &dest).map_err(io(&dest))?;
-        }
-    }
-    Ok(())
-}
-
-fn tree_size(p: &Path) -> (usize, u64) {
-    let mut n = 0;
-    let mut bytes = 0;
-    if let Ok(rd) = std::fs::read_dir(p) {
-        for e in rd.filter_map(Result::ok) {
-            match e.file_type() {
-                Ok(t) if t.is_dir() => {
-                    let (a, b) = tree_size(&e.path());
-                    n += a;
-                    bytes += b;
-                }
-                Ok(_) => {
-                    n += 1;
-                    bytes += e.metadata().map(|m| m.len()).unwrap_or(0);
-                }
-                Err(_) => {}
-            }
-        }
-    }
-    (n, bytes)
 }
 
 /// A one-line progress display on a terminal; silent otherwise.

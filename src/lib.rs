@@ -11,6 +11,7 @@ pub mod content;
 pub mod diag;
 pub mod learn;
 pub mod media;
+pub mod output;
 pub mod proc;
 pub mod publish;
 pub mod render;

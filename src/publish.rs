@@ -62,6 +62,13 @@ fn is_text(p: &Path) -> bool {
 
 /// Copy the tree `from` to `to` (which must not exist), leaving out names starting with '.'.
 pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    copy_tree_beside(from, to, None)
+}
+
+/// Copy the tree `from` to `to`; a text file equal to its namesake in the earlier snapshot
+/// `earlier` is hard-linked from it instead (snapshots are never changed), so a publication of
+/// one corrected object writes one file, not the whole catalogue.
+fn copy_tree_beside(from: &Path, to: &Path, earlier: Option<&Path>) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for e in std::fs::read_dir(from)? {
         let e = e?;
@@ -71,11 +78,19 @@ pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
         }
         let (src, dst) = (e.path(), to.join(&name));
         let ft = e.file_type()?;
+        let before = earlier.map(|e| e.join(&name));
         if ft.is_dir() {
-            copy_tree(&src, &dst)?;
+            copy_tree_beside(&src, &dst, before.as_deref())?;
         } else if ft.is_file() {
             if is_text(&src) {
-                std::fs::copy(&src, &dst)?;
+                match before.filter(|b| same_file(&src, b)) {
+                    Some(b) => {
+                        std::fs::hard_link(&b, &dst).or_else(|_| std::fs::copy(&src, &dst).map(|_| ()))?
+                    }
+                    None => {
+                        std::fs::copy(&src, &dst)?;
+                    }
+                }
             } else {
                 std::fs::hard_link(&src, &dst).or_else(|_| std::fs::copy(&src, &dst).map(|_| ()))?;
             }
@@ -91,8 +106,9 @@ pub fn snapshot(root: &Path) -> std::io::Result<String> {
     std::fs::create_dir_all(&dir)?;
     let name = new_name();
     let tmp = dir.join(format!(".making-{name}"));
+    let earlier = latest(root).map(|l| l.join("exhibits"));
     let made = (|| {
-        copy_tree(&root.join("exhibits"), &tmp.join("exhibits"))?;
+        copy_tree_beside(&root.join("exhibits"), &tmp.join("exhibits"), earlier.as_deref())?;
         std::fs::copy(root.join("vitrine.toml"), tmp.join("vitrine.toml"))?;
         let abs = root.canonicalize()?;
         for linked in ["themes", "static"] {
@@ -119,19 +135,23 @@ pub fn changes(root: &Path, since: Option<&Path>) -> Vec<String> {
         list_files(&s.join("exhibits"), Path::new("exhibits"), &mut then);
         then.push(PathBuf::from("vitrine.toml"));
     }
+    let (now_set, then_set): (
+        std::collections::HashSet<&PathBuf>,
+        std::collections::HashSet<&PathBuf>,
+    ) = (now.iter().collect(), then.iter().collect());
     let mut out = Vec::new();
     for f in &now {
         let a = root.join(f);
         match since
             .map(|s| s.join(f))
-            .filter(|b| then.contains(f) && b.exists())
+            .filter(|b| then_set.contains(f) && b.exists())
         {
             None => out.push(format!("{} (+)", f.display())),
             Some(b) if !same_file(&a, &b) => out.push(format!("{} (~)", f.display())),
             Some(_) => {}
         }
     }
-    for f in then.iter().filter(|f| !now.contains(f)) {
+    for f in then.iter().filter(|f| !now_set.contains(f)) {
         out.push(format!("{} (−)", f.display()));
     }
     out.sort();
@@ -226,7 +246,7 @@ pub fn restore(root: &Path, name: &str, who: &str) -> std::io::Result<()> {
     let staging = root.join(format!(".exhibits.restoring-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     copy_tree(&snap.join("exhibits"), &staging)?;
-    crate::build::swap_in(&staging, &root.join("exhibits")).map_err(std::io::Error::other)?;
+    crate::output::swap_in(&staging, &root.join("exhibits")).map_err(std::io::Error::other)?;
     let _ = std::fs::remove_dir_all(&staging);
     Ok(())
 }

@@ -38,16 +38,25 @@ pub fn run(root: &Path, a: BuildArgs) -> ExitCode {
         Ok(r) => {
             if !a.quiet {
                 super::print_diagnostics(&r.diagnostics);
-                eprintln!(
-                    "built {} pages ({} files, {:.1} MB) into {} in {:.2} s; images: {} processed, {} from cache",
-                    r.pages,
-                    r.files,
-                    r.bytes as f64 / 1e6,
-                    r.out.display(),
-                    r.millis as f64 / 1000.0,
-                    r.media.decoded,
-                    r.media.reused,
-                );
+                if r.unchanged {
+                    eprintln!(
+                        "nothing changed since the last build of {}; checked in {:.2} s",
+                        r.out.display(),
+                        r.millis as f64 / 1000.0
+                    );
+                } else {
+                    eprintln!(
+                        "built {} pages ({} files; {} written, {:.1} MB) into {} in {:.2} s; images: {} processed, {} from cache",
+                        r.pages,
+                        r.files,
+                        r.written,
+                        r.bytes as f64 / 1e6,
+                        r.out.display(),
+                        r.millis as f64 / 1000.0,
+                        r.media.decoded,
+                        r.media.reused,
+                    );
+                }
                 if a.timings {
                     let parts: Vec<String> = r.phases.iter().map(|(n, ms)| format!("{n} {ms} ms")).collect();
                     eprintln!("phases: {}", parts.join(", "));

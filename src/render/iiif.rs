@@ -142,7 +142,7 @@ pub fn files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit
     let mut out = Vec::new();
     let json_file = |path: String, v: &Value| OutFile {
         path,
-        bytes: serde_json::to_vec_pretty(v).unwrap_or_default(),
+        bytes: serde_json::to_vec(v).unwrap_or_default(),
     };
     // info.json of each tiled photo, once per photo.
     let mut seen = BTreeSet::new();

@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::content::{Day, Lang, Published, Site};
 use crate::media::Derived;
+pub use crate::output::{Body, Planned};
 pub use theme::{Locales, Theme};
 use views::*;
 
@@ -314,9 +315,73 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
+/// Decides whether an output file needs making: true when the live site already holds `path`
+/// made from `key` (the file is then not made again).
+pub type Known<'a> = dyn Fn(&str, &str) -> bool + Sync + 'a;
+
+/// A short hex hash: the key of a file made from these bytes.
+fn key_of(parts: &[&[u8]]) -> String {
+    let mut h = blake3::Hasher::new();
+    for p in parts {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().to_hex()[..20].to_string()
+}
+
+/// Files made whole in this build, keyed by their bytes: unchanged ones are not written again.
+fn planned_bytes(files: Vec<OutFile>, known: &Known) -> Vec<Planned> {
+    files
+        .into_par_iter()
+        .map(|f| {
+            let key = key_of(&[&f.bytes]);
+            let body = if known(&f.path, &key) {
+                Body::Known
+            } else {
+                Body::Bytes(f.bytes)
+            };
+            Planned {
+                path: f.path,
+                key,
+                body,
+            }
+        })
+        .collect()
+}
+
+/// The version of Vitrine and the program file running it: another build of the program may
+/// render the same data differently, so nothing it made is trusted by the next one.
+pub fn program_identity() -> String {
+    use std::os::unix::fs::MetadataExt;
+    let exe = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| format!("{}-{}-{}", m.len(), m.mtime(), m.mtime_nsec()))
+        .unwrap_or_default();
+    format!("{} {exe}", env!("CARGO_PKG_VERSION"))
+}
+
+/// What every page is made from besides its own data: the templates, UI strings and asset names,
+/// and the version of Vitrine that renders them.
+fn global_key(theme: &Theme, locales: &Locales, assets: &BTreeMap<String, String>) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(program_identity().as_bytes());
+    let mut templates: Vec<(String, String)> = theme.templates().map(|(n, s)| (n.to_string(), s)).collect();
+    templates.sort();
+    for (n, s) in &templates {
+        h.update(n.as_bytes());
+        h.update(&[0]);
+        h.update(s.as_bytes());
+        h.update(&[0]);
+    }
+    h.update(&serde_json::to_vec(&(&locales.vi, &locales.en)).unwrap_or_default());
+    h.update(&serde_json::to_vec(assets).unwrap_or_default());
+    h.finalize().to_hex()[..20].to_string()
+}
+
 /// Render every page of the site in both languages, the search index, sitemap, robots.txt and
-/// open data. Pages render in parallel.
-pub fn render_site(input: &RenderInput) -> Result<Vec<OutFile>, RenderError> {
+/// open data. Pages render in parallel; a page whose key (a hash of everything its template is
+/// given, and of the templates) the live site already has is not rendered at all.
+pub fn render_site(input: &RenderInput, known: &Known) -> Result<Vec<Planned>, RenderError> {
     let site = input.site;
     let (asset_map, mut files) = hashed_assets(input.theme);
     // The tour's service worker must sit above the pages it keeps, under a name that does not
@@ -327,6 +392,7 @@ pub fn render_site(input: &RenderInput) -> Result<Vec<OutFile>, RenderError> {
             bytes: bytes.to_vec(),
         });
     }
+    let global = global_key(input.theme, input.locales, &asset_map);
     let env = environment(input.theme, input.locales, asset_map)?;
     let published = crate::content::Published::new(site, input.drafts);
     let (visible, exhibits, programmes) = (&published.items, &published.exhibits, &published.programmes);
@@ -338,34 +404,35 @@ pub fn render_site(input: &RenderInput) -> Result<Vec<OutFile>, RenderError> {
         jobs.extend(specs.into_iter().map(|s| (lang, s)));
     }
 
-    let rendered: Result<Vec<OutFile>, RenderError> = jobs
+    let rendered: Result<Vec<Planned>, RenderError> = jobs
         .par_iter()
-        .map(|(lang, spec)| render_page(&env, input, *lang, spec))
+        .map(|(lang, spec)| render_page(&env, input, *lang, spec, &global, known))
         .collect();
     let mut rendered = rendered?;
-    // The pages printed QR codes lead to, at their upper-case address (QR alphanumeric mode).
-    let copies: Vec<OutFile> = rendered
+    // The pages printed QR codes lead to, at their upper-case address (QR alphanumeric mode): the
+    // same file (a hard link in the output).
+    let copies: Vec<Planned> = rendered
         .iter()
         .filter_map(|f| {
             let id = f.path.strip_prefix("o/")?.strip_suffix("/index.html")?;
             let upper = print::qr_target(input, &format!("o/{id}/"), true).upper_path?;
-            Some(OutFile {
+            Some(Planned {
                 path: format!("{upper}index.html"),
-                bytes: f.bytes.clone(),
+                key: f.key.clone(),
+                body: Body::Alias(f.path.clone()),
             })
         })
         .collect();
     rendered.extend(copies);
-    files.extend(rendered);
-    files.extend(iiif::files(input, visible, exhibits));
-    files.extend(print::qr_files(input, visible, exhibits));
+    rendered.extend(print::qr_files(input, visible, exhibits, known));
     for lang in Lang::ALL {
         files.extend(not_found_page(&env, input, lang)?);
     }
-
+    files.extend(iiif::files(input, visible, exhibits));
     files.extend(search::index_files(input, visible, exhibits));
     files.extend(opendata::files(input, visible, exhibits, programmes));
-    Ok(files)
+    rendered.extend(planned_bytes(files, known));
+    Ok(rendered)
 }
 
 fn depth_root(lang: Lang, path: &str) -> String {
@@ -459,6 +526,49 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             ],
             data: Value::from(Serde(view)),
         });
+    }
+    // The pages of each section of a large exhibition.
+    for ex in exhibits {
+        let ctx = ctx_for(input, lang, &format!("e/{}/", ex.slug), published);
+        if !is_large(&ctx, ex) {
+            continue;
+        }
+        for (anchor, section, items) in section_items(&ctx, ex) {
+            let base = format!("e/{}/{anchor}/", ex.slug);
+            let count = items.len().div_ceil(PAGE_CARDS).max(1);
+            for n in 1..=count {
+                let path = page_path(&base, n);
+                let ctx = ctx_for(input, lang, &path, published);
+                let view = section_page_view(&ctx, ex, (&anchor, section, &items), n);
+                let mut title = view.title.clone();
+                if n > 1
+                    && let Some(t) = &mut title
+                {
+                    t.text = format!(
+                        "{} · {}",
+                        t.text,
+                        input
+                            .locales
+                            .text(lang, "exhibit.page")
+                            .replace("{n}", &n.to_string())
+                    );
+                }
+                out.push(PageSpec {
+                    path: path.clone(),
+                    template: "section.html",
+                    title,
+                    description: plain(&txt(&ex.summary, lang)),
+                    nav: "exhibits",
+                    crumbs: vec![
+                        home_crumb(&ctx),
+                        (ui(lang, input.locales.text(lang, "nav.exhibits")), ctx.url("e/")),
+                        (view.exhibit.title.clone(), view.exhibit.url.clone()),
+                    ],
+                    data: Value::from(Serde(view)),
+                    ..Default::default()
+                });
+            }
+        }
     }
     // Each object.
     for id in visible {
@@ -612,47 +722,111 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
         });
     }
     for ex in exhibits {
-        for (path, template, key) in [
-            (format!("e/{}/labels/", ex.slug), "labels.html", "labels.sheet"),
-            (
-                format!("e/{}/labels/large/", ex.slug),
-                "labels-large.html",
-                "labels.large",
-            ),
-        ] {
-            let ctx = ctx_for(input, lang, &path, published);
-            let labels: Vec<print::LabelView> = ex
-                .item_ids()
+        let ctx = ctx_for(input, lang, "", published);
+        // A large exhibition prints part by part, PAGE_CARDS labels a sheet; its sheet pages
+        // list the parts.
+        let parts: Vec<(String, Option<Txt>, Vec<&crate::content::Item>)> = if is_large(&ctx, ex) {
+            section_items(&ctx, ex)
                 .into_iter()
-                .filter(|id| visible.contains(id))
-                .filter_map(|id| site.items.get(id))
-                .map(|it| print::label_view(input, it, &ctx.root))
-                .collect();
+                .flat_map(|(anchor, s, items)| {
+                    let chunks: Vec<Vec<&crate::content::Item>> =
+                        items.chunks(PAGE_CARDS).map(<[_]>::to_vec).collect();
+                    let many = chunks.len() > 1;
+                    chunks.into_iter().enumerate().map(move |(k, chunk)| {
+                        let mut title = txt(&s.title, lang);
+                        if many && let Some(t) = &mut title {
+                            t.text = format!("{} ({}–{})", t.text, chunk[0].id, chunk[chunk.len() - 1].id);
+                        }
+                        (page_path(&format!("{anchor}/"), k + 1), title, chunk)
+                    })
+                })
+                .collect()
+        } else {
+            vec![(
+                String::new(),
+                None,
+                ex.item_ids()
+                    .into_iter()
+                    .filter(|id| visible.contains(id))
+                    .filter_map(|id| site.items.get(id))
+                    .collect(),
+            )]
+        };
+        let large = parts.len() > 1 || parts.first().is_some_and(|p| !p.0.is_empty());
+        for (kind, template, key) in [
+            ("labels/", "labels.html", "labels.sheet"),
+            ("labels/large/", "labels-large.html", "labels.large"),
+        ] {
+            let sheet = format!("e/{}/labels/", ex.slug);
+            let large_sheet = format!("e/{}/labels/large/", ex.slug);
+            let top = format!("e/{}/{kind}", ex.slug);
             let title = txt(&ex.title, lang);
-            out.push(PageSpec {
-                path: path.clone(),
-                template,
-                title: ui(
-                    lang,
-                    format!("{}: {}", input.locales.text(lang, key), plain(&title)),
-                ),
-                description: String::new(),
-                nav: "none",
-                crumbs: vec![
+            // The sheet of a small exhibition, or the list of parts of a large one.
+            let mut pages: Vec<(String, Option<Txt>, &[&crate::content::Item])> = Vec::new();
+            if large {
+                pages.push((top.clone(), None, &[]));
+                for (sub, t, items) in &parts {
+                    pages.push((format!("{top}{sub}"), t.clone(), items));
+                }
+            } else {
+                pages.push((top.clone(), None, &parts[0].2));
+            }
+            for (path, part, items) in pages {
+                let ctx = ctx_for(input, lang, &path, published);
+                let labels: Vec<print::LabelView> = items
+                    .iter()
+                    .map(|it| print::label_view(input, it, &ctx.root))
+                    .collect();
+                let index: Vec<serde_json::Value> = if large && path == top {
+                    parts
+                        .iter()
+                        .map(|(sub, t, items)| {
+                            serde_json::json!({
+                                "title": t, "count": items.len(),
+                                "url": ctx.url(&format!("{top}{sub}")),
+                            })
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                let heading = match &part {
+                    Some(p) => format!(
+                        "{}: {} · {}",
+                        input.locales.text(lang, key),
+                        plain(&title),
+                        p.text
+                    ),
+                    None => format!("{}: {}", input.locales.text(lang, key), plain(&title)),
+                };
+                let mut crumbs = vec![
                     home_crumb(&ctx),
                     (
                         ui(lang, input.locales.text(lang, "labels.title")),
                         ctx.url("labels/"),
                     ),
-                ],
-                data: Value::from(Serde(serde_json::json!({
-                    "exhibit": {"title": title, "url": ctx.url(&format!("e/{}/", ex.slug))},
-                    "labels": labels,
-                    "sheet": ctx.url(&format!("e/{}/labels/", ex.slug)),
-                    "large": ctx.url(&format!("e/{}/labels/large/", ex.slug)),
-                }))),
-                ..Default::default()
-            });
+                ];
+                if part.is_some() {
+                    crumbs.push((ui(lang, input.locales.text(lang, key)), ctx.url(&top)));
+                }
+                out.push(PageSpec {
+                    path: path.clone(),
+                    template,
+                    title: ui(lang, heading),
+                    description: String::new(),
+                    nav: "none",
+                    crumbs,
+                    data: Value::from(Serde(serde_json::json!({
+                        "exhibit": {"title": title, "url": ctx.url(&format!("e/{}/", ex.slug))},
+                        "labels": labels,
+                        "parts": index,
+                        "per_sheet": PAGE_CARDS,
+                        "sheet": ctx.url(&sheet),
+                        "large": ctx.url(&large_sheet),
+                    }))),
+                    ..Default::default()
+                });
+            }
         }
     }
     // Check-in: the page the entrance QR code leads to.
@@ -789,10 +963,26 @@ fn render_page(
     input: &RenderInput,
     lang: Lang,
     spec: &PageSpec,
-) -> Result<OutFile, RenderError> {
+    global: &str,
+    known: &Known,
+) -> Result<Planned, RenderError> {
     let root = depth_root(lang, &spec.path);
     let base = base_for(input, lang, spec, root);
     let path = format!("{}{}index.html", lang.prefix(), spec.path);
+    // Everything the template is given: the page is the same exactly when this is.
+    let key = key_of(&[
+        global.as_bytes(),
+        spec.template.as_bytes(),
+        &serde_json::to_vec(&base).unwrap_or_default(),
+        &serde_json::to_vec(&spec.data).unwrap_or_default(),
+    ]);
+    if known(&path, &key) {
+        return Ok(Planned {
+            path,
+            key,
+            body: Body::Known,
+        });
+    }
     let html = env
         .get_template(spec.template)
         .and_then(|t| t.render(context! { page => spec.data.clone(), ..Value::from(Serde(&base)) }))
@@ -800,9 +990,10 @@ fn render_page(
             page: path.clone(),
             source,
         })?;
-    Ok(OutFile {
+    Ok(Planned {
         path,
-        bytes: html.into_bytes(),
+        key,
+        body: Body::Bytes(html.into_bytes()),
     })
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{OutFile, RenderInput};
+use super::{Body, Known, Planned, RenderInput};
 use crate::content::{Exhibit, Item, Lang, Localized};
 use crate::media::qr;
 
@@ -40,23 +40,41 @@ pub fn qr_target(input: &RenderInput, path: &str, prefer_upper: bool) -> QrTarge
 /// Minimum width of QR PNGs: 30 mm at 600 dpi.
 const QR_PNG_PX: u32 = 720;
 
-fn qr_pair(stem: &str, url: &str, title: &str, out: &mut Vec<OutFile>) {
+/// Version of the QR drawing: part of every code's key, so a change in how codes are drawn
+/// makes them again.
+const QR_DRAWING: &str = "qr-1";
+
+fn qr_pair(stem: &str, url: &str, title: &str, known: &Known) -> Vec<Planned> {
+    let key = super::key_of(&[QR_DRAWING.as_bytes(), url.as_bytes(), title.as_bytes()]);
+    let (svg, png) = (format!("qr/{stem}.svg"), format!("qr/{stem}.png"));
+    if known(&svg, &key) && known(&png, &key) {
+        return [svg, png]
+            .into_iter()
+            .map(|path| Planned {
+                path,
+                key: key.clone(),
+                body: Body::Known,
+            })
+            .collect();
+    }
     match qr::encode(url) {
         Ok(code) => {
-            out.push(OutFile {
-                path: format!("qr/{stem}.svg"),
-                bytes: qr::svg(&code, title).into_bytes(),
-            });
-            if let Ok(png) = qr::png(&code, QR_PNG_PX) {
-                out.push(OutFile {
-                    path: format!("qr/{stem}.png"),
-                    bytes: png,
+            let mut out = vec![Planned {
+                path: svg,
+                key: key.clone(),
+                body: Body::Bytes(qr::svg(&code, title).into_bytes()),
+            }];
+            if let Ok(bytes) = qr::png(&code, QR_PNG_PX) {
+                out.push(Planned {
+                    path: png,
+                    key,
+                    body: Body::Bytes(bytes),
                 });
             }
+            out
         }
-        Err(_) => {
-            // A URL too long for a QR code cannot happen with valid IDs and slugs; nothing to print.
-        }
+        // A URL too long for a QR code cannot happen with valid IDs and slugs; nothing to print.
+        Err(_) => Vec::new(),
     }
 }
 
@@ -71,7 +89,12 @@ fn both(l: &Localized) -> String {
 
 /// QR codes (SVG for print, PNG at print resolution) for every published object, every
 /// exhibition and the check-in page; and the upper-case copies of object pages they lead to.
-pub fn qr_files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit]) -> Vec<OutFile> {
+pub fn qr_files(
+    input: &RenderInput,
+    visible: &BTreeSet<&str>,
+    exhibits: &[&Exhibit],
+    known: &Known,
+) -> Vec<Planned> {
     // (file stem, URL, title) of every code, then encoded in parallel.
     let mut jobs: Vec<(String, String, String)> = Vec::new();
     for id in visible {
@@ -87,11 +110,7 @@ pub fn qr_files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhi
     let t = qr_target(input, "checkin/", false);
     jobs.push(("checkin".into(), t.url, both(&input.site.config.museum.name)));
     jobs.par_iter()
-        .flat_map_iter(|(stem, url, title)| {
-            let mut out = Vec::new();
-            qr_pair(stem, url, title, &mut out);
-            out
-        })
+        .flat_map_iter(|(stem, url, title)| qr_pair(stem, url, title, known))
         .collect()
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::markdown;
-use crate::content::{Day, Exhibit, ImageRef, Item, Lang, Localized, Programme, QuestionKind, Site};
+use crate::content::{Day, Exhibit, ImageRef, Item, Lang, Localized, Programme, QuestionKind, Section, Site};
 use crate::media::Derived;
 
 /// A piece of text in the page's language, or in the other language when it is missing (then
@@ -202,6 +202,122 @@ pub struct SectionView {
     pub title: Option<Txt>,
     pub text: Option<Md>,
     pub items: Vec<ItemCard>,
+    /// Objects in the section (the cards may show only the first of them).
+    pub count: usize,
+    /// The section's own pages, when the exhibition page shows only its first cards.
+    pub more: Option<String>,
+}
+
+/// An exhibition with more published objects than this shows the first cards of each section and
+/// gives every section pages of its own, this many cards (or labels) a page: every page stays
+/// within a phone's first-view budget (150 KB) whatever the size of the collection.
+pub const PAGE_CARDS: usize = 200;
+/// Cards of each section shown on the page of a large exhibition.
+pub const SECTION_PREVIEW: usize = 12;
+
+/// The published objects of each section of `ex`, in order, with the section's anchor.
+pub fn section_items<'a>(ctx: &Ctx<'a>, ex: &'a Exhibit) -> Vec<(String, &'a Section, Vec<&'a Item>)> {
+    ex.sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let items = s
+                .items
+                .iter()
+                .filter(|(id, _)| ctx.published.items.contains(id.as_str()))
+                .filter_map(|(id, _)| ctx.site.items.get(id))
+                .collect();
+            (format!("phan-{}", i + 1), s, items)
+        })
+        .collect()
+}
+
+/// Whether `ex` is large enough for pages per section.
+pub fn is_large(ctx: &Ctx, ex: &Exhibit) -> bool {
+    section_items(ctx, ex)
+        .iter()
+        .map(|(_, _, v)| v.len())
+        .sum::<usize>()
+        > PAGE_CARDS
+}
+
+/// The path of page `n` (from 1) of a list at `base` (`e/slug/phan-1/`).
+pub fn page_path(base: &str, n: usize) -> String {
+    if n <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}{n}/")
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageLink {
+    pub number: usize,
+    pub url: String,
+    pub current: bool,
+}
+
+/// Links to the `count` pages of the list at `base`, page `n` being the current one.
+pub fn pager(ctx: &Ctx, base: &str, n: usize, count: usize) -> Vec<PageLink> {
+    if count <= 1 {
+        return Vec::new();
+    }
+    (1..=count)
+        .map(|k| PageLink {
+            number: k,
+            url: ctx.url(&page_path(base, k)),
+            current: k == n,
+        })
+        .collect()
+}
+
+/// One page of a section of a large exhibition.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionPageView {
+    pub exhibit: Link,
+    pub title: Option<Txt>,
+    /// The section's text, on its first page.
+    pub text: Option<Md>,
+    pub count: usize,
+    pub items: Vec<ItemCard>,
+    pub number: usize,
+    pub pages: Vec<PageLink>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+pub fn section_page_view(
+    ctx: &Ctx,
+    ex: &Exhibit,
+    (anchor, section, items): (&str, &Section, &[&Item]),
+    n: usize,
+) -> SectionPageView {
+    let base = format!("e/{}/{anchor}/", ex.slug);
+    let count = items.len().div_ceil(PAGE_CARDS).max(1);
+    let pages = pager(ctx, &base, n, count);
+    SectionPageView {
+        exhibit: Link {
+            url: ctx.url(&format!("e/{}/", ex.slug)),
+            title: txt(&ex.title, ctx.lang),
+        },
+        title: txt(&section.title, ctx.lang),
+        text: if n == 1 {
+            md_below(&section.text, ctx.lang, 1)
+        } else {
+            None
+        },
+        count: items.len(),
+        items: items
+            .iter()
+            .skip((n - 1) * PAGE_CARDS)
+            .take(PAGE_CARDS)
+            .map(|it| item_card(ctx, it))
+            .collect(),
+        number: n,
+        prev: (n > 1).then(|| ctx.url(&page_path(&base, n - 1))),
+        next: (n < count).then(|| ctx.url(&page_path(&base, n + 1))),
+        pages,
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -220,21 +336,21 @@ pub struct ExhibitView {
 }
 
 pub fn exhibit_view(ctx: &Ctx, ex: &Exhibit, today: Day) -> ExhibitView {
-    let sections = ex
-        .sections
-        .iter()
-        .enumerate()
-        .map(|(i, s)| SectionView {
-            anchor: format!("phan-{}", i + 1),
-            title: txt(&s.title, ctx.lang),
-            text: md_below(&s.text, ctx.lang, 2),
-            items: s
-                .items
-                .iter()
-                .filter(|(id, _)| ctx.published.items.contains(id.as_str()))
-                .filter_map(|(id, _)| ctx.site.items.get(id))
-                .map(|it| item_card(ctx, it))
-                .collect(),
+    let parts = section_items(ctx, ex);
+    let large = parts.iter().map(|(_, _, v)| v.len()).sum::<usize>() > PAGE_CARDS;
+    let sections = parts
+        .into_iter()
+        .map(|(anchor, s, items)| {
+            let count = items.len();
+            let shown = if large { SECTION_PREVIEW } else { count };
+            SectionView {
+                more: (large && count > shown).then(|| ctx.url(&format!("e/{}/{anchor}/", ex.slug))),
+                title: txt(&s.title, ctx.lang),
+                text: md_below(&s.text, ctx.lang, 2),
+                items: items.iter().take(shown).map(|it| item_card(ctx, it)).collect(),
+                count,
+                anchor,
+            }
         })
         .collect();
     ExhibitView {

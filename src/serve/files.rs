@@ -12,9 +12,20 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+/// Files at most this large are held in memory (pages, scripts, QR codes, small pictures); larger
+/// ones (photos, big open-data files) are read from the built folder when asked for, so the
+/// server's memory does not grow with the collection's photographs.
+pub const IN_MEMORY_MAX: u64 = 256 * 1024;
+
+/// Where a file's bytes are.
+enum Stored {
+    Memory(Bytes),
+    Disk(std::path::PathBuf),
+}
+
 /// One file of the site.
 pub struct StaticFile {
-    body: Bytes,
+    body: Stored,
     gzip: Option<Bytes>,
     etag: HeaderValue,
     content_type: &'static str,
@@ -74,7 +85,7 @@ impl SiteFiles {
     /// Load the site, with `snippet` placed before `</body>` of every page (the reload script of
     /// `--watch`), before the pages are compressed.
     pub fn load_with(dir: &Path, snippet: Option<&str>) -> std::io::Result<SiteFiles> {
-        let mut files = HashMap::new();
+        let mut paths = Vec::new();
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
             for e in std::fs::read_dir(&d)? {
@@ -88,37 +99,48 @@ impl SiteFiles {
                     continue;
                 };
                 let rel = rel.replace('\\', "/");
-                if rel.starts_with('.') {
-                    continue;
+                if !rel.starts_with('.') {
+                    paths.push(rel);
                 }
-                let mut body = std::fs::read(&p)?;
-                let ct = content_type(&rel);
-                if let Some(snip) = snippet
-                    && rel.ends_with(".html")
-                    && let Some(at) = body.windows(7).rposition(|w| w == b"</body>")
-                {
-                    body.splice(at..at, snip.bytes());
-                }
-                let gzip = (compressible(ct) && body.len() > 1024).then(|| {
-                    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-                    z.write_all(&body).expect("gzip into memory");
-                    Bytes::from(z.finish().expect("gzip into memory"))
-                });
-                let hash = blake3::hash(&body);
-                let etag =
-                    HeaderValue::from_str(&format!("\"{}\"", &hash.to_hex()[..20])).expect("hex is a header");
-                files.insert(
-                    rel.clone(),
-                    Arc::new(StaticFile {
-                        body: Bytes::from(body),
-                        gzip,
-                        etag,
-                        content_type: ct,
-                        cache: cache_control(&rel),
-                    }),
-                );
             }
         }
+        let loaded: std::io::Result<Vec<(String, Arc<StaticFile>)>> = {
+            use rayon::prelude::*;
+            paths
+                .into_par_iter()
+                .map(|rel| load_file(dir, &rel, snippet).map(|f| (rel, Arc::new(f))))
+                .collect()
+        };
+        Ok(SiteFiles {
+            files: loaded?.into_iter().collect(),
+        })
+    }
+
+    /// This site with the files a build changed read again from `dir` (all of them when the
+    /// build does not know what changed), the others shared.
+    pub fn refreshed(
+        &self,
+        dir: &Path,
+        changes: &crate::output::Changes,
+        snippet: Option<&str>,
+    ) -> std::io::Result<SiteFiles> {
+        if changes.all {
+            return SiteFiles::load_with(dir, snippet);
+        }
+        let mut files = self.files.clone();
+        for r in &changes.removed {
+            files.remove(r);
+        }
+        let loaded: std::io::Result<Vec<(String, Arc<StaticFile>)>> = {
+            use rayon::prelude::*;
+            changes
+                .changed
+                .par_iter()
+                .filter(|rel| !rel.starts_with('.'))
+                .map(|rel| load_file(dir, rel, snippet).map(|f| (rel.clone(), Arc::new(f))))
+                .collect()
+        };
+        files.extend(loaded?);
         Ok(SiteFiles { files })
     }
 
@@ -161,6 +183,52 @@ impl SiteFiles {
     }
 }
 
+/// One file of the built site: in memory (gzip made once) when small, else its place on disk.
+fn load_file(dir: &Path, rel: &str, snippet: Option<&str>) -> std::io::Result<StaticFile> {
+    let p = dir.join(rel);
+    let ct = content_type(rel);
+    let meta = std::fs::metadata(&p)?;
+    if meta.len() > IN_MEMORY_MAX {
+        // Validator from size and time: the file is not read until someone asks for it.
+        use std::os::unix::fs::MetadataExt;
+        let etag = HeaderValue::from_str(&format!(
+            "\"{:x}-{:x}-{:x}\"",
+            meta.len(),
+            meta.mtime(),
+            meta.mtime_nsec()
+        ))
+        .expect("hex is a header");
+        return Ok(StaticFile {
+            body: Stored::Disk(p),
+            gzip: None,
+            etag,
+            content_type: ct,
+            cache: cache_control(rel),
+        });
+    }
+    let mut body = std::fs::read(&p)?;
+    if let Some(snip) = snippet
+        && rel.ends_with(".html")
+        && let Some(at) = body.windows(7).rposition(|w| w == b"</body>")
+    {
+        body.splice(at..at, snip.bytes());
+    }
+    let gzip = (compressible(ct) && body.len() > 1024).then(|| {
+        let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
+        z.write_all(&body).expect("gzip into memory");
+        Bytes::from(z.finish().expect("gzip into memory"))
+    });
+    let hash = blake3::hash(&body);
+    let etag = HeaderValue::from_str(&format!("\"{}\"", &hash.to_hex()[..20])).expect("hex is a header");
+    Ok(StaticFile {
+        body: Stored::Memory(Bytes::from(body)),
+        gzip,
+        etag,
+        content_type: ct,
+        cache: cache_control(rel),
+    })
+}
+
 pub enum Lookup {
     Found(Arc<StaticFile>),
     AddSlash,
@@ -168,7 +236,7 @@ pub enum Lookup {
 }
 
 /// A response for `file`, honouring HEAD, If-None-Match and Accept-Encoding.
-pub fn respond(file: &StaticFile, status: StatusCode, method: &Method, req: &HeaderMap) -> Response {
+pub async fn respond(file: &StaticFile, status: StatusCode, method: &Method, req: &HeaderMap) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(file.content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(file.cache));
@@ -193,7 +261,15 @@ pub fn respond(file: &StaticFile, status: StatusCode, method: &Method, req: &Hea
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             z.clone()
         }
-        _ => file.body.clone(),
+        _ => match &file.body {
+            Stored::Memory(b) => b.clone(),
+            // Files too large to hold: read when asked for (off the runtime's threads). A file
+            // gone since the site was loaded (a rebuild in between) is a 404.
+            Stored::Disk(p) => match tokio::fs::read(p).await {
+                Ok(b) => Bytes::from(b),
+                Err(_) => return StatusCode::NOT_FOUND.into_response(),
+            },
+        },
     };
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     if method == Method::HEAD {

@@ -226,14 +226,14 @@ pub(super) async fn static_file(State(state): State<AppState>, req: Request) -> 
             {
                 return res;
             }
-            files::respond(&f, StatusCode::OK, &method, req.headers())
+            files::respond(&f, StatusCode::OK, &method, req.headers()).await
         }
         Lookup::AddSlash => {
             let q = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
             Redirect::permanent(&format!("{}/{q}", req.uri().path())).into_response()
         }
         Lookup::Missing => match site.not_found(&path) {
-            Some(f) => files::respond(&f, StatusCode::NOT_FOUND, &method, req.headers()),
+            Some(f) => files::respond(&f, StatusCode::NOT_FOUND, &method, req.headers()).await,
             None => StatusCode::NOT_FOUND.into_response(),
         },
     }

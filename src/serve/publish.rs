@@ -308,7 +308,17 @@ async fn finish(
     match r {
         Ok(p) => {
             let changes: Vec<String> = note.into_iter().chain(p.changes).collect();
-            let millis = go_live(state, ws, me, action, &p.snapshot, &changes, started).await?;
+            let millis = go_live(
+                state,
+                ws,
+                me,
+                action,
+                &p.snapshot,
+                &changes,
+                &p.report.changes,
+                started,
+            )
+            .await?;
             let done = if action == "restore" {
                 "restored"
             } else {
@@ -343,10 +353,13 @@ async fn go_live(
     action: &str,
     snapshot: &str,
     changes: &[String],
+    built: &crate::output::Changes,
     started: std::time::Instant,
 ) -> Result<i64, WebError> {
     let out = ws.build.out.clone();
-    let site = tokio::task::spawn_blocking(move || SiteFiles::load(&out))
+    // Only the files the build changed are read again.
+    let (live, built) = (state.site(), built.clone());
+    let site = tokio::task::spawn_blocking(move || live.refreshed(&out, &built, None))
         .await
         .map_err(|e| state.internal(me.lang, "loading the new site failed", e))?
         .map_err(|e| state.internal(me.lang, "loading the new site failed", e))?;

@@ -17,7 +17,6 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::{broadcast, mpsc};
 
 use super::AppState;
-use super::files::SiteFiles;
 
 /// Placed before `</body>` of every page while watching.
 pub const SNIPPET: &str = "<script src=\"/_vitrine/reload.js\" defer></script>\n";
@@ -180,7 +179,7 @@ async fn rebuild_on_changes(
         let started = std::time::Instant::now();
         let built = tokio::task::spawn_blocking(move || crate::build::build_site(&b)).await;
         let change = match built {
-            Ok(Ok(report)) => match SiteFiles::load_with(&build.out, Some(SNIPPET)) {
+            Ok(Ok(report)) => match state.site().refreshed(&build.out, &report.changes, Some(SNIPPET)) {
                 Ok(site) => {
                     state.set_site(site);
                     eprintln!(

@@ -668,3 +668,95 @@ fn audio_guide_has_a_player_a_transcript_and_its_number() {
         .collect();
     assert_eq!(number.trim(), "7");
 }
+
+/// A museum whose exhibition kho-bau holds `n` more objects, in two sections.
+fn large_museum(n: usize) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, root) = copy_fixture("tiny");
+    let objects = root.join("exhibits/kho-bau/objects");
+    let mut first = vec!["\"T-001\"".to_string(), "\"T-002\"".to_string()];
+    let mut second = Vec::new();
+    for i in 0..n {
+        let id = format!("L-{i:04}");
+        std::fs::create_dir_all(objects.join(&id)).unwrap();
+        std::fs::write(
+            objects.join(&id).join("object.toml"),
+            format!(
+                "id = \"{id}\"\ntitle = {{ vi = \"Bình gốm số {i}\", en = \"Ceramic jar no. {i}\" }}\n\
+                 date = {{ display = {{ vi = \"Thế kỷ 15\", en = \"15th century\" }}, from = 1401, to = 1500 }}\n\
+                 material = {{ vi = \"Gốm men\", en = \"Glazed ceramic\" }}\n"
+            ),
+        )
+        .unwrap();
+        let section = if i < n * 5 / 9 { &mut first } else { &mut second };
+        section.push(format!("\"{id}\""));
+    }
+    let text = std::fs::read_to_string(root.join("exhibits/kho-bau/exhibit.toml")).unwrap();
+    let head = &text[..text.find("[[section]]").unwrap()];
+    std::fs::write(
+        root.join("exhibits/kho-bau/exhibit.toml"),
+        format!(
+            "{head}[[section]]\ntitle = {{ vi = \"Gốm\", en = \"Ceramics\" }}\ntext = {{ vi = \"Đồ gốm.\", en = \"Ceramics.\" }}\nobjects = [{}]\n\n\
+             [[section]]\ntitle = {{ vi = \"Gốm men\", en = \"Glazed ware\" }}\nobjects = [{}]\n",
+            first.join(", "),
+            second.join(", ")
+        ),
+    )
+    .unwrap();
+    (tmp, root)
+}
+
+#[test]
+fn a_large_exhibition_gets_pages_per_section_and_label_sheets_per_part() {
+    let (tmp, root) = large_museum(450);
+    build_into(&root, tmp.path()).unwrap();
+    let out = tmp.path().join("public");
+    let cards = |p: &str| parse(&out.join(p)).select(&sel(".cards > li")).count();
+    // The exhibition shows each section's first cards and links to the rest.
+    let ex = parse(&out.join("e/kho-bau/index.html"));
+    assert_eq!(ex.select(&sel(".cards > li")).count(), 24);
+    let more: Vec<String> = ex
+        .select(&sel("p.more a"))
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    assert_eq!(more, ["../../e/kho-bau/phan-1/", "../../e/kho-bau/phan-2/"]);
+    // Section 1 (252 objects): two pages; section 2 (200): one.
+    assert_eq!(cards("e/kho-bau/phan-1/index.html"), 200);
+    assert_eq!(cards("e/kho-bau/phan-1/2/index.html"), 52);
+    assert_eq!(cards("e/kho-bau/phan-2/index.html"), 200);
+    assert!(!out.join("e/kho-bau/phan-2/2").exists());
+    assert_eq!(cards("en/e/kho-bau/phan-1/2/index.html"), 52);
+    let pager = parse(&out.join("e/kho-bau/phan-1/2/index.html"));
+    assert_eq!(
+        pager
+            .select(&sel(".pager a[aria-current=page]"))
+            .map(|a| a.text().collect::<String>())
+            .collect::<Vec<_>>(),
+        ["2"]
+    );
+    // Labels: the sheet lists the parts; each part is a sheet of at most 200 labels.
+    let labels = |p: &str| parse(&out.join(p)).select(&sel("section.label")).count();
+    let index = parse(&out.join("e/kho-bau/labels/index.html"));
+    let parts: Vec<String> = index
+        .select(&sel("ul.parts a"))
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    let base = "../../../e/kho-bau/labels/";
+    assert_eq!(
+        parts,
+        [
+            format!("{base}phan-1/"),
+            format!("{base}phan-1/2/"),
+            format!("{base}phan-2/")
+        ]
+    );
+    assert_eq!(labels("e/kho-bau/labels/index.html"), 0);
+    assert_eq!(labels("e/kho-bau/labels/phan-1/index.html"), 200);
+    assert_eq!(labels("e/kho-bau/labels/phan-1/2/index.html"), 52);
+    assert_eq!(labels("e/kho-bau/labels/large/phan-2/index.html"), 200);
+    // Every link of every page resolves, and every HTML page stays small.
+    check_links(&out);
+    for page in html_files(&out) {
+        let len = std::fs::metadata(&page).unwrap().len();
+        assert!(len < 150_000, "{} is {len} bytes", page.display());
+    }
+}

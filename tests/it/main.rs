@@ -8,6 +8,7 @@ mod edit;
 mod fuzz;
 mod gate;
 mod import;
+mod incremental;
 mod learn;
 mod load;
 mod media;

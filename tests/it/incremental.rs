@@ -1,0 +1,302 @@
+// Incremental builds: random sequences of edits a curator makes (titles, descriptions, objects
+// added, deleted or moved between sections, photos renamed or replaced, a theme file, vitrine.toml)
+// and after each one the output of the incremental build equals a clean build's, byte for byte.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use vitrine::build::{BuildOptions, build_site};
+
+use crate::support::*;
+
+#[derive(Debug, Clone)]
+enum Edit {
+    Title(u8, String),
+    Description(u8, String),
+    Add(u8),
+    Delete(u8),
+    Move(u8),
+    RenamePhoto,
+    ReplacePhoto(u8),
+    Theme(String),
+    Config(String),
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    let word = "[a-zđêôơư ]{1,12}";
+    prop_oneof![
+        (any::<u8>(), word).prop_map(|(i, w)| Edit::Title(i, w)),
+        (any::<u8>(), word).prop_map(|(i, w)| Edit::Description(i, w)),
+        any::<u8>().prop_map(Edit::Add),
+        any::<u8>().prop_map(Edit::Delete),
+        any::<u8>().prop_map(Edit::Move),
+        Just(Edit::RenamePhoto),
+        any::<u8>().prop_map(Edit::ReplacePhoto),
+        word.prop_map(Edit::Theme),
+        word.prop_map(Edit::Config),
+    ]
+}
+
+fn exhibit_toml(root: &Path) -> PathBuf {
+    root.join("exhibits/kho-bau/exhibit.toml")
+}
+
+/// The IDs of the sections of kho-bau, read from its exhibit.toml (one `objects = [...]` a section).
+fn sections(root: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(exhibit_toml(root)).unwrap();
+    let doc: toml::Table = text.parse().unwrap();
+    doc["section"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            s["objects"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// Write the sections back (two sections: the second one is made when needed).
+fn write_sections(root: &Path, secs: &[Vec<String>]) {
+    let text = std::fs::read_to_string(exhibit_toml(root)).unwrap();
+    let head = &text[..text.find("[[section]]").unwrap()];
+    let mut out = head.to_string();
+    for (i, s) in secs.iter().enumerate() {
+        let ids: Vec<String> = s.iter().map(|i| format!("\"{i}\"")).collect();
+        out.push_str(&format!(
+            "[[section]]\ntitle = {{ vi = \"Phần {n}\", en = \"Part {n}\" }}\nobjects = [{}]\n\n",
+            ids.join(", "),
+            n = i + 1
+        ));
+    }
+    std::fs::write(exhibit_toml(root), out).unwrap();
+}
+
+fn objects(root: &Path) -> Vec<String> {
+    let mut v: Vec<String> = sections(root).into_iter().flatten().collect();
+    v.sort();
+    v
+}
+
+fn set_title(root: &Path, id: &str, title: &str) {
+    let p = root.join("exhibits/kho-bau/objects").join(id).join("object.toml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+    doc["title"]["vi"] = toml_edit::value(title);
+    std::fs::write(&p, doc.to_string()).unwrap();
+}
+
+fn apply(root: &Path, e: &Edit, photo_seed: &mut u32) {
+    let objs = objects(root);
+    let pick = |i: u8| objs[i as usize % objs.len()].clone();
+    let dir = |id: &str| root.join("exhibits/kho-bau/objects").join(id);
+    match e {
+        Edit::Title(i, w) => set_title(root, &pick(*i), &format!("Hiện vật {w}")),
+        Edit::Description(i, w) => {
+            std::fs::write(dir(&pick(*i)).join("vi.md"), format!("Mô tả *{w}*.\n")).unwrap()
+        }
+        Edit::Add(i) => {
+            let id = format!("N-{:03}", i);
+            if objs.contains(&id) {
+                return;
+            }
+            std::fs::create_dir_all(dir(&id)).unwrap();
+            std::fs::write(
+                dir(&id).join("object.toml"),
+                format!(
+                    "id = \"{id}\"\ntitle = {{ vi = \"Vật mới {i}\", en = \"New object {i}\" }}\n\
+                     date = {{ display = {{ vi = \"Thế kỷ 10\", en = \"10th century\" }}, from = 901, to = 1000 }}\n\
+                     related = [\"T-001\"]\n"
+                ),
+            )
+            .unwrap();
+            let mut secs = sections(root);
+            let n = secs.len();
+            secs[*i as usize % n].push(id);
+            write_sections(root, &secs);
+        }
+        Edit::Delete(i) => {
+            // T-001 and T-002 stay: the programme and the related lists name them.
+            let id = pick(*i);
+            if id.starts_with("T-") {
+                return;
+            }
+            let mut secs = sections(root);
+            for s in &mut secs {
+                s.retain(|x| *x != id);
+            }
+            secs.retain(|s| !s.is_empty());
+            write_sections(root, &secs);
+            std::fs::remove_dir_all(dir(&id)).unwrap();
+        }
+        Edit::Move(i) => {
+            let id = pick(*i);
+            let mut secs = sections(root);
+            let from = secs.iter().position(|s| s.contains(&id)).unwrap();
+            secs[from].retain(|x| *x != id);
+            if secs.len() == 1 {
+                secs.push(Vec::new());
+            }
+            let to = (from + 1) % secs.len();
+            secs[to].insert(0, id);
+            secs.retain(|s| !s.is_empty());
+            write_sections(root, &secs);
+        }
+        Edit::RenamePhoto => {
+            let d = dir("T-002");
+            let p = d.join("object.toml");
+            let text = std::fs::read_to_string(&p).unwrap();
+            let (from, to) = if text.contains("\"coin.png\"") {
+                ("coin.png", "coin-2.png")
+            } else {
+                ("coin-2.png", "coin.png")
+            };
+            std::fs::rename(d.join(from), d.join(to)).unwrap();
+            std::fs::write(&p, text.replace(&format!("\"{from}\""), &format!("\"{to}\""))).unwrap();
+        }
+        Edit::ReplacePhoto(i) => {
+            let d = dir("T-002");
+            let text = std::fs::read_to_string(d.join("object.toml")).unwrap();
+            let name = if text.contains("\"coin.png\"") {
+                "coin.png"
+            } else {
+                "coin-2.png"
+            };
+            *photo_seed += 1;
+            let seed = u32::from(*i) + *photo_seed;
+            let img = image::RgbImage::from_fn(64, 48, |x, y| {
+                image::Rgb([(x * 3 + seed) as u8, (y * 5) as u8, (seed * 7) as u8])
+            });
+            img.save(d.join(name)).unwrap();
+        }
+        Edit::Theme(w) => {
+            let t = root.join("themes/default");
+            std::fs::create_dir_all(&t).unwrap();
+            let original = std::fs::read_to_string(repo().join("themes/default/404.html")).unwrap();
+            std::fs::write(
+                t.join("404.html"),
+                format!("{original}\n{{# {w} #}}<!-- {w} -->\n"),
+            )
+            .unwrap();
+        }
+        Edit::Config(w) => {
+            let p = root.join("vitrine.toml");
+            let text = std::fs::read_to_string(&p).unwrap();
+            let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+            doc["museum"]["tagline"]["vi"] = toml_edit::value(format!("Bảo tàng {w}"));
+            std::fs::write(&p, doc.to_string()).unwrap();
+        }
+    }
+}
+
+fn options(root: &Path, dir: &Path) -> BuildOptions {
+    let mut o = BuildOptions::new(root);
+    o.out = dir.join("public");
+    o.cache = dir.join("cache");
+    o
+}
+
+/// The built files; the marker aside.
+fn files(out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    snapshot(out)
+}
+
+fn differences(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, v) in a {
+        match b.get(p) {
+            None => out.push(format!("only in the incremental build: {}", p.display())),
+            Some(w) if w != v => out.push(format!("differs: {}", p.display())),
+            _ => {}
+        }
+    }
+    for p in b.keys().filter(|p| !a.contains_key(*p)) {
+        out.push(format!("only in the clean build: {}", p.display()));
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn an_incremental_build_equals_a_clean_build_after_every_edit(edits in prop::collection::vec(edit(), 1..6)) {
+        let (tmp, root) = copy_fixture("tiny");
+        let inc = options(&root, &tmp.path().join("inc"));
+        build_site(&inc).unwrap();
+        let mut seed = 0;
+        for (step, e) in edits.iter().enumerate() {
+            apply(&root, e, &mut seed);
+            let r = build_site(&inc).unwrap();
+            let clean_dir = tmp.path().join(format!("clean-{step}"));
+            build_site(&options(&root, &clean_dir)).unwrap();
+            let (a, b) = (files(&inc.out), files(&clean_dir.join("public")));
+            let diff = differences(&a, &b);
+            prop_assert!(diff.is_empty(), "after {:?} (step {} of {:?}):\n{}", e, step + 1, edits, diff.join("\n"));
+            // Only what changed was written: never the whole site again (the theme and
+            // vitrine.toml change every page).
+            if !matches!(e, Edit::Theme(_) | Edit::Config(_)) {
+                prop_assert!(r.written < r.files / 2, "{:?} wrote {} of {} files", e, r.written, r.files);
+            }
+            std::fs::remove_dir_all(&clean_dir).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_rebuild_of_unchanged_content_writes_nothing_and_then_reads_no_content() {
+    let (tmp, root) = copy_fixture("tiny");
+    let o = options(&root, tmp.path());
+    let first = build_site(&o).unwrap();
+    assert!(first.written > 0 && !first.unchanged);
+    let before = snapshot(&o.out);
+    // The content files were copied a moment ago: while their times are too recent to vouch for
+    // them (the same clock tick), a build reads the content again and writes nothing; once a
+    // build could trust them, the next one stops after comparing them.
+    let mut builds = 0;
+    loop {
+        let again = build_site(&o).unwrap();
+        assert_eq!(again.written, 0, "{:?}", again.changes.changed);
+        assert!(again.changes.changed.is_empty() && again.changes.removed.is_empty());
+        builds += 1;
+        if again.unchanged {
+            break;
+        }
+        assert!(builds < 1000, "no build ever found the content unchanged");
+    }
+    assert_eq!(snapshot(&o.out), before);
+
+    // One description changed: its pages and what lists it are written, nothing else.
+    let vi = root.join("exhibits/kho-bau/objects/T-001/vi.md");
+    std::fs::write(&vi, "Một mô tả khác.\n").unwrap();
+    let fourth = build_site(&o).unwrap();
+    assert!(!fourth.unchanged);
+    let changed: Vec<&str> = fourth.changes.changed.iter().map(String::as_str).collect();
+    assert!(changed.contains(&"o/T-001/index.html") && changed.contains(&"O/T-001/index.html"));
+    assert!(!changed.contains(&"o/T-002/index.html") && !changed.contains(&"en/o/T-001/index.html"));
+    assert!(fourth.written < fourth.files / 4, "{changed:?}");
+    let page = std::fs::read_to_string(o.out.join("o/T-001/index.html")).unwrap();
+    assert!(page.contains("Một mô tả khác."));
+}
+
+#[test]
+fn the_qr_address_of_an_object_is_the_same_file_as_its_page() {
+    use std::os::unix::fs::MetadataExt;
+    let (tmp, root) = copy_fixture("tiny");
+    let o = options(&root, tmp.path());
+    build_site(&o).unwrap();
+    let (a, b) = (
+        std::fs::metadata(o.out.join("o/T-001/index.html")).unwrap(),
+        std::fs::metadata(o.out.join("O/T-001/index.html")).unwrap(),
+    );
+    assert_eq!(
+        (a.dev(), a.ino()),
+        (b.dev(), b.ino()),
+        "O/T-001/ is a second copy"
+    );
+}
