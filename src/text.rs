@@ -7,7 +7,15 @@ use unicode_normalization::char::is_combining_mark;
 /// NFC-normalise text as it comes from a file, a form or a spreadsheet, so that the same word
 /// typed on two keyboards (precomposed or combining marks) compares equal.
 pub fn nfc(s: &str) -> String {
+    if is_nfc(s) {
+        return s.to_string();
+    }
     s.nfc().collect()
+}
+
+/// Whether `s` is certainly NFC already (nearly all text is): then it need not be recomposed.
+fn is_nfc(s: &str) -> bool {
+    s.is_ascii() || unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes
 }
 
 /// Lower case, all diacritics removed, đ → d: the form a visitor types without a Vietnamese
@@ -23,7 +31,11 @@ pub fn fold(s: &str) -> String {
 /// Words of a text: runs of letters and digits after NFC and lower-casing. Never stemmed, never
 /// trimmed: Vietnamese syllables are short and each one matters.
 pub fn words(s: &str) -> Vec<String> {
-    let lower: String = s.nfc().flat_map(char::to_lowercase).collect();
+    let lower: String = if is_nfc(s) {
+        s.chars().flat_map(char::to_lowercase).collect()
+    } else {
+        s.nfc().flat_map(char::to_lowercase).collect()
+    };
     lower
         .split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
         .filter(|w| !w.is_empty())

@@ -1,4 +1,5 @@
-// The built site, served from memory: content types, validators (ETag, 304), gzip made once at
+// The built site, served from memory (pages as gzip; files over 256 KB from disk): content
+// types, validators (ETag, 304), gzip made once at
 // load, cache lifetimes (a year for content-hashed files, revalidation for pages), the site's own
 // 404 page. A request for an object page is reported as a page hit: through its QR address
 // (`/O/<ID>/`) a scan, otherwise a view; the visitor gets the page in the same single response.
@@ -20,6 +21,9 @@ pub const IN_MEMORY_MAX: u64 = 256 * 1024;
 /// Where a file's bytes are.
 enum Stored {
     Memory(Bytes),
+    /// Only the gzip form is held (in `gzip`): every browser takes it, and it is a third of the
+    /// size; the rare client that does not is sent it decompressed.
+    Gzipped,
     Disk(std::path::PathBuf),
 }
 
@@ -183,6 +187,13 @@ impl SiteFiles {
     }
 }
 
+fn gunzip(z: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::with_capacity(z.len() * 4);
+    flate2::read::GzDecoder::new(z).read_to_end(&mut out)?;
+    Ok(out)
+}
+
 /// One file of the built site: in memory (gzip made once) when small, else its place on disk.
 fn load_file(dir: &Path, rel: &str, snippet: Option<&str>) -> std::io::Result<StaticFile> {
     let p = dir.join(rel);
@@ -221,7 +232,11 @@ fn load_file(dir: &Path, rel: &str, snippet: Option<&str>) -> std::io::Result<St
     let hash = blake3::hash(&body);
     let etag = HeaderValue::from_str(&format!("\"{}\"", &hash.to_hex()[..20])).expect("hex is a header");
     Ok(StaticFile {
-        body: Stored::Memory(Bytes::from(body)),
+        body: if gzip.is_some() {
+            Stored::Gzipped
+        } else {
+            Stored::Memory(Bytes::from(body))
+        },
         gzip,
         etag,
         content_type: ct,
@@ -263,6 +278,10 @@ pub async fn respond(file: &StaticFile, status: StatusCode, method: &Method, req
         }
         _ => match &file.body {
             Stored::Memory(b) => b.clone(),
+            Stored::Gzipped => match file.gzip.as_ref().map(|z| gunzip(z)) {
+                Some(Ok(b)) => Bytes::from(b),
+                _ => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            },
             // Files too large to hold: read when asked for (off the runtime's threads). A file
             // gone since the site was loaded (a rebuild in between) is a 404.
             Stored::Disk(p) => match tokio::fs::read(p).await {

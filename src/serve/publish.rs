@@ -306,19 +306,9 @@ async fn finish(
     started: std::time::Instant,
 ) -> Result<Response, WebError> {
     match r {
-        Ok(p) => {
-            let changes: Vec<String> = note.into_iter().chain(p.changes).collect();
-            let millis = go_live(
-                state,
-                ws,
-                me,
-                action,
-                &p.snapshot,
-                &changes,
-                &p.report.changes,
-                started,
-            )
-            .await?;
+        Ok(mut p) => {
+            p.changes = note.into_iter().chain(std::mem::take(&mut p.changes)).collect();
+            let millis = go_live(state, ws, me, action, &p, started).await?;
             let done = if action == "restore" {
                 "restored"
             } else {
@@ -351,14 +341,12 @@ async fn go_live(
     ws: &Workspace,
     me: &Curator,
     action: &str,
-    snapshot: &str,
-    changes: &[String],
-    built: &crate::output::Changes,
+    published: &publish::Published,
     started: std::time::Instant,
 ) -> Result<i64, WebError> {
     let out = ws.build.out.clone();
     // Only the files the build changed are read again.
-    let (live, built) = (state.site(), built.clone());
+    let (live, built) = (state.site(), published.report.changes.clone());
     let site = tokio::task::spawn_blocking(move || live.refreshed(&out, &built, None))
         .await
         .map_err(|e| state.internal(me.lang, "loading the new site failed", e))?
@@ -371,8 +359,8 @@ async fn go_live(
         account_id: Some(me.account.id),
         username: me.account.username.clone(),
         action: action.to_string(),
-        snapshot: snapshot.to_string(),
-        changes: changes.join("\n"),
+        snapshot: published.snapshot.clone(),
+        changes: published.changes.join("\n"),
         millis,
     };
     state

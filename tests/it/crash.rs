@@ -13,19 +13,9 @@ use crate::support::*;
 /// entries before it started, and the time since it started.
 type Reached<'a> = dyn Fn(u32, usize, Duration) -> bool + 'a;
 
-/// A description of how two snapshots differ, for failure messages.
+/// How two snapshots differ, for failure messages.
 fn diff(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) -> String {
-    let mut out = Vec::new();
-    for (p, v) in a {
-        match b.get(p) {
-            None => out.push(format!("only in the first: {}", p.display())),
-            Some(w) if w != v => out.push(format!("differs: {}", p.display())),
-            _ => {}
-        }
-    }
-    for p in b.keys().filter(|p| !a.contains_key(*p)) {
-        out.push(format!("only in the second: {}", p.display()));
-    }
+    let mut out = differences(a, b);
     out.truncate(12);
     out.join("\n")
 }

@@ -2,7 +2,6 @@
 // added, deleted or moved between sections, photos renamed or replaced, a theme file, vitrine.toml)
 // and after each one the output of the incremental build equals a clean build's, byte for byte.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
@@ -201,26 +200,6 @@ fn options(root: &Path, dir: &Path) -> BuildOptions {
     o
 }
 
-/// The built files; the marker aside.
-fn files(out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    snapshot(out)
-}
-
-fn differences(a: &BTreeMap<PathBuf, Vec<u8>>, b: &BTreeMap<PathBuf, Vec<u8>>) -> Vec<String> {
-    let mut out = Vec::new();
-    for (p, v) in a {
-        match b.get(p) {
-            None => out.push(format!("only in the incremental build: {}", p.display())),
-            Some(w) if w != v => out.push(format!("differs: {}", p.display())),
-            _ => {}
-        }
-    }
-    for p in b.keys().filter(|p| !a.contains_key(*p)) {
-        out.push(format!("only in the clean build: {}", p.display()));
-    }
-    out
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 6, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -235,9 +214,9 @@ proptest! {
             let r = build_site(&inc).unwrap();
             let clean_dir = tmp.path().join(format!("clean-{step}"));
             build_site(&options(&root, &clean_dir)).unwrap();
-            let (a, b) = (files(&inc.out), files(&clean_dir.join("public")));
+            let (a, b) = (snapshot(&inc.out), snapshot(&clean_dir.join("public")));
             let diff = differences(&a, &b);
-            prop_assert!(diff.is_empty(), "after {:?} (step {} of {:?}):\n{}", e, step + 1, edits, diff.join("\n"));
+            prop_assert!(diff.is_empty(), "after {:?} (step {} of {:?}; first: incremental, second: clean):\n{}", e, step + 1, edits, diff.join("\n"));
             // Only what changed was written: never the whole site again (the theme and
             // vitrine.toml change every page).
             if !matches!(e, Edit::Theme(_) | Edit::Config(_)) {

@@ -97,6 +97,25 @@ pub fn snapshot(root: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
+/// How two snapshots differ, a line a file, for failure messages.
+pub fn differences(
+    a: &std::collections::BTreeMap<PathBuf, Vec<u8>>,
+    b: &std::collections::BTreeMap<PathBuf, Vec<u8>>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, v) in a {
+        match b.get(p) {
+            None => out.push(format!("only in the first: {}", p.display())),
+            Some(w) if w != v => out.push(format!("differs: {}", p.display())),
+            _ => {}
+        }
+    }
+    for p in b.keys().filter(|p| !a.contains_key(*p)) {
+        out.push(format!("only in the second: {}", p.display()));
+    }
+    out
+}
+
 pub fn walk(dir: &Path, f: &mut dyn FnMut(&Path)) {
     let Ok(rd) = std::fs::read_dir(dir) else { return };
     for e in rd.filter_map(Result::ok) {
