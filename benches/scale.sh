@@ -166,8 +166,11 @@ cmd_v=("$V" --root "$M" build --quiet --out "$X" --cache "$C")
 cmd_h=(hugo --quiet -s "$H" -d "$X2")
 for i in $(seq "$RUNS"); do
   echo "  run $i"
-  rm -rf "$X" "$C"
-  echo "    \$ rm -rf ${X#"$ROOT"/} ${C#"$ROOT"/}; $(show "${cmd_v[@]}")"
+  # The spare tree beside the output (the previous site, see README "Incremental and safe
+  # output") goes too: a cold build has no previous output at all.
+  SPARE="$(dirname "$X")/.$(basename "$X").spare"
+  rm -rf "$X" "$C" "$SPARE"
+  echo "    \$ rm -rf ${X#"$ROOT"/} ${SPARE#"$ROOT"/} ${C#"$ROOT"/}; $(show "${cmd_v[@]}")"
   measure vitrine-cold "$LOGS/vitrine-cold.log" "${cmd_v[@]}"
   rm -rf "$X2"
   echo "    \$ rm -rf ${X2#"$ROOT"/}; $(show "${cmd_h[@]}")"
