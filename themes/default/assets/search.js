@@ -8,7 +8,7 @@
 
   // Weights of a word found in the title or ID, in the short descriptive fields (kind, period,
   // material, keywords, ...), in running text; the index keeps the three apart.
-  var WEIGHTS = [100, 40, 40];
+  var WEIGHTS = [100, 60, 40];
   // The word still being typed matches the start of words, but only while the shards that hold
   // them stay this small (one or two letters would fetch most of the index).
   var PREFIX_BYTES = 96 * 1024;
@@ -88,13 +88,15 @@
     return { keys: keys.concat(more), broad: false };
   }
 
-  // Scores of one query word in every document (0: no match) and whether it matched a whole word
-  // with its exact spelling. Titles weigh more than other text; a tone-less match weighs less
-  // than an exact one, and much less when the visitor typed tone marks (then they meant that
-  // exact word). Only the last word, still being typed, may match the start of a word.
+  // Scores of one query word in every document (0: no match) and whether it matched as a whole
+  // word with an acceptable spelling. A word typed with tone marks is meant as written: its exact
+  // spelling counts fully, a tone-less match much less. A word typed without them may stand for
+  // any spelling: every spelling of it counts, weighted by field first (title and ID, then the
+  // descriptive fields, then running text), then by how often the museum's own titles use that
+  // spelling. Only the last word, still being typed, may match the start of a word.
   function wordScores(n, shards, q, last) {
     var score = new Float32Array(n), whole = new Uint8Array(n);
-    var factors = { exact: 1, folded: q.marked ? 0.3 : 0.5, prefix: 0.35, fprefix: 0.2 };
+    var found = [], mostTitles = 0;
     shards.forEach(function (shard) {
       Object.keys(shard).forEach(function (w) {
         var f = fold(w), kind;
@@ -103,12 +105,27 @@
         else if (last && w.lastIndexOf(q.w, 0) === 0) kind = 'prefix';
         else if (last && f.lastIndexOf(q.f, 0) === 0) kind = 'fprefix';
         else return;
-        shard[w].split(',').forEach(function (list, field) {
-          var s = WEIGHTS[field] * factors[kind];
-          decode(list, function (d) {
-            if (s > score[d]) score[d] = s;
-            if (kind === 'exact') whole[d] = 1;
-          });
+        var lists = shard[w].split(',');
+        var titles = kind === 'exact' || kind === 'folded' ? count(lists[0]) : 0;
+        if (titles > mostTitles) mostTitles = titles;
+        found.push({ w: w, kind: kind, lists: lists, titles: titles });
+      });
+    });
+    found.forEach(function (c) {
+      var factor, isWhole = c.kind === 'exact' || c.kind === 'folded';
+      if (q.marked) {
+        factor = { exact: 1, folded: 0.3, prefix: 0.35, fprefix: 0.2 }[c.kind];
+      } else if (isWhole) {
+        factor = 0.7 + 0.25 * (mostTitles ? c.titles / mostTitles : 0) + (c.kind === 'exact' ? 0.05 : 0);
+      } else {
+        factor = 0.35;
+      }
+      var good = isWhole && (c.kind === 'exact' || !q.marked);
+      c.lists.forEach(function (list, field) {
+        var s = WEIGHTS[field] * factor;
+        decode(list, function (d) {
+          if (s > score[d]) score[d] = s;
+          if (good) whole[d] = 1;
         });
       });
     });
@@ -116,9 +133,9 @@
   }
 
   // Every query word must match. Resolves to {results: [{n, score, exact}], best first, broad};
-  // `exact` is true when every word matched a whole word with its exact spelling. Exact results
-  // come first, then the rest by score, then in title order (documents are numbered in title
-  // order).
+  // `exact` is true when the query has tone marks and every word matched a whole word, the
+  // marked ones with their exact spelling. Exact results come first, then the rest by score, then
+  // in title order (documents are numbered in title order).
   Index.prototype.search = function (query) {
     var self = this;
     var qs = words(query).map(function (w) { var f = fold(w); return { w: w, f: f, marked: f !== w }; });
@@ -129,7 +146,8 @@
         return Promise.all(p.keys.map(function (k) { return self.file(m, m.shards[k][0]); }));
       })).then(function (shardsByWord) {
         var n = m.docs, total = new Float32Array(n), exact = new Uint8Array(n), d, i;
-        for (d = 0; d < n; d++) exact[d] = 1;
+        var marked = qs.some(function (q) { return q.marked; });
+        for (d = 0; d < n; d++) exact[d] = marked ? 1 : 0;
         for (i = 0; i < qs.length; i++) {
           var s = wordScores(n, shardsByWord[i], qs[i], i === qs.length - 1);
           for (d = 0; d < n; d++) {
