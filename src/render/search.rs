@@ -131,8 +131,12 @@ fn collect_docs(
             words: field_words([&[pick(&it.title, lang), it.id.as_str()], &labels, &[&desc]]),
         });
     }
-    // Title order (then URL, for equal titles): the script breaks ties by document number.
-    docs.sort_by_cached_key(|d| (collation_key(&d.shown[1]), d.shown[0].clone()));
+    // Title order, word by word as a dictionary does ("Cố đô" before "Cột"), then URL for equal
+    // titles: the script breaks ties by document number.
+    docs.sort_by_cached_key(|d| {
+        let title: Vec<_> = words(&d.shown[1]).iter().map(|w| collation_key(w)).collect();
+        (title, d.shown[1].clone(), d.shown[0].clone())
+    });
     docs
 }
 
