@@ -17,9 +17,10 @@ const KEY_CHARS: usize = 2;
 /// A shard larger than this (bytes of JSON) is split by one more letter, as long as its words are
 /// longer than its key; the words of one tone-less form are never split apart.
 const SHARD_BUDGET: usize = 32 * 1024;
-/// Documents per display chunk. Documents are numbered in title order, so results of equal score,
-/// shown in title order, sit in few chunks.
-const CHUNK_DOCS: usize = 64;
+/// Documents per display chunk (about 3 KB at 100 bytes a document). Results of a query are
+/// scattered over the documents, so a chunk costs about its size for each result shown: the
+/// script shows 20 at a time, so a page of results fetches at most 20 small chunks.
+const CHUNK_DOCS: usize = 32;
 /// Hex digits of the content hash in a file name: names stay unique among thousands of files.
 const HASH_CHARS: usize = 12;
 
@@ -52,8 +53,9 @@ struct Manifest<'a> {
     docs: usize,
     /// Documents per chunk: document n is entry n % chunk of chunk n / chunk.
     chunk: usize,
-    /// Hash (the file name without `.json`) of each chunk of display data.
-    chunks: Vec<String>,
+    /// Hash of all the chunks: chunk c is `<chunks>-<c>.json`. One hash rather than one a chunk
+    /// keeps the manifest small; documents are renumbered when a title changes anyway.
+    chunks: String,
     /// Shard key → [hash, size in bytes]. A word is in the shard of the longest key its tone-less
     /// form starts with.
     shards: BTreeMap<&'a str, (String, usize)>,
@@ -285,14 +287,17 @@ fn language_files(docs: &[Doc], lang: Lang) -> Vec<OutFile> {
         });
     }
 
-    let mut chunks = Vec::new();
-    for part in docs.chunks(CHUNK_DOCS) {
-        let shown: Vec<&Vec<String>> = part.iter().map(|d| &d.shown).collect();
-        let bytes = serde_json::to_vec(&shown).unwrap_or_default();
-        let hash = short_hash(&bytes);
-        chunks.push(hash.clone());
+    let chunks: Vec<Vec<u8>> = docs
+        .chunks(CHUNK_DOCS)
+        .map(|part| {
+            let shown: Vec<&Vec<String>> = part.iter().map(|d| &d.shown).collect();
+            serde_json::to_vec(&shown).unwrap_or_default()
+        })
+        .collect();
+    let chunks_hash = short_hash(&serde_json::to_vec(&chunks).unwrap_or_default());
+    for (c, bytes) in chunks.into_iter().enumerate() {
         files.push(OutFile {
-            path: format!("{dir}{hash}.json"),
+            path: format!("{dir}{chunks_hash}-{c}.json"),
             bytes,
         });
     }
@@ -303,7 +308,7 @@ fn language_files(docs: &[Doc], lang: Lang) -> Vec<OutFile> {
         dir: format!("{}/", lang.code()),
         docs: docs.len(),
         chunk: CHUNK_DOCS,
-        chunks,
+        chunks: chunks_hash,
         shards,
     };
     files.push(OutFile {
@@ -314,8 +319,9 @@ fn language_files(docs: &[Doc], lang: Lang) -> Vec<OutFile> {
 }
 
 /// Per language: the manifest `search/<lang>.json` (the URL the search page is given), postings
-/// shards and display chunks under `search/<lang>/<hash>.json`. Content-hashed names: a changed
-/// file gets a new name, so caches never serve a stale shard next to a fresh manifest.
+/// shards (`search/<lang>/<hash>.json`) and display chunks (`search/<lang>/<hash>-<n>.json`).
+/// Content-hashed names: a changed file gets a new name, so caches never serve a stale shard next
+/// to a fresh manifest.
 pub fn index_files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit]) -> Vec<OutFile> {
     Lang::ALL
         .into_iter()

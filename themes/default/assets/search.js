@@ -68,7 +68,7 @@
     });
   };
 
-  Index.prototype.file = function (m, hash) { return this.get(this.base + m.dir + hash + '.json'); };
+  Index.prototype.file = function (m, name) { return this.get(this.base + m.dir + name + '.json'); };
 
   // Shard keys that may hold the words a query word matches: the longest key the tone-less word
   // starts with, and for the word being typed also every longer key starting with it, when they
@@ -170,7 +170,7 @@
       var wanted = {};
       results.forEach(function (r) { wanted[Math.floor(r.n / m.chunk)] = true; });
       var ids = Object.keys(wanted);
-      return Promise.all(ids.map(function (c) { return self.file(m, m.chunks[c]); })).then(function (chunks) {
+      return Promise.all(ids.map(function (c) { return self.file(m, m.chunks + '-' + c); })).then(function (chunks) {
         var byId = {};
         ids.forEach(function (c, i) { byId[c] = chunks[i]; });
         return results.map(function (r) {
@@ -190,8 +190,14 @@
   var status = document.getElementById('search-status');
   var list = document.getElementById('search-results');
   var root = form.getAttribute('data-root') || '';
-  var timer = null, runs = 0;
-  var SHOWN = 60;
+  var timer = null, runs = 0, current = null;
+  // Results are shown 20 at a time, the next 20 when the end of the list comes into view: each
+  // result shown may cost a chunk of display data. Without IntersectionObserver, 60 at once.
+  var observer = typeof IntersectionObserver === 'function' ?
+    new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) more();
+    }, { rootMargin: '300px' }) : null;
+  var PAGE = observer ? 20 : 60;
 
   function msg(name, n) { return (form.getAttribute('data-msg-' + name) || '').replace('{n}', n); }
 
@@ -216,27 +222,38 @@
     return li;
   }
 
-  function show(q, found, docs) {
-    var results = found.results;
-    list.textContent = '';
-    var foldedShown = false;
-    docs.forEach(function (d, i) {
-      if (!results[i].exact && !foldedShown && results[0].exact) {
-        var h = document.createElement('li'); h.className = 'r-group'; h.textContent = msg('folded');
-        list.appendChild(h); foldedShown = true;
-      }
-      list.appendChild(item(d));
-    });
-    var none = found.broad ? '' : msg('none');
-    status.textContent = q.trim() ? (results.length ? msg('results', results.length) : none) : '';
+  // Shows the next page of the current results.
+  function more() {
+    var c = current;
+    if (!c || c.busy || c.shown >= c.results.length) return;
+    c.busy = true;
+    var page = c.results.slice(c.shown, c.shown + PAGE);
+    index.docs(page).then(function (docs) {
+      if (c !== current) return;
+      var first = !c.shown;
+      if (first) list.textContent = '';
+      docs.forEach(function (d, i) {
+        if (!page[i].exact && !c.foldedShown && c.results[0].exact) {
+          var h = document.createElement('li'); h.className = 'r-group'; h.textContent = msg('folded');
+          list.appendChild(h); c.foldedShown = true;
+        }
+        list.appendChild(item(d));
+      });
+      c.shown += docs.length; c.busy = false;
+      if (first) status.textContent = msg('results', c.results.length);
+      if (observer) { observer.disconnect(); if (c.shown < c.results.length) observer.observe(list.lastChild); }
+    }).catch(function () { if (c === current) { c.busy = false; status.textContent = msg('error'); } });
   }
 
   function run() {
     var q = input.value, seq = ++runs;
     index.search(q).then(function (found) {
-      return index.docs(found.results.slice(0, SHOWN)).then(function (docs) {
-        if (seq === runs) show(q, found, docs);
-      });
+      if (seq !== runs) return;
+      current = { results: found.results, shown: 0, busy: false, foldedShown: false };
+      if (observer) observer.disconnect();
+      if (found.results.length) { more(); return; }
+      list.textContent = '';
+      status.textContent = q.trim() && !found.broad ? msg('none') : '';
     }).catch(function () { if (seq === runs) status.textContent = msg('error'); });
     var url = new URL(window.location.href);
     if (q) url.searchParams.set('q', q); else url.searchParams.delete('q');
