@@ -70,6 +70,20 @@
 
   Index.prototype.file = function (m, name) { return this.get(this.base + m.dir + name + '.json'); };
 
+  // A postings shard with its words and their tone-less forms listed once, for every query.
+  Index.prototype.shard = function (m, key) {
+    var url = this.base + m.dir + m.shards[key][0] + '.json';
+    var prepared = this.prepared || (this.prepared = {});
+    if (!prepared[url]) {
+      prepared[url] = this.get(url).then(function (lists) {
+        var w = Object.keys(lists);
+        return { w: w, f: w.map(fold), lists: lists };
+      });
+      prepared[url].catch(function () { delete prepared[url]; });
+    }
+    return prepared[url];
+  };
+
   // Shard keys that may hold the words a query word matches: the longest key the tone-less word
   // starts with, and for the word being typed also every longer key starting with it, when they
   // are small enough. `broad` says the start of words was not looked up.
@@ -98,14 +112,14 @@
     var score = new Float32Array(n), whole = new Uint8Array(n);
     var found = [], mostTitles = 0;
     shards.forEach(function (shard) {
-      Object.keys(shard).forEach(function (w) {
-        var f = fold(w), kind;
+      shard.w.forEach(function (w, i) {
+        var f = shard.f[i], kind;
         if (w === q.w) kind = 'exact';
         else if (f === q.f) kind = 'folded';
         else if (last && w.lastIndexOf(q.w, 0) === 0) kind = 'prefix';
         else if (last && f.lastIndexOf(q.f, 0) === 0) kind = 'fprefix';
         else return;
-        var lists = shard[w].split(',');
+        var lists = shard.lists[w].split(',');
         var titles = kind === 'exact' || kind === 'folded' ? count(lists[0]) : 0;
         if (titles > mostTitles) mostTitles = titles;
         found.push({ w: w, kind: kind, lists: lists, titles: titles });
@@ -143,7 +157,7 @@
     return this.manifest().then(function (m) {
       var plans = qs.map(function (q, i) { return shardKeys(m, q, i === qs.length - 1); });
       return Promise.all(plans.map(function (p) {
-        return Promise.all(p.keys.map(function (k) { return self.file(m, m.shards[k][0]); }));
+        return Promise.all(p.keys.map(function (k) { return self.shard(m, k); }));
       })).then(function (shardsByWord) {
         var n = m.docs, total = new Float32Array(n), exact = new Uint8Array(n), d, i;
         var marked = qs.some(function (q) { return q.marked; });
