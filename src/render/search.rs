@@ -1,7 +1,7 @@
 // The search index, split so that a phone fetches only what its query needs: per language a small
 // manifest naming postings shards (by the start of the tone-less word) and chunks of display data.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -39,8 +39,47 @@ enum Field {
 struct Doc {
     /// URL relative to the site root, title, meta line and thumbnail (absent when empty).
     shown: Vec<String>,
-    /// Unique words by field; a word is kept only in the highest field it occurs in.
-    words: [Vec<String>; 3],
+    /// Unique words by field (numbers in the language's [`Vocabulary`]); a word is kept only in
+    /// the highest field it occurs in.
+    words: [Vec<u32>; 3],
+}
+
+/// Every word of a language's documents once: documents hold numbers, not copies (30,000
+/// documents of a hundred words each would otherwise hold three million strings).
+#[derive(Default)]
+struct Vocabulary {
+    words: Vec<String>,
+    numbers: HashMap<String, u32>,
+}
+
+impl Vocabulary {
+    fn number(&mut self, w: String) -> u32 {
+        if let Some(&n) = self.numbers.get(&w) {
+            return n;
+        }
+        let n = self.words.len() as u32;
+        self.words.push(w.clone());
+        self.numbers.insert(w, n);
+        n
+    }
+
+    /// Unique words of each field's texts, each word only in the first (highest) field it
+    /// occurs in.
+    fn field_words(&mut self, fields: [&[&str]; 3]) -> [Vec<u32>; 3] {
+        let mut seen = HashSet::new();
+        fields.map(|texts| {
+            let mut out = Vec::new();
+            for t in texts {
+                for w in words(t) {
+                    let n = self.number(w);
+                    if seen.insert(n) {
+                        out.push(n);
+                    }
+                }
+            }
+            out
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -65,28 +104,13 @@ fn pick(l: &Localized, lang: Lang) -> &str {
     l.pick(lang).map_or("", |p| p.0)
 }
 
-/// Unique words of each field's texts, each word only in the first (highest) field it occurs in.
-fn field_words(fields: [&[&str]; 3]) -> [Vec<String>; 3] {
-    let mut seen = BTreeSet::new();
-    fields.map(|texts| {
-        let mut out = Vec::new();
-        for t in texts {
-            for w in words(t) {
-                if seen.insert(w.clone()) {
-                    out.push(w);
-                }
-            }
-        }
-        out
-    })
-}
-
 fn collect_docs(
     input: &RenderInput,
     visible: &BTreeSet<&str>,
     exhibits: &[&Exhibit],
     lang: Lang,
-) -> Vec<Doc> {
+) -> (Vec<Doc>, Vocabulary) {
+    let mut vocabulary = Vocabulary::default();
     let mut docs = Vec::new();
     for ex in exhibits {
         let intro = markdown::to_plain(pick(&ex.intro, lang));
@@ -96,7 +120,11 @@ fn collect_docs(
                 pick(&ex.title, lang).to_string(),
                 crate::text::excerpt(pick(&ex.summary, lang), 120),
             ],
-            words: field_words([&[pick(&ex.title, lang)], &[], &[pick(&ex.summary, lang), &intro]]),
+            words: vocabulary.field_words([
+                &[pick(&ex.title, lang)],
+                &[],
+                &[pick(&ex.summary, lang), &intro],
+            ]),
         });
     }
     for id in visible {
@@ -130,7 +158,7 @@ fn collect_docs(
         }
         docs.push(Doc {
             shown,
-            words: field_words([&[pick(&it.title, lang), it.id.as_str()], &labels, &[&desc]]),
+            words: vocabulary.field_words([&[pick(&it.title, lang), it.id.as_str()], &labels, &[&desc]]),
         });
     }
     // Title order, word by word as a dictionary does ("Cố đô" before "Cột"), then URL for equal
@@ -139,7 +167,7 @@ fn collect_docs(
         let title: Vec<_> = words(&d.shown[1]).iter().map(|w| collation_key(w)).collect();
         (title, d.shown[1].clone(), d.shown[0].clone())
     });
-    docs
+    (docs, vocabulary)
 }
 
 /// The alphabet of encoded postings: URL-safe base 64, nothing to escape in JSON.
@@ -239,22 +267,22 @@ fn plan_shards<'a>(forms: &BTreeMap<&'a str, usize>) -> BTreeMap<String, Vec<&'a
 /// The manifest `search/<lang>.json` and the files it names under `search/<lang>/`: shards, each a
 /// JSON object from every word (as written, lower case) to its postings by field, `title,label,body`
 /// (trailing empty lists left out), and chunks, each a JSON array of `[url, title, meta, thumbnail?]`.
-fn language_files(docs: &[Doc], lang: Lang) -> Vec<OutFile> {
+fn language_files(docs: &[Doc], vocabulary: &Vocabulary, lang: Lang) -> Vec<OutFile> {
     let dir = format!("search/{}/", lang.code());
     let mut files = Vec::new();
 
     // Postings: word → document numbers by field.
-    let mut postings: BTreeMap<&str, [Vec<u32>; 3]> = BTreeMap::new();
+    let mut postings: Vec<[Vec<u32>; 3]> = vec![Default::default(); vocabulary.words.len()];
     for (n, d) in docs.iter().enumerate() {
         for field in [Field::Title, Field::Label, Field::Body] {
-            for w in &d.words[field as usize] {
-                postings.entry(w.as_str()).or_default()[field as usize].push(n as u32);
+            for &w in &d.words[field as usize] {
+                postings[w as usize][field as usize].push(n as u32);
             }
         }
     }
     let mut entries: BTreeMap<&str, String> = BTreeMap::new();
     let mut by_form: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for (w, lists) in &postings {
+    for (w, lists) in vocabulary.words.iter().map(String::as_str).zip(&postings) {
         let mut enc: Vec<String> = lists.iter().map(|l| encode_postings(l)).collect();
         while enc.last().is_some_and(String::is_empty) {
             enc.pop();
@@ -325,7 +353,10 @@ fn language_files(docs: &[Doc], lang: Lang) -> Vec<OutFile> {
 pub fn index_files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit]) -> Vec<OutFile> {
     Lang::ALL
         .into_iter()
-        .flat_map(|lang| language_files(&collect_docs(input, visible, exhibits, lang), lang))
+        .flat_map(|lang| {
+            let (docs, vocabulary) = collect_docs(input, visible, exhibits, lang);
+            language_files(&docs, &vocabulary, lang)
+        })
         .collect()
 }
 
