@@ -224,6 +224,9 @@ fn prefix(s: &str, n: usize) -> &str {
 /// Shard keys for the tone-less forms, each with its size in bytes: forms are grouped by their
 /// first letters, and a group over the budget is split by one more letter (forms no longer than
 /// the key stay in it).
+/// The longest shard key, in letters.
+const MAX_KEY_CHARS: usize = 6;
+
 fn plan_shards<'a>(forms: &BTreeMap<&'a str, usize>) -> BTreeMap<String, Vec<&'a str>> {
     fn place<'a>(
         key: String,
@@ -235,7 +238,9 @@ fn plan_shards<'a>(forms: &BTreeMap<&'a str, usize>) -> BTreeMap<String, Vec<&'a
         let size: usize = group.iter().map(|f| forms[f]).sum();
         let (stay, longer): (Vec<&str>, Vec<&str>) =
             group.into_iter().partition(|f| f.chars().count() <= len);
-        if size <= SHARD_BUDGET || longer.is_empty() {
+        // Keys stop growing at MAX_KEY_CHARS letters: forms sharing a longer start stay
+        // together (the recursion is as deep as the key is long, whatever the content).
+        if size <= SHARD_BUDGET || longer.is_empty() || len >= MAX_KEY_CHARS {
             out.entry(key).or_default().extend(stay.into_iter().chain(longer));
             return;
         }
