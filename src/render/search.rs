@@ -221,12 +221,12 @@ fn prefix(s: &str, n: usize) -> &str {
     s.char_indices().nth(n).map_or(s, |(i, _)| &s[..i])
 }
 
-/// Shard keys for the tone-less forms, each with its size in bytes: forms are grouped by their
-/// first letters, and a group over the budget is split by one more letter (forms no longer than
-/// the key stay in it).
 /// The longest shard key, in letters.
 const MAX_KEY_CHARS: usize = 6;
 
+/// Shard keys for the tone-less forms, each with its size in bytes: forms are grouped by their
+/// first letters, and a group over the budget is split by one more letter (forms no longer than
+/// the key stay in it), up to MAX_KEY_CHARS letters.
 fn plan_shards<'a>(forms: &BTreeMap<&'a str, usize>) -> BTreeMap<String, Vec<&'a str>> {
     fn place<'a>(
         key: String,
