@@ -9,7 +9,7 @@ use super::record::{Record, cell_value, file_record, section_of, section_title, 
 use super::report::{Action, FieldChange, ImportReport, ObjectPlan, RowIssue};
 use super::{Base, SheetError, base_entry, exhibit_dir, object_dirs, read_base, read_doc, table, write_base};
 use crate::content::Lang;
-use crate::content::edit::{Change, TomlDoc};
+use crate::content::edit::{Batch, Change, TomlDoc};
 use crate::text::nfc;
 
 #[derive(Debug, Clone)]
@@ -562,12 +562,18 @@ fn plan_section(
 fn apply(ctx: &Ctx, slug: &str, who: &str, report: &ImportReport) -> Result<(), SheetError> {
     let change = Change::new(ctx.root, who);
     let mut sections: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    // The objects' files first, all made durable with one flush; the exhibition's list that
+    // names the new objects after, so it never names an object that is not there.
+    let mut batch = change.batch();
     for plan in report.touched() {
-        apply_object(ctx, &change, plan)?;
+        apply_object(ctx, &mut batch, plan)?;
         if let Some(i) = plan.section {
             sections.entry(i).or_default().push(plan.id.clone());
         }
     }
+    batch
+        .commit()
+        .map_err(|e| SheetError::write(&ctx.exdir.join("objects"), e))?;
     if !sections.is_empty() {
         let path = ctx.exdir.join("exhibit.toml");
         let (old, mut doc) = read_doc(&path)?;
@@ -582,7 +588,11 @@ fn apply(ctx: &Ctx, slug: &str, who: &str, report: &ImportReport) -> Result<(), 
                 s.set_list("objects", &list);
             });
         }
-        write_if_changed(&change, &path, &old, &doc.text())?;
+        if old != doc.text() {
+            change
+                .write(&path, doc.text().as_bytes())
+                .map_err(|e| SheetError::write(&path, e))?;
+        }
     }
     let (_, exhibit) = read_doc(&ctx.exdir.join("exhibit.toml"))?;
     let mut base = ctx.base.clone();
@@ -601,16 +611,16 @@ fn apply(ctx: &Ctx, slug: &str, who: &str, report: &ImportReport) -> Result<(), 
     write_base(ctx.root, slug, &base)
 }
 
-fn write_if_changed(change: &Change, path: &Path, old: &str, new: &str) -> Result<(), SheetError> {
+fn write_if_changed(batch: &mut Batch, path: &Path, old: &str, new: &str) -> Result<(), SheetError> {
     if old == new {
         return Ok(());
     }
-    change
+    batch
         .write(path, new.as_bytes())
         .map_err(|e| SheetError::write(path, e))
 }
 
-fn apply_object(ctx: &Ctx, change: &Change, plan: &ObjectPlan) -> Result<(), SheetError> {
+fn apply_object(ctx: &Ctx, batch: &mut Batch, plan: &ObjectPlan) -> Result<(), SheetError> {
     let dir = ctx.exdir.join("objects").join(&plan.id);
     let path = dir.join("object.toml");
     let (old, mut doc) = if plan.action == Action::Create {
@@ -629,7 +639,7 @@ fn apply_object(ctx: &Ctx, change: &Change, plan: &ObjectPlan) -> Result<(), She
     changes.sort_by_key(|c| c.slot);
     for c in &changes {
         if c.slot.field().kind == Kind::Markdown {
-            write_markdown(change, &dir, c)?;
+            write_markdown(batch, &dir, c)?;
         } else {
             set_field(&mut doc, c.slot, &c.new);
         }
@@ -638,23 +648,23 @@ fn apply_object(ctx: &Ctx, change: &Change, plan: &ObjectPlan) -> Result<(), She
         if let Some(src) = src {
             let bytes = std::fs::read(src).map_err(|e| SheetError::unreadable(src, e))?;
             let to = dir.join(name);
-            change.write(&to, &bytes).map_err(|e| SheetError::write(&to, e))?;
+            batch.write(&to, &bytes).map_err(|e| SheetError::write(&to, e))?;
         }
         doc.push_block("image", |b| b.set_str("file", name));
     }
-    write_if_changed(change, &path, &old, &doc.text())
+    write_if_changed(batch, &path, &old, &doc.text())
 }
 
-fn write_markdown(change: &Change, dir: &Path, c: &FieldChange) -> Result<(), SheetError> {
+fn write_markdown(batch: &mut Batch, dir: &Path, c: &FieldChange) -> Result<(), SheetError> {
     let lang = c.slot.lang.unwrap_or(Lang::Vi);
     let path = dir.join(format!("{}.md", lang.code()));
     if c.new.is_empty() {
         if path.is_file() {
-            change.remove(&path).map_err(|e| SheetError::write(&path, e))?;
+            batch.remove(&path).map_err(|e| SheetError::write(&path, e))?;
         }
         return Ok(());
     }
-    change
+    batch
         .write(&path, format!("{}\n", c.new).as_bytes())
         .map_err(|e| SheetError::write(&path, e))
 }
