@@ -2,13 +2,16 @@
 // published object (labels and metadata in Vietnamese and English, rights, credit) and a
 // collection per exhibition, so any IIIF viewer or aggregator can show the collection.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use rayon::prelude::*;
 
 use serde_json::{Value, json};
 
 use super::{OutFile, RenderInput, abs, opendata};
 use crate::content::{Exhibit, Item, Lang, Localized};
-use crate::media::tiles;
+use crate::media::{Derived, tiles};
 
 const PRESENTATION: &str = "http://iiif.io/api/presentation/3/context.json";
 
@@ -137,6 +140,27 @@ fn collection(id: &str, label: &Localized, items: Vec<Value>) -> Value {
     json!({"@context": PRESENTATION, "id": id, "type": "Collection", "label": lang_map(label), "items": items})
 }
 
+/// Whether `it` gets a manifest: IIIF Presentation 3 requires at least one canvas, so an object
+/// without a processed photo has none (and its page no link to one).
+pub fn has_manifest(media: &HashMap<PathBuf, Derived>, it: &Item) -> bool {
+    it.images.iter().any(|im| media.contains_key(&im.path))
+}
+
+/// The manifest of each published object with a photo, made one by one as they are asked for.
+pub fn manifests<'a>(
+    input: &'a RenderInput,
+    visible: &'a BTreeSet<&str>,
+) -> impl ParallelIterator<Item = OutFile> + 'a {
+    visible.par_iter().filter_map(|id| {
+        let it = input.site.items.get(*id)?;
+        has_manifest(input.media, it).then(|| OutFile {
+            path: manifest_path(id),
+            bytes: serde_json::to_vec(&manifest(input, it)).unwrap_or_default(),
+        })
+    })
+}
+
+/// The collections (each exhibition's and the museum's) and the `info.json` of each tiled photo.
 pub fn files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit]) -> Vec<OutFile> {
     let site = input.site;
     let mut out = Vec::new();
@@ -157,11 +181,6 @@ pub fn files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    for id in visible {
-        if let Some(it) = site.items.get(*id) {
-            out.push(json_file(manifest_path(id), &manifest(input, it)));
-        }
-    }
     let manifest_ref = |it: &Item| json!({"id": abs(site, &manifest_path(&it.id)), "type": "Manifest", "label": lang_map(&it.title)});
     let mut top = Vec::new();
     for ex in exhibits {
@@ -170,6 +189,7 @@ pub fn files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit
             .into_iter()
             .filter(|id| visible.contains(id))
             .filter_map(|id| site.items.get(id))
+            .filter(|it| has_manifest(input.media, it))
             .map(manifest_ref)
             .collect();
         let id = abs(site, &format!("iiif/e/{}/collection.json", ex.slug));

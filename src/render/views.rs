@@ -406,8 +406,9 @@ pub struct ItemView {
     /// Every visible exhibition that shows this object.
     pub shown_in: Vec<Link>,
     pub audio: Vec<AudioView>,
-    /// Relative URL of the object's IIIF Presentation manifest.
-    pub manifest: String,
+    /// Relative URL of the object's IIIF Presentation manifest; none without a photo (a manifest
+    /// must have at least one canvas).
+    pub manifest: Option<String>,
 }
 
 pub fn item_view(ctx: &Ctx, it: &Item, audio_urls: &HashMap<PathBuf, String>) -> ItemView {
@@ -475,7 +476,8 @@ pub fn item_view(ctx: &Ctx, it: &Item, audio_urls: &HashMap<PathBuf, String>) ->
                 title: txt(&e.title, ctx.lang),
             })
             .collect(),
-        manifest: format!("{}iiif/o/{}/manifest.json", ctx.root, it.id),
+        manifest: super::iiif::has_manifest(ctx.media, it)
+            .then(|| format!("{}iiif/o/{}/manifest.json", ctx.root, it.id)),
         audio: {
             // The page's language first, then the other.
             let mut a: Vec<&crate::content::AudioRef> = it.audio.iter().collect();

@@ -707,3 +707,37 @@ fn photos_with_a_colour_profile_are_converted_to_srgb() {
         "{want:?}"
     );
 }
+
+#[test]
+fn an_object_without_a_photo_has_no_iiif_manifest_and_no_link_to_one() {
+    let (tmp, root) = copy_fixture("tiny");
+    let obj = root.join("exhibits/kho-bau/objects/T-002");
+    let toml = std::fs::read_to_string(obj.join("object.toml")).unwrap();
+    let without = toml.split("[[image]]").next().unwrap().to_string();
+    std::fs::write(obj.join("object.toml"), without).unwrap();
+    std::fs::remove_file(obj.join("coin.png")).unwrap();
+    build_into(&root, tmp.path()).unwrap();
+    let out = tmp.path().join("public");
+    assert!(out.join("iiif/o/T-001/manifest.json").is_file());
+    assert!(!out.join("iiif/o/T-002/manifest.json").exists());
+    for page in ["o/T-001/index.html", "o/T-002/index.html"] {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        assert_eq!(
+            html.contains("manifest.json"),
+            page.contains("T-001"),
+            "{page}: a IIIF link exactly when the object has a photo"
+        );
+    }
+    let coll: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("iiif/e/kho-bau/collection.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = coll["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.iter().any(|i| i.contains("/T-001/")) && !ids.iter().any(|i| i.contains("/T-002/")),
+        "{ids:?}"
+    );
+}
