@@ -75,10 +75,8 @@ pub enum BuildError {
 
 impl From<OutputError> for BuildError {
     fn from(e: OutputError) -> BuildError {
-        match e {
-            OutputError::Io { path, source } => BuildError::Io { path, source },
-            OutputError::Unsafe(m) => BuildError::UnsafeOutput(m),
-        }
+        let OutputError::Io { path, source } = e;
+        BuildError::Io { path, source }
     }
 }
 
@@ -153,7 +151,7 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // Two builds of one output folder (a publication while `--watch` rebuilds, or two commands)
     // take turns: the lock is held until the new site is in place.
     check_output(&opts.root, &opts.out)?;
-    let output = Output::open(&opts.out, &opts.cache).map_err(BuildError::from)?;
+    let mut output = Output::open(&opts.out, &opts.cache).map_err(BuildError::from)?;
     let stamp = input_stamp(opts);
     if let (Some(now), Some(live)) = (&stamp, output.live_stamp())
         && *now == live
@@ -246,7 +244,12 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         today: Day::today(),
     };
     mark("images", &mut t);
-    planned.extend(render_site(&input, &|p, k| output.known(p, k))?);
+    // Pages and files go into the spare tree as they are made: the build holds their paths and
+    // keys, not their bytes.
+    output.begin()?;
+    planned.extend(render_site(&input, &|p, k| output.known(p, k), &|p| {
+        output.place(p)
+    })?);
     mark("render", &mut t);
     // One file per path (two objects may share a photo, so its derivatives are listed twice).
     let mut seen = std::collections::HashSet::new();
@@ -257,6 +260,7 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .iter()
         .map(|p| match &p.body {
             Body::Bytes(b) => b.len() as u64,
+            Body::Placed { bytes, .. } => *bytes,
             _ => 0,
         })
         .sum();

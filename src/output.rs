@@ -28,6 +28,18 @@ pub enum Body {
     Alias(String),
     /// Not made: the live tree has this path with this key, so its file is the right one.
     Known,
+    /// Already put into the spare tree during the build ([`Output::place`]), `bytes` long when
+    /// rendered here.
+    Placed { outcome: Outcome, bytes: u64 },
+}
+
+/// What placing a file into the spare tree did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The spare had it already.
+    Kept,
+    Written,
+    Linked,
 }
 
 /// One file of the new build: its path under the output root, a key that changes whenever its
@@ -56,8 +68,6 @@ pub struct Changes {
 pub enum OutputError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{0}")]
-    Unsafe(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
@@ -116,6 +126,14 @@ pub struct Output {
     records: PathBuf,
     /// Keys of the live tree, when it is known (None: every file is made and written).
     live: Option<Keys>,
+    /// Keys of the spare tree once [`Output::begin`] made it known (its record then forgotten).
+    spare_keys: Option<Keys>,
+    /// What placing files changed in the spare since `begin`, in order: a path with its new key,
+    /// or with none while its file is being replaced. A build that stops before its commit
+    /// writes the spare's record from this, so the next one need not link the spare again.
+    placed: std::sync::Mutex<Vec<(String, Option<String>)>>,
+    /// Set when the commit starts changing the spare beyond placing files (or is done).
+    committed: bool,
     _lock: std::fs::File,
 }
 
@@ -144,6 +162,9 @@ impl Output {
             out,
             records,
             live: None,
+            spare_keys: None,
+            placed: std::sync::Mutex::new(Vec::new()),
+            committed: false,
             _lock: lock,
         };
         o.live = o.read_record(&o.out);
@@ -156,11 +177,6 @@ impl Output {
             .as_ref()
             .and_then(|k| k.get(path))
             .is_some_and(|k| k == key)
-    }
-
-    /// Whether the live tree's contents are known (an earlier build's record matches it).
-    pub fn live_is_known(&self) -> bool {
-        self.live.is_some()
     }
 
     /// The stamp of the inputs the live tree was built from, when it is known.
@@ -235,67 +251,119 @@ impl Output {
         }
     }
 
-    /// Make `planned` the live site: bring the spare tree up to date, exchange it with the live
-    /// one. `stamp` describes the inputs (kept with the record, for the next build's quick
-    /// "nothing changed" answer).
-    pub fn commit(self, planned: Vec<Planned>, stamp: Option<&str>) -> Result<Changes, OutputError> {
-        let spare_keys = self.prepare_spare()?;
-        self.forget(&self.spare);
-        let live = self.live.as_ref();
+    /// Start changing the spare tree: bring it to a known state (as recorded, or linked again
+    /// from the live tree) and forget its record, so a build cut short from here on leaves it
+    /// unknown. Files can then be [placed](Output::place) as they are made; [`Output::commit`]
+    /// calls this itself when nothing was placed before.
+    pub fn begin(&mut self) -> Result<(), OutputError> {
+        if self.spare_keys.is_none() {
+            let keys = self.prepare_spare()?;
+            self.forget(&self.spare);
+            self.spare_keys = Some(keys);
+        }
+        Ok(())
+    }
 
-        // Folders first (each once), then the files in parallel.
-        let mut dirs: HashSet<&Path> = HashSet::new();
-        for p in &planned {
-            if spare_keys.get(&p.path) != Some(&p.key)
-                && let Some(parent) = Path::new(&p.path).parent()
-            {
-                dirs.insert(parent);
-            }
+    /// Put one file of the new build into the spare tree now (after [`Output::begin`]), so its
+    /// bytes need not be kept until the commit. Returns it with the body
+    /// [`Body::Placed`]; an alias is returned as it is (placed by the commit, after what it
+    /// names).
+    pub fn place(&self, p: Planned) -> Result<Planned, OutputError> {
+        if matches!(p.body, Body::Alias(_) | Body::Placed { .. }) {
+            return Ok(p);
         }
-        for d in &dirs {
-            let d = self.spare.join(d);
-            std::fs::create_dir_all(&d).map_err(io(&d))?;
+        let outcome = self.put(&p, false)?;
+        let bytes = match &p.body {
+            Body::Bytes(b) => b.len() as u64,
+            _ => 0,
+        };
+        Ok(Planned {
+            path: p.path,
+            key: p.key,
+            body: Body::Placed { outcome, bytes },
+        })
+    }
+
+    /// Bring the spare's `p.path` to `p`: nothing when the spare has it already, else remove
+    /// what is there (never write through a link) and write or link the new file.
+    fn put(&self, p: &Planned, from_alias: bool) -> Result<Outcome, OutputError> {
+        let spare_keys = self
+            .spare_keys
+            .as_ref()
+            .expect("Output::begin before placing files");
+        if spare_keys.get(&p.path) == Some(&p.key) {
+            return Ok(Outcome::Kept);
         }
-        let spare = &self.spare;
-        let out = &self.out;
-        let place = |p: &Planned, from_alias: bool| -> Result<u8, OutputError> {
-            if spare_keys.get(&p.path) == Some(&p.key) {
-                return Ok(0);
-            }
-            let dest = spare.join(&p.path);
-            match std::fs::remove_file(&dest) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io(&dest)(e)),
-            }
-            match &p.body {
-                Body::Bytes(b) => {
-                    std::fs::write(&dest, b).map_err(io(&dest))?;
-                    Ok(1)
-                }
-                Body::Link(src) => link_or_copy(src, &dest).map(|_| 2),
-                Body::Known => link_or_copy(&out.join(&p.path), &dest).map(|_| 2),
-                Body::Alias(other) if from_alias => link_or_copy(&spare.join(other), &dest).map(|_| 2),
-                Body::Alias(_) => Ok(0),
+        let dest = self.spare.join(&p.path);
+        let note = |key: Option<&str>| {
+            if let Ok(mut v) = self.placed.lock() {
+                v.push((p.path.clone(), key.map(str::to_string)));
             }
         };
+        note(None);
+        match std::fs::remove_file(&dest) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(&dest)(e)),
+        }
+        let attempt = || -> std::io::Result<Outcome> {
+            match &p.body {
+                Body::Bytes(b) => std::fs::write(&dest, b).map(|()| Outcome::Written),
+                Body::Link(src) => link_or_copy(src, &dest).map(|()| Outcome::Linked),
+                Body::Known => link_or_copy(&self.out.join(&p.path), &dest).map(|()| Outcome::Linked),
+                Body::Alias(other) if from_alias => {
+                    link_or_copy(&self.spare.join(other), &dest).map(|()| Outcome::Linked)
+                }
+                Body::Alias(_) | Body::Placed { .. } => Ok(Outcome::Kept),
+            }
+        };
+        let outcome = match attempt() {
+            // The first file of a new folder: make the folder, then again.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound && dest.parent().is_some_and(|d| !d.is_dir()) =>
+            {
+                let d = dest.parent().unwrap_or(&self.spare);
+                std::fs::create_dir_all(d).map_err(io(d))?;
+                attempt().map_err(io(&dest))?
+            }
+            r => r.map_err(io(&dest))?,
+        };
+        note(Some(&p.key));
+        Ok(outcome)
+    }
+
+    /// Make `planned` the live site: bring the spare tree up to date (files not placed yet,
+    /// then aliases), exchange it with the live one. `stamp` describes the inputs (kept with
+    /// the record, for the next build's quick "nothing changed" answer).
+    pub fn commit(mut self, planned: Vec<Planned>, stamp: Option<&str>) -> Result<Changes, OutputError> {
+        self.begin()?;
+        let spare = &self.spare;
+        let out = &self.out;
+        let live = self.live.as_ref();
         let (direct, aliases): (Vec<&Planned>, Vec<&Planned>) =
             planned.iter().partition(|p| !matches!(p.body, Body::Alias(_)));
         // The files aliases link to exist before the aliases.
-        let mut counts: Vec<u8> = direct
+        let mut outcomes: Vec<Outcome> = direct
             .par_iter()
-            .map(|p| place(p, false))
+            .map(|p| match p.body {
+                Body::Placed { outcome, .. } => Ok(outcome),
+                _ => self.put(p, false),
+            })
             .collect::<Result<_, _>>()?;
-        counts.extend(
+        outcomes.extend(
             aliases
                 .par_iter()
-                .map(|p| place(p, true))
-                .collect::<Result<Vec<u8>, _>>()?,
+                .map(|p| self.put(p, true))
+                .collect::<Result<Vec<Outcome>, _>>()?,
         );
-        let written = counts.iter().filter(|c| **c == 1).count();
-        let linked = counts.iter().filter(|c| **c == 2).count();
+        let written = outcomes.iter().filter(|c| **c == Outcome::Written).count();
+        let linked = outcomes.iter().filter(|c| **c == Outcome::Linked).count();
 
+        // From here on the spare changes in ways `placed` does not note: a failure leaves it
+        // unknown (no record), to be linked again by the next build.
+        self.committed = true;
         // Files of the spare's previous contents that the new site no longer has.
+        let spare_keys = self.spare_keys.as_ref().expect("begun above");
         let wanted: HashSet<&str> = planned.iter().map(|p| p.path.as_str()).collect();
         let mut emptied: HashSet<PathBuf> = HashSet::new();
         for path in spare_keys.keys().filter(|p| !wanted.contains(p.as_str())) {
@@ -306,6 +374,7 @@ impl Output {
             }
         }
         remove_empty_dirs(spare, emptied);
+        std::fs::create_dir_all(spare).map_err(io(spare))?;
         let marker = spare.join(SITE_MARKER);
         if !marker.is_file() {
             std::fs::write(
@@ -389,6 +458,28 @@ impl Output {
     }
 }
 
+impl Drop for Output {
+    /// A build that placed files and then failed (a template error, say) leaves the spare with
+    /// a record of what it holds now, so the next build starts from it instead of linking the
+    /// whole live tree again. (A killed build leaves no record: the spare is linked again.)
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        let Some(mut keys) = self.spare_keys.take() else {
+            return;
+        };
+        let placed = std::mem::take(self.placed.get_mut().unwrap_or_else(|e| e.into_inner()));
+        for (path, key) in placed {
+            match key {
+                Some(k) => keys.insert(path, k),
+                None => keys.remove(&path),
+            };
+        }
+        let _ = self.write_record(&self.spare, &keys, None);
+    }
+}
+
 fn remove_empty_dirs(root: &Path, dirs: HashSet<PathBuf>) {
     let mut dirs: Vec<PathBuf> = dirs.into_iter().collect();
     // Deepest first, then their parents.
@@ -408,16 +499,15 @@ fn remove_empty_dirs(root: &Path, dirs: HashSet<PathBuf>) {
     }
 }
 
-fn link_or_copy(from: &Path, to: &Path) -> Result<(), OutputError> {
+fn link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
     match std::fs::hard_link(from, to) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            std::fs::remove_file(to).map_err(io(to))?;
-            std::fs::hard_link(from, to)
-                .or_else(|_| std::fs::copy(from, to).map(|_| ()))
-                .map_err(io(to))
+            std::fs::remove_file(to)?;
+            std::fs::hard_link(from, to).or_else(|_| std::fs::copy(from, to).map(|_| ()))
         }
-        Err(_) => std::fs::copy(from, to).map(|_| ()).map_err(io(to)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(e),
+        Err(_) => std::fs::copy(from, to).map(|_| ()),
     }
 }
 

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::content::{Day, Lang, Published, Site};
 use crate::media::Derived;
-pub use crate::output::{Body, Planned};
+pub use crate::output::{Body, OutputError, Planned};
 pub use theme::{Locales, Theme};
 use views::*;
 
@@ -37,6 +37,8 @@ pub enum RenderError {
     Template { name: String, source: minijinja::Error },
     #[error("page {page}: {source:#}")]
     Page { page: String, source: minijinja::Error },
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 pub struct RenderInput<'a> {
@@ -329,24 +331,23 @@ fn key_of(parts: &[&[u8]]) -> String {
     h.finalize().to_hex()[..20].to_string()
 }
 
-/// Files made whole in this build, keyed by their bytes: unchanged ones are not written again.
+/// A file made whole in this build, keyed by its bytes: unchanged, it is not written again.
+fn plan_bytes(f: OutFile, known: &Known) -> Planned {
+    let key = key_of(&[&f.bytes]);
+    let body = if known(&f.path, &key) {
+        Body::Known
+    } else {
+        Body::Bytes(f.bytes)
+    };
+    Planned {
+        path: f.path,
+        key,
+        body,
+    }
+}
+
 fn planned_bytes(files: Vec<OutFile>, known: &Known) -> Vec<Planned> {
-    files
-        .into_par_iter()
-        .map(|f| {
-            let key = key_of(&[&f.bytes]);
-            let body = if known(&f.path, &key) {
-                Body::Known
-            } else {
-                Body::Bytes(f.bytes)
-            };
-            Planned {
-                path: f.path,
-                key,
-                body,
-            }
-        })
-        .collect()
+    files.into_par_iter().map(|f| plan_bytes(f, known)).collect()
 }
 
 /// The version of Vitrine and the program file running it: another build of the program may
@@ -381,7 +382,11 @@ fn global_key(theme: &Theme, locales: &Locales, assets: &BTreeMap<String, String
 /// Render every page of the site in both languages, the search index, sitemap, robots.txt and
 /// open data. Pages render in parallel; a page whose key (a hash of everything its template is
 /// given, and of the templates) the live site already has is not rendered at all.
-pub fn render_site(input: &RenderInput, known: &Known) -> Result<Vec<Planned>, RenderError> {
+/// Puts one finished file into the output now (see `Output::place`), so rendered bytes are
+/// not held until the end of the build.
+pub type Place<'a> = dyn Fn(Planned) -> Result<Planned, OutputError> + Sync + 'a;
+
+pub fn render_site(input: &RenderInput, known: &Known, place: &Place) -> Result<Vec<Planned>, RenderError> {
     let site = input.site;
     let (asset_map, mut files) = hashed_assets(input.theme);
     // The tour's service worker must sit above the pages it keeps, under a name that does not
@@ -403,12 +408,26 @@ pub fn render_site(input: &RenderInput, known: &Known) -> Result<Vec<Planned>, R
         let specs = page_specs(input, lang, &published);
         jobs.extend(specs.into_iter().map(|s| (lang, s)));
     }
-
-    let rendered: Result<Vec<Planned>, RenderError> = jobs
+    let place = |p: Planned| place(p).map_err(RenderError::from);
+    let mut rendered: Vec<Planned> = jobs
         .par_iter()
-        .map(|(lang, spec)| render_page(&env, input, *lang, spec, &global, known))
+        .map(|(lang, spec)| render_page(&env, input, *lang, spec, &global, known).and_then(place))
+        .collect::<Result<_, _>>()?;
+    drop(jobs);
+    // Object pages, the bulk of a museum: each made, rendered and placed in one go.
+    let objects: Vec<(Lang, &str)> = Lang::ALL
+        .into_iter()
+        .flat_map(|lang| visible.iter().map(move |id| (lang, *id)))
         .collect();
-    let mut rendered = rendered?;
+    rendered.extend(
+        objects
+            .par_iter()
+            .filter_map(|(lang, id)| {
+                let spec = object_spec(input, *lang, &published, id)?;
+                Some(render_page(&env, input, *lang, &spec, &global, known).and_then(place))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    );
     // The pages printed QR codes lead to, at their upper-case address (QR alphanumeric mode): the
     // same file (a hard link in the output).
     let copies: Vec<Planned> = rendered
@@ -424,14 +443,29 @@ pub fn render_site(input: &RenderInput, known: &Known) -> Result<Vec<Planned>, R
         })
         .collect();
     rendered.extend(copies);
-    rendered.extend(print::qr_files(input, visible, exhibits, known));
+    rendered.extend(
+        print::qr_files(input, visible, exhibits, known)
+            .into_par_iter()
+            .map(place)
+            .collect::<Result<Vec<_>, _>>()?,
+    );
+    rendered.extend(
+        iiif::manifests(input, visible)
+            .map(|f| place(plan_bytes(f, known)))
+            .collect::<Result<Vec<_>, _>>()?,
+    );
     for lang in Lang::ALL {
         files.extend(not_found_page(&env, input, lang)?);
     }
     files.extend(iiif::files(input, visible, exhibits));
     files.extend(search::index_files(input, visible, exhibits));
     files.extend(opendata::files(input, visible, exhibits, programmes));
-    rendered.extend(planned_bytes(files, known));
+    rendered.extend(
+        planned_bytes(files, known)
+            .into_par_iter()
+            .map(place)
+            .collect::<Result<Vec<_>, _>>()?,
+    );
     Ok(rendered)
 }
 
@@ -447,6 +481,52 @@ fn ctx_for<'a>(input: &'a RenderInput, lang: Lang, path: &str, published: &'a Pu
         root: depth_root(lang, path),
         published,
     }
+}
+
+/// The page of one object in one language (made while rendering, so the data of thousands of
+/// object pages is never held at once).
+fn object_spec(input: &RenderInput, lang: Lang, published: &Published, id: &str) -> Option<PageSpec> {
+    let site = input.site;
+    let it = site.items.get(id)?;
+    let path = format!("o/{id}/");
+    let ctx = ctx_for(input, lang, &path, published);
+    let view = item_view(&ctx, it, input.audio);
+    let og_image = og_image_of(input, std::iter::once(id));
+    let mut crumbs = vec![
+        (
+            txt(&site.config.museum.name, lang),
+            format!("{}{}", ctx.root, lang.prefix()),
+        ),
+        (ui(lang, input.locales.text(lang, "nav.exhibits")), ctx.url("e/")),
+    ];
+    if let Some(e) = &view.exhibit {
+        crumbs.push((e.title.clone(), e.url.clone()));
+    }
+    let description = match &view.description {
+        Some(_) => crate::text::excerpt(
+            &markdown::to_plain(it.description.pick(lang).map_or("", |p| p.0)),
+            200,
+        ),
+        None => plain(&view.title),
+    };
+    Some(PageSpec {
+        path: path.clone(),
+        template: "object.html",
+        title: view.title.clone(),
+        description,
+        og_type: "article",
+        og_image,
+        jsonld: Some(opendata::item_jsonld(
+            site,
+            it,
+            lang,
+            input.media,
+            published.home.get(id).copied(),
+        )),
+        nav: "exhibits",
+        crumbs,
+        data: Value::from(Serde(view)),
+    })
 }
 
 fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'a>) -> Vec<PageSpec> {
@@ -570,46 +650,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             }
         }
     }
-    // Each object.
-    for id in visible {
-        let Some(it) = site.items.get(*id) else { continue };
-        let path = format!("o/{id}/");
-        let ctx = ctx_for(input, lang, &path, published);
-        let view = item_view(&ctx, it, input.audio);
-        let og_image = og_image_of(input, std::iter::once(*id));
-        let mut crumbs = vec![
-            home_crumb(&ctx),
-            (ui(lang, input.locales.text(lang, "nav.exhibits")), ctx.url("e/")),
-        ];
-        if let Some(e) = &view.exhibit {
-            crumbs.push((e.title.clone(), e.url.clone()));
-        }
-        let description = match &view.description {
-            Some(_) => crate::text::excerpt(
-                &markdown::to_plain(it.description.pick(lang).map_or("", |p| p.0)),
-                200,
-            ),
-            None => plain(&view.title),
-        };
-        out.push(PageSpec {
-            path: path.clone(),
-            template: "object.html",
-            title: view.title.clone(),
-            description,
-            og_type: "article",
-            og_image,
-            jsonld: Some(opendata::item_jsonld(
-                site,
-                it,
-                lang,
-                input.media,
-                published.home.get(*id).copied(),
-            )),
-            nav: "exhibits",
-            crumbs,
-            data: Value::from(Serde(view)),
-        });
-    }
+    // Each object: made one at a time by `object_spec` while the pages are rendered.
     // Programmes.
     {
         let path = "p/";

@@ -472,11 +472,13 @@ fn failed_build_leaves_the_previous_site_untouched() {
         "{err}"
     );
     assert_eq!(before, tree(&tmp.path().join("public")));
+    // The spare tree (the next site in the making) stays, with a record of what it holds; no
+    // other folder does.
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .filter_map(Result::ok)
         .map(|e| e.file_name())
-        .filter(|n| n.to_string_lossy().starts_with(".public"))
+        .filter(|n| n.to_string_lossy().starts_with(".public") && n != ".public.spare")
         .collect();
     assert!(leftovers.is_empty(), "staging folders left: {leftovers:?}");
     // Content errors stop the build before anything is written.

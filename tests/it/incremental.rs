@@ -279,3 +279,38 @@ fn the_qr_address_of_an_object_is_the_same_file_as_its_page() {
         "O/T-001/ is a second copy"
     );
 }
+
+#[test]
+fn a_build_that_fails_while_rendering_leaves_a_spare_the_next_build_continues_from() {
+    let (tmp, root) = copy_fixture("tiny");
+    let o = options(&root, tmp.path());
+    build_site(&o).unwrap();
+    build_site(&o).unwrap(); // now both trees exist: the live one and the spare
+    // A title changes (the exhibition pages are placed with it) and the object template breaks
+    // (the build stops at the object pages): files were placed into the spare, then it failed.
+    set_title(&root, "T-002", "Tiền đồng đã sửa");
+    let theme = root.join("themes/default");
+    std::fs::create_dir_all(&theme).unwrap();
+    std::fs::write(theme.join("object.html"), "{{ page.no_such_field.x }}").unwrap();
+    let live = snapshot(&o.out);
+    assert!(build_site(&o).is_err());
+    assert_eq!(snapshot(&o.out), live, "the live site is untouched");
+    std::fs::remove_file(theme.join("object.html")).unwrap();
+    let fixed = build_site(&o).unwrap();
+    // The spare was not linked again from the live tree: only what differs was placed.
+    assert!(
+        fixed.changes.linked + fixed.written < fixed.files / 2,
+        "linked {} and wrote {} of {} files",
+        fixed.changes.linked,
+        fixed.written,
+        fixed.files
+    );
+    let clean = tmp.path().join("clean");
+    build_site(&options(&root, &clean)).unwrap();
+    let diff = differences(&snapshot(&o.out), &snapshot(&clean.join("public")));
+    assert!(
+        diff.is_empty(),
+        "incremental after a failed build vs clean:\n{}",
+        diff.join("\n")
+    );
+}
