@@ -247,9 +247,8 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     // Pages and files go into the spare tree as they are made: the build holds their paths and
     // keys, not their bytes.
     output.begin()?;
-    planned.extend(render_site(&input, &|p, k| output.known(p, k), &|p| {
-        output.place(p)
-    })?);
+    let (rendered, render_parts) = render_site(&input, &|p, k| output.known(p, k), &|p| output.place(p))?;
+    planned.extend(rendered);
     mark("render", &mut t);
     // One file per path (two objects may share a photo, so its derivatives are listed twice).
     let mut seen = std::collections::HashSet::new();
@@ -266,6 +265,7 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         .sum();
     let changes = output.commit(planned, stamp.as_deref())?;
     mark("write", &mut t);
+    phases.extend(render_parts);
     drop(guard);
     Ok(BuildReport {
         diagnostics: diags,

@@ -386,7 +386,19 @@ fn global_key(theme: &Theme, locales: &Locales, assets: &BTreeMap<String, String
 /// not held until the end of the build.
 pub type Place<'a> = dyn Fn(Planned) -> Result<Planned, OutputError> + Sync + 'a;
 
-pub fn render_site(input: &RenderInput, known: &Known, place: &Place) -> Result<Vec<Planned>, RenderError> {
+/// Every file of the site, placed as made. Also returns how long each part took (milliseconds),
+/// for `vitrine build --timings`.
+pub fn render_site(
+    input: &RenderInput,
+    known: &Known,
+    place: &Place,
+) -> Result<(Vec<Planned>, Vec<(&'static str, u128)>), RenderError> {
+    let mut timings = Vec::new();
+    let mut t = std::time::Instant::now();
+    let mut mark = |name: &'static str| {
+        timings.push((name, t.elapsed().as_millis()));
+        t = std::time::Instant::now();
+    };
     let site = input.site;
     let (asset_map, mut files) = hashed_assets(input.theme);
     // The tour's service worker must sit above the pages it keeps, under a name that does not
@@ -408,12 +420,14 @@ pub fn render_site(input: &RenderInput, known: &Known, place: &Place) -> Result<
         let specs = page_specs(input, lang, &published);
         jobs.extend(specs.into_iter().map(|s| (lang, s)));
     }
+    mark("render: page data");
     let place = |p: Planned| place(p).map_err(RenderError::from);
     let mut rendered: Vec<Planned> = jobs
         .par_iter()
         .map(|(lang, spec)| render_page(&env, input, *lang, spec, &global, known).and_then(place))
         .collect::<Result<_, _>>()?;
     drop(jobs);
+    mark("render: pages");
     // Object pages, the bulk of a museum: each made, rendered and placed in one go.
     let objects: Vec<(Lang, &str)> = Lang::ALL
         .into_iter()
@@ -443,6 +457,7 @@ pub fn render_site(input: &RenderInput, known: &Known, place: &Place) -> Result<
         })
         .collect();
     rendered.extend(copies);
+    mark("render: object pages");
     rendered.extend(
         print::qr_files(input, visible, exhibits, known)
             .into_par_iter()
@@ -454,19 +469,27 @@ pub fn render_site(input: &RenderInput, known: &Known, place: &Place) -> Result<
             .map(|f| place(plan_bytes(f, known)))
             .collect::<Result<Vec<_>, _>>()?,
     );
+    mark("render: qr codes and manifests");
     for lang in Lang::ALL {
         files.extend(not_found_page(&env, input, lang)?);
     }
     files.extend(iiif::files(input, visible, exhibits));
-    files.extend(search::index_files(input, visible, exhibits));
-    files.extend(opendata::files(input, visible, exhibits, programmes));
+    // The search index and the open data, side by side.
+    let (index, open) = rayon::join(
+        || search::index_files(input, visible, exhibits),
+        || opendata::files(input, visible, exhibits, programmes),
+    );
+    files.extend(index);
+    files.extend(open);
+    mark("render: search and open data");
     rendered.extend(
         planned_bytes(files, known)
             .into_par_iter()
             .map(place)
             .collect::<Result<Vec<_>, _>>()?,
     );
-    Ok(rendered)
+    mark("render: other files");
+    Ok((rendered, timings))
 }
 
 fn depth_root(lang: Lang, path: &str) -> String {
@@ -999,6 +1022,25 @@ fn base_for(input: &RenderInput, lang: Lang, spec: &PageSpec, root: String) -> B
     }
 }
 
+/// The key of a page: a hash of everything its template is given, streamed into the hasher
+/// (no copy of the JSON is made). The parts cannot run into each other: none holds a NUL byte.
+fn page_key(global: &str, template: &str, base: &impl Serialize, data: &Value) -> String {
+    use std::io::Write;
+    let mut h = blake3::Hasher::new();
+    h.update(global.as_bytes());
+    h.update(b"\0");
+    h.update(template.as_bytes());
+    h.update(b"\0");
+    {
+        let mut w = std::io::BufWriter::with_capacity(16 * 1024, &mut h);
+        let _ = serde_json::to_writer(&mut w, base);
+        let _ = w.write_all(b"\0");
+        let _ = serde_json::to_writer(&mut w, data);
+        let _ = w.flush();
+    }
+    h.finalize().to_hex()[..20].to_string()
+}
+
 fn render_page(
     env: &Environment,
     input: &RenderInput,
@@ -1011,12 +1053,7 @@ fn render_page(
     let base = base_for(input, lang, spec, root);
     let path = format!("{}{}index.html", lang.prefix(), spec.path);
     // Everything the template is given: the page is the same exactly when this is.
-    let key = key_of(&[
-        global.as_bytes(),
-        spec.template.as_bytes(),
-        &serde_json::to_vec(&base).unwrap_or_default(),
-        &serde_json::to_vec(&spec.data).unwrap_or_default(),
-    ]);
+    let key = page_key(global, spec.template, &base, &spec.data);
     if known(&path, &key) {
         return Ok(Planned {
             path,

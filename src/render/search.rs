@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{OutFile, RenderInput, markdown};
@@ -356,9 +357,10 @@ fn language_files(docs: &[Doc], vocabulary: &Vocabulary, lang: Lang) -> Vec<OutF
 /// Content-hashed names: a changed file gets a new name, so caches never serve a stale shard next
 /// to a fresh manifest.
 pub fn index_files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit]) -> Vec<OutFile> {
+    // The two languages' indexes are independent: made side by side.
     Lang::ALL
-        .into_iter()
-        .flat_map(|lang| {
+        .into_par_iter()
+        .flat_map_iter(|lang| {
             let (docs, vocabulary) = collect_docs(input, visible, exhibits, lang);
             language_files(&docs, &vocabulary, lang)
         })
