@@ -68,7 +68,7 @@ pub fn run_import(root: &Path, a: ImportArgs) -> ExitCode {
 /// `vitrine check`'s findings about the objects this import wrote.
 fn print_touched_diagnostics(root: &Path, report: &ImportReport) {
     let (_, d) = crate::build::check(root);
-    let dirs: Vec<PathBuf> = report
+    let dirs: std::collections::HashSet<PathBuf> = report
         .touched()
         .map(|o| {
             Path::new("exhibits")
@@ -77,11 +77,14 @@ fn print_touched_diagnostics(root: &Path, report: &ImportReport) {
                 .join(&o.id)
         })
         .collect();
+    // A finding is about an imported object when its file is in one of their folders
+    // (exhibits/<slug>/objects/<ID>/…): one look-up per finding.
+    let object_dir = |p: &Path| -> PathBuf { p.components().take(4).collect() };
     let mine = crate::diag::Diagnostics {
         list: d
             .list
             .into_iter()
-            .filter(|x| dirs.iter().any(|dir| x.pos.file.starts_with(dir)))
+            .filter(|x| dirs.contains(&object_dir(&x.pos.file)))
             .collect(),
     };
     super::print_diagnostics(&mine);

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::fields::{HeaderLang, Kind, Slot, export_header};
-use super::record::file_record;
+use super::record::{Sections, file_record};
 use super::{SheetError, base_entry, exhibit_dir, object_dirs, read_base, read_doc, table, write_base};
 
 #[derive(Debug, Clone)]
@@ -24,6 +24,7 @@ pub struct ExportReport {
 pub fn export(root: &Path, opts: &ExportOptions) -> Result<ExportReport, SheetError> {
     let exdir = exhibit_dir(root, &opts.exhibit)?;
     let (_, exhibit) = read_doc(&exdir.join("exhibit.toml"))?;
+    let sections = Sections::of(&exhibit);
     let slots = Slot::all();
     let headers: Vec<String> = slots.iter().map(|s| export_header(*s, opts.headers)).collect();
     let mut base = read_base(root, &opts.exhibit)?;
@@ -37,7 +38,7 @@ pub fn export(root: &Path, opts: &ExportOptions) -> Result<ExportReport, SheetEr
                 continue;
             }
         };
-        let rec = file_record(&doc, &dir, &exhibit);
+        let rec = file_record(&doc, &dir, &sections);
         rows.push(
             slots
                 .iter()

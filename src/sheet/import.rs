@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::fields::{Kind, Slot, map_header, normalize_header};
-use super::record::{Record, cell_value, file_record, section_of, section_title, set_field, split_list};
+use super::record::{Record, Sections, cell_value, file_record, section_title, set_field, split_list};
 use super::report::{Action, FieldChange, ImportReport, ObjectPlan, RowIssue};
 use super::{Base, SheetError, base_entry, exhibit_dir, object_dirs, read_base, read_doc, table, write_base};
 use crate::content::Lang;
@@ -83,6 +83,8 @@ struct Ctx<'a> {
     root: &'a Path,
     exdir: PathBuf,
     exhibit: TomlDoc,
+    /// The section of each object the exhibition lists.
+    sections: Sections,
     base: Base,
     images: PathBuf,
     force: bool,
@@ -114,6 +116,7 @@ pub fn import(root: &Path, opts: &ImportOptions) -> Result<ImportReport, SheetEr
         base: read_base(root, &opts.exhibit)?,
         elsewhere: ids_elsewhere(root, &opts.exhibit),
         exdir,
+        sections: Sections::of(&exhibit),
         exhibit,
         images,
         force: opts.force,
@@ -290,7 +293,7 @@ fn plan_create(
     }
     let section = get("section", None);
     // exhibit.toml may list the object already, before its folder existed.
-    if !section.is_empty() && section_of(&ctx.exhibit, id).is_none() {
+    if !section.is_empty() && ctx.sections.of_object(id).is_none() {
         match find_section(&ctx.exhibit, &section) {
             Some(i) => plan.section = Some(i),
             None => errors.push(issue(
@@ -445,7 +448,7 @@ fn plan_update(
             "correct it by hand (`vitrine check` shows where), then import again",
         )]
     })?;
-    let file = file_record(&doc, dir, &ctx.exhibit);
+    let file = file_record(&doc, dir, &ctx.sections);
     let base = ctx.base.get(id);
     let mut plan = empty_plan(id, row, Action::Unchanged);
     for (s, new) in sheet.iter().filter(|(s, _)| is_plain_field(**s)) {
@@ -543,7 +546,7 @@ fn plan_section(
     if want.is_empty() {
         return;
     }
-    match (section_of(&ctx.exhibit, id), find_section(&ctx.exhibit, &want)) {
+    match (ctx.sections.of_object(id), find_section(&ctx.exhibit, &want)) {
         (None, Some(i)) => plan.section = Some(i),
         (Some(cur), Some(_)) if normalize_header(&cur) != normalize_header(&want) => plan.notes.push(
             format!("{id} stays in the section \"{cur}\": move it between sections in exhibit.toml"),
@@ -595,6 +598,7 @@ fn apply(ctx: &Ctx, slug: &str, who: &str, report: &ImportReport) -> Result<(), 
         }
     }
     let (_, exhibit) = read_doc(&ctx.exdir.join("exhibit.toml"))?;
+    let sections = Sections::of(&exhibit);
     let mut base = ctx.base.clone();
     let done: BTreeSet<&str> = report
         .objects
@@ -605,7 +609,7 @@ fn apply(ctx: &Ctx, slug: &str, who: &str, report: &ImportReport) -> Result<(), 
     for id in done {
         let dir = ctx.exdir.join("objects").join(id);
         if let Ok((_, doc)) = read_doc(&dir.join("object.toml")) {
-            base.insert(id.to_string(), base_entry(&file_record(&doc, &dir, &exhibit)));
+            base.insert(id.to_string(), base_entry(&file_record(&doc, &dir, &sections)));
         }
     }
     write_base(ctx.root, slug, &base)

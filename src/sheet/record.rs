@@ -22,15 +22,30 @@ pub fn read_markdown(dir: &Path, lang: Lang) -> String {
     nfc(text.replace("\r\n", "\n").trim())
 }
 
-/// The Vietnamese title (else the English) of the first `[[section]]` of `exhibit` listing `id`.
-pub fn section_of(exhibit: &TomlDoc, id: &str) -> Option<String> {
-    (0..exhibit.blocks("section")).find_map(|i| {
-        let s = exhibit.block("section", i)?;
-        s.list("objects")
-            .iter()
-            .any(|o| o == id)
-            .then(|| section_title(&s))
-    })
+/// Which section lists each object: the Vietnamese title (else the English) of the first
+/// `[[section]]` of an exhibit.toml listing it. Read once per exhibition (an import of thousands
+/// of rows asks for every object).
+#[derive(Default)]
+pub struct Sections(std::collections::HashMap<String, String>);
+
+impl Sections {
+    pub fn of(exhibit: &TomlDoc) -> Sections {
+        let mut by_id = std::collections::HashMap::new();
+        for i in 0..exhibit.blocks("section") {
+            let Some(s) = exhibit.block("section", i) else {
+                continue;
+            };
+            let title = section_title(&s);
+            for id in s.list("objects") {
+                by_id.entry(id).or_insert_with(|| title.clone());
+            }
+        }
+        Sections(by_id)
+    }
+
+    pub fn of_object(&self, id: &str) -> Option<String> {
+        self.0.get(id).cloned()
+    }
 }
 
 pub fn section_title(s: &TomlDoc) -> String {
@@ -41,7 +56,7 @@ pub fn section_title(s: &TomlDoc) -> String {
 }
 
 /// Every mapped field of the object in `dir`, as its files hold it.
-pub fn file_record(doc: &TomlDoc, dir: &Path, exhibit: &TomlDoc) -> Record {
+pub fn file_record(doc: &TomlDoc, dir: &Path, sections: &Sections) -> Record {
     let mut r = Record::new();
     for slot in Slot::all() {
         let fld = slot.field();
@@ -61,7 +76,7 @@ pub fn file_record(doc: &TomlDoc, dir: &Path, exhibit: &TomlDoc) -> Record {
             (Kind::Markdown, Some(l)) => read_markdown(dir, l),
             (Kind::Section, _) => doc
                 .str("id")
-                .and_then(|id| section_of(exhibit, id.trim()))
+                .and_then(|id| sections.of_object(id.trim()))
                 .unwrap_or_default(),
             _ => String::new(),
         };
