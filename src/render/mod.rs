@@ -386,13 +386,16 @@ fn global_key(theme: &Theme, locales: &Locales, assets: &BTreeMap<String, String
 /// not held until the end of the build.
 pub type Place<'a> = dyn Fn(Planned) -> Result<Planned, OutputError> + Sync + 'a;
 
+/// How long each part of a build took: (part, milliseconds).
+pub type Timings = Vec<(&'static str, u128)>;
+
 /// Every file of the site, placed as made. Also returns how long each part took (milliseconds),
 /// for `vitrine build --timings`.
 pub fn render_site(
     input: &RenderInput,
     known: &Known,
     place: &Place,
-) -> Result<(Vec<Planned>, Vec<(&'static str, u128)>), RenderError> {
+) -> Result<(Vec<Planned>, Timings), RenderError> {
     let mut timings = Vec::new();
     let mut t = std::time::Instant::now();
     let mut mark = |name: &'static str| {
