@@ -259,9 +259,16 @@ pub(super) async fn static_file(State(state): State<AppState>, req: Request) -> 
             let q = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
             Redirect::permanent(&format!("{}/{q}", req.uri().path())).into_response()
         }
-        Lookup::Missing => match site.not_found(&path) {
-            Some(f) => files::respond(&f, StatusCode::NOT_FOUND, &method, req.headers()).await,
-            None => StatusCode::NOT_FOUND.into_response(),
+        // An object ID typed or scanned in another case: its page (a scan is counted there).
+        Lookup::Missing => match site.object_in_other_case(&path) {
+            Some(to) => {
+                let q = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+                Redirect::permanent(&format!("{to}{q}")).into_response()
+            }
+            None => match site.not_found(&path) {
+                Some(f) => files::respond(&f, StatusCode::NOT_FOUND, &method, req.headers()).await,
+                None => StatusCode::NOT_FOUND.into_response(),
+            },
         },
     }
 }
