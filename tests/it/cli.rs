@@ -186,7 +186,11 @@ fn serve_prints_every_diagnostic_as_build_does() {
     let (_tmp2, tiny) = copy_fixture("tiny");
     let toml = tiny.join("exhibits/kho-bau/objects/T-001/object.toml");
     let text = std::fs::read_to_string(&toml).unwrap();
-    std::fs::write(&toml, text.replace("title = { vi = \"Bình gốm men ngọc\"", "title = { vi = 5")).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("title = { vi = \"Bình gốm men ngọc\"", "title = { vi = 5"),
+    )
+    .unwrap();
     for root in [&root, &tiny] {
         let build = vitrine()
             .arg("--root")
@@ -228,7 +232,8 @@ fn serve_prints_every_diagnostic_as_build_does() {
         .unwrap();
     let err = String::from_utf8_lossy(&serve.stderr);
     assert!(
-        err.contains("exhibits/kho-bau/objects/T-001/object.toml:2:") && err.contains("error[invalid-toml]: title.vi"),
+        err.contains("exhibits/kho-bau/objects/T-001/object.toml:2:")
+            && err.contains("error[invalid-toml]: title.vi"),
         "{err}"
     );
 }

@@ -322,12 +322,20 @@ fn object_addresses_in_another_case_redirect_and_a_scan_counts_once() {
         }
         // Not an object: the 404 page as before.
         for asked in ["/o/no-such/", "/e/hl-001/"] {
-            assert_eq!(get(&app, asked, &[]).await.status(), StatusCode::NOT_FOUND, "{asked}");
+            assert_eq!(
+                get(&app, asked, &[]).await.status(),
+                StatusCode::NOT_FOUND,
+                "{asked}"
+            );
         }
         hits.flush().await;
         let counts = store.hit_counts(0, i64::MAX).await.unwrap();
         let of = |id: &str| counts.iter().find(|c| c.object == id).map(|c| (c.scans, c.views));
-        assert_eq!(of("HL-001"), Some((1, 0)), "one scan; the redirects count nothing");
+        assert_eq!(
+            of("HL-001"),
+            Some((1, 0)),
+            "one scan; the redirects count nothing"
+        );
     });
 }
 

@@ -130,7 +130,11 @@ fn the_preview_starts_on_broken_content_and_goes_live_when_it_is_fixed() {
                 .unwrap();
             assert!(ok.success());
         }
-        std::fs::write(&toml, text.replace("title = { vi = \"Bình gốm men ngọc\"", "title = { vi = 5")).unwrap();
+        std::fs::write(
+            &toml,
+            text.replace("title = { vi = \"Bình gốm men ngọc\"", "title = { vi = 5"),
+        )
+        .unwrap();
         let (mut child, addr, lines) = spawn_watching(&root, &tmp.path().join("w.db"));
         let (status, page) = get(&addr, "/o/T-001/");
         if built_before {
@@ -147,7 +151,10 @@ fn the_preview_starts_on_broken_content_and_goes_live_when_it_is_fixed() {
                 .expect("the errors are listed")
                 .text()
                 .collect();
-            assert!(errors.contains("T-001/object.toml:2:") && errors.contains("title.vi"), "{errors}");
+            assert!(
+                errors.contains("T-001/object.toml:2:") && errors.contains("title.vi"),
+                "{errors}"
+            );
             assert!(page.contains("/_vitrine/reload.js"));
             let (status, _) = get(&addr, "/en/");
             assert!(status.contains("503"), "{status}");
@@ -155,9 +162,16 @@ fn the_preview_starts_on_broken_content_and_goes_live_when_it_is_fixed() {
         // A page opened now shows the errors in its banner at once.
         let mut events = event_stream(&addr);
         let why = next_event(&mut events, "failed");
-        assert!(why.contains("T-001/object.toml:2:") && why.contains("title.vi"), "{why}");
+        assert!(
+            why.contains("T-001/object.toml:2:") && why.contains("title.vi"),
+            "{why}"
+        );
         // Fixed: the pages reload, and the site is live.
-        std::fs::write(&toml, text.replace("Bình gốm men ngọc", "Bình gốm men ngọc đã sửa")).unwrap();
+        std::fs::write(
+            &toml,
+            text.replace("Bình gốm men ngọc", "Bình gốm men ngọc đã sửa"),
+        )
+        .unwrap();
         next_event(&mut events, "reload");
         let (status, page) = get(&addr, "/o/T-001/");
         assert!(status.contains("200"), "{status}");
