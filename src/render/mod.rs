@@ -428,6 +428,17 @@ pub fn render_site(input: &RenderInput, known: &Known) -> Result<Vec<Planned>, R
     for lang in Lang::ALL {
         files.extend(not_found_page(&env, input, lang)?);
     }
+    // Every published object ID, one a line: the 404 page of a static host (case-sensitive)
+    // reads it to suggest the object when an address names its ID in another case.
+    files.push(OutFile {
+        path: "data/ids.txt".into(),
+        bytes: visible
+            .iter()
+            .flat_map(|id| [id.as_bytes(), b"\n"])
+            .flatten()
+            .copied()
+            .collect(),
+    });
     files.extend(iiif::files(input, visible, exhibits));
     files.extend(search::index_files(input, visible, exhibits));
     files.extend(opendata::files(input, visible, exhibits, programmes));
