@@ -96,6 +96,9 @@ struct Base {
     title: String,
     /// The page's own name (last breadcrumb, heading).
     name: Option<Txt>,
+    /// The page's name in the breadcrumb trail, when it is not `name` (the tour of a programme
+    /// has the programme's title, which is the crumb before it).
+    crumb: Option<Txt>,
     description: String,
     og_type: &'static str,
     og_image: Option<String>,
@@ -119,6 +122,8 @@ struct PageSpec {
     jsonld: Option<serde_json::Value>,
     nav: &'static str,
     crumbs: Vec<(Option<Txt>, String)>,
+    /// The last crumb (this page), when it differs from the title.
+    crumb: Option<Txt>,
     data: Value,
 }
 
@@ -135,6 +140,7 @@ impl Default for PageSpec {
             jsonld: None,
             nav: "none",
             crumbs: Vec::new(),
+            crumb: None,
             data: Value::from(()),
         }
     }
@@ -488,6 +494,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             jsonld: Some(opendata::museum_jsonld(site, lang)),
             nav: "home",
             crumbs: vec![],
+            crumb: None,
             data: Value::from(Serde(context_map([
                 ("current", serde_json::to_value(&current).unwrap_or_default()),
                 ("exhibits", serde_json::to_value(&cards).unwrap_or_default()),
@@ -535,6 +542,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 home_crumb(&ctx),
                 (ui(lang, input.locales.text(lang, "nav.exhibits")), ctx.url("e/")),
             ],
+            crumb: None,
             data: Value::from(Serde(view)),
         });
     }
@@ -618,6 +626,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             )),
             nav: "exhibits",
             crumbs,
+            crumb: None,
             data: Value::from(Serde(view)),
         });
     }
@@ -694,6 +703,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 ),
                 (view.title.clone(), ctx.url(&format!("p/{}/", p.slug))),
             ],
+            crumb: ui(lang, input.locales.text(lang, "tour.crumb")),
             data: Value::from(Serde(view)),
             ..Default::default()
         });
@@ -949,6 +959,7 @@ fn base_for(input: &RenderInput, lang: Lang, spec: &PageSpec, root: String) -> B
         ],
         title,
         name: spec.title.clone(),
+        crumb: spec.crumb.clone().or_else(|| spec.title.clone()),
         description: spec.description.clone(),
         og_type: spec.og_type,
         og_image: spec.og_image.clone(),
