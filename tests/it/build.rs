@@ -565,7 +565,7 @@ fn hostile_content_cannot_inject_script() {
         for s in doc.select(&sel("script")) {
             let ok = s.value().attr("type") == Some("application/ld+json")
                 || s.value().attr("src").is_some_and(|x| {
-                    ["search", "zoom", "programmes", "tour"]
+                    ["search", "zoom", "programmes", "tour", "notfound"]
                         .iter()
                         .any(|a| x.contains(&format!("assets/{a}.")))
                 });
