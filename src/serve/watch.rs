@@ -239,11 +239,11 @@ async fn rebuild_on_changes(
         };
         match &change {
             Change::Failed(msg) if state.site().is_empty() => {
-                eprint!("{msg}");
+                eprintln!("{}", msg.trim_end());
                 eprintln!("vitrine: the site still does not build; its address shows these errors");
             }
             Change::Failed(msg) => {
-                eprint!("{msg}");
+                eprintln!("{}", msg.trim_end());
                 eprintln!("vitrine: the site was not rebuilt; the previous one is still served");
             }
             _ => {}
