@@ -169,6 +169,18 @@ impl Diagnostics {
         v
     }
 
+    /// The text every command prints: one diagnostic after another in the order of `sorted`,
+    /// each ending with a newline (empty when there is none). `vitrine build`, `check`, `serve`
+    /// and the `--watch` banner all show this, so a change of layout reaches each of them.
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        for d in self.sorted() {
+            out.push_str(&d.to_string());
+            out.push('\n');
+        }
+        out
+    }
+
     pub fn with_code<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Diagnostic> + 'a {
         self.list.iter().filter(move |d| d.code == code)
     }

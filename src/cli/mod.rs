@@ -59,9 +59,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Print diagnostics to stderr, sorted, followed by a count.
+/// Print diagnostics to stderr, sorted (the text `vitrine serve` prints too).
 pub(crate) fn print_diagnostics(d: &crate::diag::Diagnostics) {
-    for x in d.sorted() {
-        eprintln!("{x}");
-    }
+    eprint!("{}", d.report());
 }

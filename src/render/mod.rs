@@ -98,6 +98,9 @@ struct Base {
     title: String,
     /// The page's own name (last breadcrumb, heading).
     name: Option<Txt>,
+    /// The page's name in the breadcrumb trail, when it is not `name` (the tour of a programme
+    /// has the programme's title, which is the crumb before it).
+    crumb: Option<Txt>,
     description: String,
     og_type: &'static str,
     og_image: Option<String>,
@@ -121,6 +124,8 @@ struct PageSpec {
     jsonld: Option<serde_json::Value>,
     nav: &'static str,
     crumbs: Vec<(Option<Txt>, String)>,
+    /// The last crumb (this page), when it differs from the title.
+    crumb: Option<Txt>,
     data: Value,
 }
 
@@ -137,6 +142,7 @@ impl Default for PageSpec {
             jsonld: None,
             nav: "none",
             crumbs: Vec::new(),
+            crumb: None,
             data: Value::from(()),
         }
     }
@@ -476,6 +482,17 @@ pub fn render_site(
     for lang in Lang::ALL {
         files.extend(not_found_page(&env, input, lang)?);
     }
+    // Every published object ID, one a line: the 404 page of a static host (case-sensitive)
+    // reads it to suggest the object when an address names its ID in another case.
+    files.push(OutFile {
+        path: "data/ids.txt".into(),
+        bytes: visible
+            .iter()
+            .flat_map(|id| [id.as_bytes(), b"\n"])
+            .flatten()
+            .copied()
+            .collect(),
+    });
     files.extend(iiif::files(input, visible, exhibits));
     // The search index and the open data, side by side.
     let (index, open) = rayon::join(
@@ -551,6 +568,7 @@ fn object_spec(input: &RenderInput, lang: Lang, published: &Published, id: &str)
         )),
         nav: "exhibits",
         crumbs,
+        crumb: None,
         data: Value::from(Serde(view)),
     })
 }
@@ -583,6 +601,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             jsonld: Some(opendata::museum_jsonld(site, lang)),
             nav: "home",
             crumbs: vec![],
+            crumb: None,
             data: Value::from(Serde(context_map([
                 ("current", serde_json::to_value(&current).unwrap_or_default()),
                 ("exhibits", serde_json::to_value(&cards).unwrap_or_default()),
@@ -630,6 +649,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 home_crumb(&ctx),
                 (ui(lang, input.locales.text(lang, "nav.exhibits")), ctx.url("e/")),
             ],
+            crumb: None,
             data: Value::from(Serde(view)),
         });
     }
@@ -750,6 +770,7 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
                 ),
                 (view.title.clone(), ctx.url(&format!("p/{}/", p.slug))),
             ],
+            crumb: ui(lang, input.locales.text(lang, "tour.crumb")),
             data: Value::from(Serde(view)),
             ..Default::default()
         });
@@ -1005,6 +1026,7 @@ fn base_for(input: &RenderInput, lang: Lang, spec: &PageSpec, root: String) -> B
         ],
         title,
         name: spec.title.clone(),
+        crumb: spec.crumb.clone().or_else(|| spec.title.clone()),
         description: spec.description.clone(),
         og_type: spec.og_type,
         og_image: spec.og_image.clone(),

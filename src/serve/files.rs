@@ -37,8 +37,12 @@ pub struct StaticFile {
 }
 
 /// Every file of the built site, by path relative to the site root (`o/HL-001/index.html`).
+#[derive(Default)]
 pub struct SiteFiles {
     files: HashMap<String, Arc<StaticFile>>,
+    /// Object IDs by their lower-case form (`hl-001` → `HL-001`), for addresses typed or
+    /// scanned in another case; IDs that differ only in case are left out (no guessing).
+    ids: HashMap<String, String>,
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -115,9 +119,7 @@ impl SiteFiles {
                 .map(|rel| load_file(dir, &rel, snippet).map(|f| (rel, Arc::new(f))))
                 .collect()
         };
-        Ok(SiteFiles {
-            files: loaded?.into_iter().collect(),
-        })
+        Ok(SiteFiles::new(loaded?.into_iter().collect()))
     }
 
     /// This site with the files a build changed read again from `dir` (all of them when the
@@ -145,7 +147,54 @@ impl SiteFiles {
                 .collect()
         };
         files.extend(loaded?);
-        Ok(SiteFiles { files })
+        Ok(SiteFiles::new(files))
+    }
+
+    fn new(files: HashMap<String, Arc<StaticFile>>) -> SiteFiles {
+        let mut ids: HashMap<String, Option<String>> = HashMap::new();
+        for key in files.keys() {
+            if let Some(id) = key.strip_prefix("o/").and_then(|r| r.strip_suffix("/index.html"))
+                && !id.contains('/')
+            {
+                ids.entry(id.to_lowercase())
+                    .and_modify(|known| {
+                        if known.as_deref() != Some(id) {
+                            *known = None
+                        }
+                    })
+                    .or_insert_with(|| Some(id.to_string()));
+            }
+        }
+        let ids = ids.into_iter().filter_map(|(k, v)| Some((k, v?))).collect();
+        SiteFiles { files, ids }
+    }
+
+    /// Where an object address written in another case should go (`/o/hl-001/` →
+    /// `/o/HL-001/`, `/en/O/hl-001` → `/en/o/HL-001/`): the page of the object whose ID matches
+    /// without regard to case; a QR address (`/O/…`) goes to the QR address of that object, where
+    /// the scan is counted. None when no object matches.
+    pub fn object_in_other_case(&self, path: &str) -> Option<String> {
+        let rel = path.trim_start_matches('/');
+        let (prefix, rel) = match rel.get(..3) {
+            Some(p) if p.eq_ignore_ascii_case("en/") => ("en/", &rel[3..]),
+            _ => ("", rel),
+        };
+        let qr = rel.starts_with("O/");
+        let rest = rel.strip_prefix("o/").or(rel.strip_prefix("O/"))?;
+        let rest = rest.strip_suffix("index.html").unwrap_or(rest);
+        let id = rest.strip_suffix('/').unwrap_or(rest);
+        if id.is_empty() || id.contains('/') {
+            return None;
+        }
+        let id = self.ids.get(&id.to_lowercase())?;
+        let upper = format!("{prefix}O/{}/", id.to_uppercase());
+        let to = if qr && self.files.contains_key(&format!("{upper}index.html")) {
+            upper
+        } else {
+            format!("{prefix}o/{id}/")
+        };
+        let to = format!("/{to}");
+        (to != path).then_some(to)
     }
 
     pub fn len(&self) -> usize {
@@ -349,6 +398,46 @@ mod tests {
         assert_eq!(object_of("/o/"), None);
         assert_eq!(object_of("/e/trang-an/"), None);
         assert_eq!(object_of("/o/HL-001/x/"), None);
+    }
+
+    #[test]
+    fn object_addresses_in_another_case_find_the_object() {
+        let page = || {
+            Arc::new(StaticFile {
+                body: Stored::Memory(Bytes::new()),
+                gzip: None,
+                etag: HeaderValue::from_static("\"x\""),
+                content_type: "text/html; charset=utf-8",
+                cache: "no-cache",
+            })
+        };
+        let site = SiteFiles::new(
+            [
+                "o/HL-001/index.html",
+                "en/o/HL-001/index.html",
+                "O/HL-001/index.html",
+                "o/Ab-1/index.html",
+                "o/ab-1/index.html",
+                "o/TA-2/index.html",
+            ]
+            .into_iter()
+            .map(|k| (k.to_string(), page()))
+            .collect(),
+        );
+        let to = |p: &str| site.object_in_other_case(p);
+        assert_eq!(to("/o/hl-001/"), Some("/o/HL-001/".into()));
+        assert_eq!(to("/o/hl-001"), Some("/o/HL-001/".into()));
+        assert_eq!(to("/en/o/hl-001/"), Some("/en/o/HL-001/".into()));
+        assert_eq!(to("/EN/O/Hl-001/index.html"), Some("/en/o/HL-001/".into()));
+        // A scan keeps its QR address, where it is counted.
+        assert_eq!(to("/O/hl-001/"), Some("/O/HL-001/".into()));
+        // No QR address published: the object's page.
+        assert_eq!(to("/O/ta-2/"), Some("/o/TA-2/".into()));
+        // Two IDs that differ only in case: no guess.
+        assert_eq!(to("/o/AB-1/"), None);
+        assert_eq!(to("/o/nothing/"), None);
+        assert_eq!(to("/e/hl-001/"), None);
+        assert_eq!(to("/o/hl-001/x/"), None);
     }
 
     #[test]

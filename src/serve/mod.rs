@@ -40,6 +40,9 @@ pub struct AppState {
     pub site: Arc<std::sync::RwLock<Arc<SiteFiles>>>,
     /// Rebuilds announced to open pages (`--watch` only).
     pub changes: Option<Arc<tokio::sync::broadcast::Sender<watch::Change>>>,
+    /// The errors of the last build when it failed (`--watch`): shown on every page opened
+    /// until a build succeeds.
+    pub failure: Arc<std::sync::RwLock<Option<String>>>,
     pub store: Store,
     pub hits: Hits,
     pub locales: Arc<Locales>,
@@ -70,7 +73,7 @@ impl AppState {
     /// interface strings). The secret is random for this process (sessions end with it) until
     /// `with_secret`.
     pub fn new(root: &Path, public: &Path, store: Store, hits: Hits) -> std::io::Result<AppState> {
-        let site = SiteFiles::load(public)?;
+        let site = site_or_none(public, None)?;
         let (found, _) = crate::build::check(root);
         let (theme, catalogue, museum, programmes, base_url) = match found {
             Some((site, theme)) => (
@@ -105,6 +108,7 @@ impl AppState {
         Ok(AppState {
             site: Arc::new(std::sync::RwLock::new(Arc::new(site))),
             changes: None,
+            failure: Default::default(),
             store,
             hits,
             locales: Arc::new(locales),
@@ -131,9 +135,18 @@ impl AppState {
         *self.site.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(site);
     }
 
+    /// The errors of the last build, when it failed.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_failure(&self, errors: Option<String>) {
+        *self.failure.write().unwrap_or_else(|e| e.into_inner()) = errors;
+    }
+
     /// Serve the pages of `public` with the reload script, and announce rebuilds to them.
     pub fn watching(mut self, public: &Path) -> std::io::Result<AppState> {
-        self.set_site(SiteFiles::load_with(public, Some(watch::SNIPPET))?);
+        self.set_site(site_or_none(public, Some(watch::SNIPPET))?);
         self.changes = Some(watch::channel());
         Ok(self)
     }
@@ -151,6 +164,15 @@ impl AppState {
     pub fn with_secret(mut self, secret: &str) -> AppState {
         self.secret = Arc::new(*blake3::hash(secret.as_bytes()).as_bytes());
         self
+    }
+}
+
+/// The built site at `public`, or an empty one when nothing was ever built there (`--watch`
+/// started on content with errors).
+fn site_or_none(public: &Path, snippet: Option<&str>) -> std::io::Result<SiteFiles> {
+    match SiteFiles::load_with(public, snippet) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !public.exists() => Ok(SiteFiles::default()),
+        r => r,
     }
 }
 
@@ -194,6 +216,11 @@ pub(super) async fn static_file(State(state): State<AppState>, req: Request) -> 
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")]).into_response();
     }
     let path = percent_decode(req.uri().path());
+    if let Some(errors) = state.failure()
+        && state.site().is_empty()
+    {
+        return watch::failure_page(&state, pages::lang_of(&path), &errors);
+    }
     // A curator's preview is served at the public addresses; its views are not counted.
     let (site, previewing) = match state.preview_for(req.headers()).await {
         Some(preview) => (preview, true),
@@ -232,9 +259,16 @@ pub(super) async fn static_file(State(state): State<AppState>, req: Request) -> 
             let q = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
             Redirect::permanent(&format!("{}/{q}", req.uri().path())).into_response()
         }
-        Lookup::Missing => match site.not_found(&path) {
-            Some(f) => files::respond(&f, StatusCode::NOT_FOUND, &method, req.headers()).await,
-            None => StatusCode::NOT_FOUND.into_response(),
+        // An object ID typed or scanned in another case: its page (a scan is counted there).
+        Lookup::Missing => match site.object_in_other_case(&path) {
+            Some(to) => {
+                let q = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+                Redirect::permanent(&format!("{to}{q}")).into_response()
+            }
+            None => match site.not_found(&path) {
+                Some(f) => files::respond(&f, StatusCode::NOT_FOUND, &method, req.headers()).await,
+                None => StatusCode::NOT_FOUND.into_response(),
+            },
         },
     }
 }
@@ -288,13 +322,38 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     // Once content has been published from the editor, the live site is the last publication
     // (the working copy may hold unpublished edits); `--watch` shows the working copy.
     let watching = opts.watch;
-    let report = tokio::task::spawn_blocking(move || match crate::publish::latest(&b.root) {
+    let built = tokio::task::spawn_blocking(move || match crate::publish::latest(&b.root) {
         Some(snapshot) if !watching => crate::publish::build_from(&b, &snapshot),
         _ => crate::build::build_site(&b),
     })
-    .await?
-    .map_err(|e| format!("the site does not build: {e}"))?;
-    eprintln!("vitrine: built {} files", report.files);
+    .await?;
+    // Every diagnostic, as `vitrine build` prints it. A curator's preview starts anyway: they are
+    // in the middle of editing.
+    let failure = match built {
+        Ok(report) => {
+            eprint!("{}", report.diagnostics.report());
+            eprintln!("vitrine: built {} files", report.files);
+            None
+        }
+        Err(e) => {
+            if !watching {
+                if let crate::build::BuildError::Content(d) = &e {
+                    eprint!("{}", d.report());
+                }
+                return Err(format!("the site does not build: {e}").into());
+            }
+            eprint!("{}", watch::failure_text(&e));
+            eprintln!(
+                "vitrine: the site does not build: {e}; {}",
+                if opts.out.join("index.html").is_file() {
+                    "the last good site is served until it does"
+                } else {
+                    "its address shows these errors until it does"
+                }
+            );
+            Some(watch::failure_text(&e))
+        }
+    };
     let store = Store::open(&opts.database_url).await?;
     let (hits, writer) = Hits::start(store.clone());
     tokio::spawn(retention(
@@ -312,6 +371,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     state = state.editing(b);
     if opts.watch {
         state = state.watching(&opts.out)?;
+        state.set_failure(failure);
         let mut b = crate::build::BuildOptions::new(&opts.root);
         b.out = opts.out.clone();
         b.cache = opts.cache.clone();

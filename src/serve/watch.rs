@@ -1,7 +1,8 @@
 // `vitrine serve --watch`: for curators previewing their work. Changes to the content, theme or
 // static files rebuild the site (the same incremental build, off the async runtime), swap the new
 // files in, and tell open pages to reload through a server-sent event stream. A build that fails
-// keeps the previous site and shows its errors in the terminal and on the open pages.
+// keeps the previous site (or, when there is none yet, a page listing the errors) and shows its
+// errors in the terminal and on every open or newly opened page, until a build succeeds.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,11 +66,20 @@ async fn reload_js(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// One `failed` event; a carriage return would end the event early (axum refuses it).
+fn failed_event(msg: &str) -> Event {
+    Event::default().event("failed").data(msg.replace('\r', ""))
+}
+
 async fn events(State(state): State<AppState>) -> Response {
     let Some(tx) = &state.changes else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let rx = tx.subscribe();
+    // A page opened while the content is broken shows the errors at once, not at the next save.
+    let now = state
+        .failure()
+        .map(|msg| Ok::<_, std::convert::Infallible>(failed_event(&msg)));
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         loop {
             match rx.recv().await {
@@ -79,19 +89,43 @@ async fn events(State(state): State<AppState>) -> Response {
                         rx,
                     ));
                 }
-                // A carriage return would end the event early (axum refuses it).
-                Ok(Change::Failed(msg)) => {
-                    return Some((
-                        Ok(Event::default().event("failed").data(msg.replace('\r', ""))),
-                        rx,
-                    ));
-                }
+                Ok(Change::Failed(msg)) => return Some((Ok(failed_event(&msg)), rx)),
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Ok(Change::Closing) | Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
     });
+    let stream = futures_util::StreamExt::chain(futures_util::stream::iter(now), stream);
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// What a failed build shows the curator: every diagnostic as `vitrine build` prints it, or the
+/// error that stopped it.
+pub fn failure_text(e: &crate::build::BuildError) -> String {
+    match e {
+        crate::build::BuildError::Content(d) => d.report(),
+        e => format!("{e}\n"),
+    }
+}
+
+/// The page served at every address while no site was ever built (`--watch` started on content
+/// with errors): what is wrong, in the visitor's language, and the reload script, so the real page
+/// replaces it as soon as the content builds.
+pub fn failure_page(state: &AppState, lang: crate::content::Lang, errors: &str) -> Response {
+    use crate::render::escape_html;
+    let title = escape_html(&state.locales.text(lang, "preview.failed_title"));
+    let text = escape_html(&state.locales.text(lang, "preview.failed_text"));
+    let html = format!(
+        "<!doctype html>\n<html lang=\"{l}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n</head>\n<body>\n<main id=\"main\">\n<h1>{title}</h1>\n<p>{text}</p>\n<pre id=\"vitrine-errors\">{errors}</pre>\n</main>\n{SNIPPET}</body>\n</html>\n",
+        l = lang.code(),
+        errors = escape_html(errors),
+    );
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::response::Html(html),
+    )
+        .into_response()
 }
 
 /// What a rebuild writes, and so must not start another: the output folder, its staging and
@@ -179,31 +213,45 @@ async fn rebuild_on_changes(
         let started = std::time::Instant::now();
         let built = tokio::task::spawn_blocking(move || crate::build::build_site(&b)).await;
         let change = match built {
-            Ok(Ok(report)) => match state.site().refreshed(&build.out, &report.changes, Some(SNIPPET)) {
-                Ok(site) => {
-                    state.set_site(site);
-                    eprintln!(
-                        "vitrine: rebuilt {} files in {} ms; pages reload",
-                        report.files,
-                        started.elapsed().as_millis()
-                    );
-                    Change::Rebuilt
+            Ok(Ok(report)) => {
+                // Started on broken content with no site to show: read the whole new one.
+                let site = if state.site().is_empty() {
+                    super::files::SiteFiles::load_with(&build.out, Some(SNIPPET))
+                } else {
+                    state.site().refreshed(&build.out, &report.changes, Some(SNIPPET))
+                };
+                match site {
+                    Ok(site) => {
+                        state.set_site(site);
+                        eprint!("{}", report.diagnostics.report());
+                        eprintln!(
+                            "vitrine: rebuilt {} files in {} ms; pages reload",
+                            report.files,
+                            started.elapsed().as_millis()
+                        );
+                        Change::Rebuilt
+                    }
+                    Err(e) => Change::Failed(format!("reading the new site failed: {e}")),
                 }
-                Err(e) => Change::Failed(format!("reading the new site failed: {e}")),
-            },
-            Ok(Err(crate::build::BuildError::Content(d))) => Change::Failed(
-                d.sorted()
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-            Ok(Err(e)) => Change::Failed(e.to_string()),
+            }
+            Ok(Err(e)) => Change::Failed(failure_text(&e)),
             Err(e) => Change::Failed(format!("the build stopped: {e}")),
         };
-        if let Change::Failed(msg) = &change {
-            eprintln!("vitrine: the site was not rebuilt; the previous one is still served:\n{msg}");
+        match &change {
+            Change::Failed(msg) if state.site().is_empty() => {
+                eprintln!("{}", msg.trim_end());
+                eprintln!("vitrine: the site still does not build; its address shows these errors");
+            }
+            Change::Failed(msg) => {
+                eprintln!("{}", msg.trim_end());
+                eprintln!("vitrine: the site was not rebuilt; the previous one is still served");
+            }
+            _ => {}
         }
+        state.set_failure(match &change {
+            Change::Failed(msg) => Some(msg.clone()),
+            _ => None,
+        });
         let _ = tx.send(change);
     }
     drop(watcher);

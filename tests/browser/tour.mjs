@@ -5,7 +5,9 @@
 // the phone, reloads the tab while offline (the page comes from the phone's cache), comes back
 // online and waits for the page to say it was sent. Then the teacher signs
 // in and reads the class's results. axe-core audits the tour and the results (WCAG 2.2 A/AA).
-// Prints one JSON line: {offline_pending, offline_status, synced_pending, progress, violations}.
+// Prints one JSON line: {first_screen, offline_pending, offline_status, synced_pending, progress,
+// violations}; first_screen says where the header and the first stop's heading are right after
+// joining, in CSS pixels from the top of the page, with the viewport's height and the crumbs.
 import { axeAudit, launch, VIEWPORTS } from './common.mjs';
 
 
@@ -25,6 +27,19 @@ try {
   await Promise.all([page.waitForURL('**/tour/**'), page.click('form.join button[type=submit]')]);
   await page.waitForSelector('#tour-who:not([hidden])');
   await audit('tour');
+  // Where the first stop is on the page (CSS pixels from its top), against the first screen.
+  out.first_screen = await page.evaluate(() => {
+    const at = (sel) => {
+      const e = document.querySelector(sel);
+      if (!e) return null;
+      const r = e.getBoundingClientRect();
+      return { top: r.top + window.scrollY, bottom: r.bottom + window.scrollY };
+    };
+    return {
+      height: window.innerHeight, header: at('.site-header'), stop: at('#stop-1 h2'),
+      crumbs: Array.from(document.querySelectorAll('.crumbs li'), (li) => li.textContent.trim()),
+    };
+  });
 
   const answer = async (step) => {
     const stop = page.locator(`#stop-${step.stop}`);

@@ -170,6 +170,51 @@ fn object_pages_have_metadata_breadcrumbs_and_neighbours() {
     assert!(first.select(&sel("a[rel=prev]")).next().is_none());
 }
 
+/// The tour of a programme is named as such in the crumbs, after the programme's title: the
+/// trail never says the same words twice (it cost a line on a phone).
+#[test]
+fn a_tour_crumb_does_not_repeat_the_programme() {
+    let d = demo();
+    let (site, _) = vitrine::build::check(&repo());
+    let site = site.unwrap().0;
+    let p = site.programmes.first().expect("the demo has a programme");
+    for (prefix, lang, tour) in [
+        ("", vitrine::content::Lang::Vi, "Làm bài"),
+        ("en/", vitrine::content::Lang::En, "Class tour"),
+    ] {
+        let page = parse(&d.out.join(format!("{prefix}p/{}/tour/index.html", p.slug)));
+        let crumbs: Vec<String> = page
+            .select(&sel(".crumbs li"))
+            .map(|l| l.text().collect::<String>().trim().to_string())
+            .collect();
+        let title = p.title.pick(lang).unwrap().0.to_string();
+        assert_eq!(crumbs.len(), 4, "{crumbs:?}");
+        assert_eq!(crumbs[2], title, "{crumbs:?}");
+        assert_eq!(crumbs[3], tour, "{crumbs:?}");
+        // The page's own title still names the programme.
+        let h1: String = page.select(&sel("main h1")).next().unwrap().text().collect();
+        assert_eq!(h1.trim(), title);
+    }
+}
+
+/// The list the static 404 page reads to suggest an object: every published object ID, one a
+/// line.
+#[test]
+fn the_id_list_holds_every_published_object() {
+    let d = demo();
+    let (site, _) = vitrine::build::check(&repo());
+    let site = site.unwrap().0;
+    let list = std::fs::read_to_string(d.out.join("data/ids.txt")).unwrap();
+    let listed: Vec<&str> = list.lines().collect();
+    let mut ids: Vec<String> = site
+        .visible_item_ids(false)
+        .into_iter()
+        .map(|s| s.to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(listed, ids.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
 #[test]
 fn images_carry_size_alt_srcset_and_lazy_loading() {
     let d = demo();
@@ -522,7 +567,7 @@ fn hostile_content_cannot_inject_script() {
         for s in doc.select(&sel("script")) {
             let ok = s.value().attr("type") == Some("application/ld+json")
                 || s.value().attr("src").is_some_and(|x| {
-                    ["search", "zoom", "programmes", "tour"]
+                    ["search", "zoom", "programmes", "tour", "notfound"]
                         .iter()
                         .any(|a| x.contains(&format!("assets/{a}.")))
                 });

@@ -168,3 +168,72 @@ fn build_never_replaces_the_museum_folder_or_a_foreign_folder() {
     }
     assert!(site.join(".vitrine-site").is_file());
 }
+
+/// The diagnostic lines of a command's error output (the finding and its fix).
+fn diagnostic_lines(stderr: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter(|l| l.contains(": error[") || l.contains(": warning[") || l.starts_with("    fix: "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `vitrine serve` on content with errors says what is wrong exactly as `vitrine build` does:
+/// every finding, with its file, line and fix, in the same order; then it stops.
+#[test]
+fn serve_prints_every_diagnostic_as_build_does() {
+    let (tmp, root) = copy_fixture("broken");
+    let (_tmp2, tiny) = copy_fixture("tiny");
+    let toml = tiny.join("exhibits/kho-bau/objects/T-001/object.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(
+        &toml,
+        text.replace("title = { vi = \"Bình gốm men ngọc\"", "title = { vi = 5"),
+    )
+    .unwrap();
+    for root in [&root, &tiny] {
+        let build = vitrine()
+            .arg("--root")
+            .arg(root)
+            .args(["build", "--out"])
+            .arg(tmp.path().join("out"))
+            .output()
+            .unwrap();
+        assert_eq!(build.status.code(), Some(1));
+        let expected = diagnostic_lines(&build.stderr);
+        assert!(
+            expected.iter().any(|l| l.contains(": error[")),
+            "{}",
+            String::from_utf8_lossy(&build.stderr)
+        );
+        let serve = vitrine()
+            .arg("--root")
+            .arg(root)
+            .args(["serve", "--addr", "127.0.0.1:0", "--out"])
+            .arg(tmp.path().join("out"))
+            .arg("--database")
+            .arg(format!("sqlite:{}", tmp.path().join("s.db").display()))
+            .output()
+            .unwrap();
+        assert_eq!(serve.status.code(), Some(1));
+        assert_eq!(
+            diagnostic_lines(&serve.stderr),
+            expected,
+            "{}",
+            String::from_utf8_lossy(&serve.stderr)
+        );
+    }
+    let serve = vitrine()
+        .arg("--root")
+        .arg(&tiny)
+        .args(["serve", "--addr", "127.0.0.1:0", "--database"])
+        .arg(format!("sqlite:{}", tmp.path().join("s.db").display()))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&serve.stderr);
+    assert!(
+        err.contains("exhibits/kho-bau/objects/T-001/object.toml:2:")
+            && err.contains("error[invalid-toml]: title.vi"),
+        "{err}"
+    );
+}

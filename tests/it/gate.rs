@@ -337,3 +337,97 @@ fn a_broken_theme_fails_the_validator_and_the_audit() {
         );
     }
 }
+
+/// Run `script` from tests/browser with `args`; its one JSON line.
+fn node_json(script: &str, args: &[&std::ffi::OsStr]) -> Value {
+    let out = Command::new("node")
+        .arg(browser_dir().join(script))
+        .args(args)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).expect("one JSON line")
+}
+
+/// On a 360×740 phone the site header is one line, its menu behind a button that works without
+/// JavaScript (and passes axe when open), and an object page opened from a QR code shows the
+/// object's title and photo on the first screen.
+#[test]
+fn on_a_phone_the_header_is_one_line_and_the_object_is_on_the_first_screen() {
+    if !checkers() {
+        return;
+    }
+    let d = demo();
+    let r = node_json("phone.mjs", &[d.out.as_os_str(), "o/HL-001/".as_ref()]);
+    let px = |v: &Value| v.as_f64().unwrap_or_else(|| panic!("not measured: {r}"));
+    let height = px(&r["viewport"]["height"]);
+    assert_eq!(height, 740.0, "{r}");
+    assert!(px(&r["header"]["bottom"]) <= 64.0, "the header is one line: {r}");
+    assert!(px(&r["header_en"]["bottom"]) <= 64.0, "in English too: {r}");
+    assert!(
+        px(&r["title"]["bottom"]) <= height,
+        "the title is on the first screen: {r}"
+    );
+    assert!(
+        px(&r["photo"]["bottom"]) <= height,
+        "the photo is on the first screen: {r}"
+    );
+    assert_eq!(r["menu_hidden"], true, "the menu waits behind its button: {r}");
+    assert_eq!(
+        r["menu_shown"], true,
+        "the button opens it without JavaScript: {r}"
+    );
+    assert_eq!(r["menu_went"], "/search/", "{r}");
+    assert_eq!(
+        r["violations"],
+        serde_json::json!([]),
+        "axe with the menu open: {r}"
+    );
+}
+
+/// A static host cannot redirect `/o/hl-001/` (paths are case-sensitive): its 404 page offers
+/// the object whose ID matches in another case, in the address's language, and nothing else.
+#[test]
+fn the_static_404_page_offers_the_object_whose_id_matches_in_another_case() {
+    if !checkers() {
+        return;
+    }
+    let d = demo();
+    let asked = [
+        "/o/hl-001/",
+        "/en/o/Hl-001",
+        "/O/hl-001/",
+        "/o/NO-SUCH/",
+        "/e/hl-001/",
+    ];
+    let mut args = vec![d.out.as_os_str()];
+    args.extend(asked.iter().map(|a| std::ffi::OsStr::new(*a)));
+    let r = node_json("notfound.mjs", &args);
+    let got: Vec<(&str, u64, Option<&str>)> = r
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["address"].as_str().unwrap(),
+                x["status"].as_u64().unwrap(),
+                x["suggestion"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("/o/hl-001/", 404, Some("/o/HL-001/")),
+            ("/en/o/Hl-001", 404, Some("/en/o/HL-001/")),
+            ("/O/hl-001/", 404, Some("/o/HL-001/")),
+            ("/o/NO-SUCH/", 404, None),
+            ("/e/hl-001/", 404, None),
+        ]
+    );
+}

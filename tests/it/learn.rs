@@ -682,6 +682,28 @@ fn a_tour_answered_offline_reaches_the_teacher_when_the_network_returns_in_chrom
         String::from_utf8_lossy(&out.stderr)
     );
     let r: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    // Right after joining, the first stop is on the phone's first screen: the header is one
+    // line and the crumbs do not say the programme's title twice.
+    let fs = &r["first_screen"];
+    let px = |v: &serde_json::Value| v.as_f64().unwrap();
+    assert!(
+        px(&fs["stop"]["bottom"]) <= px(&fs["height"]),
+        "the first stop's heading is below the first screen: {fs}"
+    );
+    assert!(
+        px(&fs["header"]["bottom"]) <= 64.0,
+        "the header is one line: {fs}"
+    );
+    let crumbs: Vec<&str> = fs["crumbs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        crumbs.windows(2).all(|w| w[0] != w[1]),
+        "no crumb repeats the one before it: {crumbs:?}"
+    );
     assert_eq!(
         r["offline_pending"], "1",
         "the third answer waited on the phone: {r}"

@@ -294,6 +294,51 @@ fn qr_scans_are_counted_apart_from_views_with_no_lost_writes() {
     });
 }
 
+/// An object ID typed or scanned in another case (people type the address under a QR code in
+/// lower case; some scanner apps lower-case URLs) is redirected to the object's page, in the
+/// address's language; through the QR address it is counted as a scan, once.
+#[test]
+fn object_addresses_in_another_case_redirect_and_a_scan_counts_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let store = Store::open(&format!("sqlite:{}", tmp.path().join("db").display()))
+            .await
+            .unwrap();
+        let (app, hits, _) = app(store.clone()).await;
+        for (asked, to) in [
+            ("/O/hl-001/", "/O/HL-001/"),
+            ("/o/hl-001/", "/o/HL-001/"),
+            ("/en/o/hl-001/", "/en/o/HL-001/"),
+            ("/o/Hl-001", "/o/HL-001/"),
+            ("/o/hl-001/?from=label", "/o/HL-001/?from=label"),
+        ] {
+            let res = get(&app, asked, &[("user-agent", PHONE)]).await;
+            assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT, "{asked}");
+            assert_eq!(res.headers()[header::LOCATION], to, "{asked}");
+            if asked == "/O/hl-001/" {
+                let res = get(&app, to, &[("user-agent", PHONE)]).await;
+                assert_eq!(res.status(), StatusCode::OK);
+            }
+        }
+        // Not an object: the 404 page as before.
+        for asked in ["/o/no-such/", "/e/hl-001/"] {
+            assert_eq!(
+                get(&app, asked, &[]).await.status(),
+                StatusCode::NOT_FOUND,
+                "{asked}"
+            );
+        }
+        hits.flush().await;
+        let counts = store.hit_counts(0, i64::MAX).await.unwrap();
+        let of = |id: &str| counts.iter().find(|c| c.object == id).map(|c| (c.scans, c.views));
+        assert_eq!(
+            of("HL-001"),
+            Some((1, 0)),
+            "one scan; the redirects count nothing"
+        );
+    });
+}
+
 pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     let enc = |s: &str| -> String {
         s.bytes()
