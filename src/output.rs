@@ -318,10 +318,9 @@ impl Output {
             }
         };
         let outcome = match attempt() {
-            // The first file of a new folder: make the folder, then again.
-            Err(e)
-                if e.kind() == std::io::ErrorKind::NotFound && dest.parent().is_some_and(|d| !d.is_dir()) =>
-            {
+            // The first file of a new folder: make the folder (another thread may be making it
+            // at the same moment; that is fine), then again.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let d = dest.parent().unwrap_or(&self.spare);
                 std::fs::create_dir_all(d).map_err(io(d))?;
                 attempt().map_err(io(&dest))?

@@ -467,12 +467,7 @@ pub fn render_site(
         .collect();
     rendered.extend(copies);
     mark("render: object pages");
-    rendered.extend(
-        print::qr_files(input, visible, exhibits, known)
-            .into_par_iter()
-            .map(place)
-            .collect::<Result<Vec<_>, _>>()?,
-    );
+    rendered.extend(print::qr_files(input, visible, exhibits, known, &place)?);
     rendered.extend(
         iiif::manifests(input, visible)
             .map(|f| place(plan_bytes(f, known)))

@@ -94,8 +94,10 @@ pub fn qr_files(
     visible: &BTreeSet<&str>,
     exhibits: &[&Exhibit],
     known: &Known,
-) -> Vec<Planned> {
-    // (file stem, URL, title) of every code, then encoded in parallel.
+    place: &(dyn Fn(Planned) -> Result<Planned, super::RenderError> + Sync),
+) -> Result<Vec<Planned>, super::RenderError> {
+    // (file stem, URL, title) of every code, then encoded in parallel, each placed in the output
+    // as soon as it is made (the codes of 30,000 objects are hundreds of megabytes).
     let mut jobs: Vec<(String, String, String)> = Vec::new();
     for id in visible {
         if let Some(it) = input.site.items.get(*id) {
@@ -111,6 +113,7 @@ pub fn qr_files(
     jobs.push(("checkin".into(), t.url, both(&input.site.config.museum.name)));
     jobs.par_iter()
         .flat_map_iter(|(stem, url, title)| qr_pair(stem, url, title, known))
+        .map(place)
         .collect()
 }
 
