@@ -457,9 +457,14 @@ impl Batch<'_, '_> {
             return Ok(());
         }
         sync_file_system(self.change.root)?;
-        for (tmp, path) in std::mem::take(&mut self.pending) {
+        // Each done is taken off the list (in the order written), so a failure leaves the rest
+        // to `Drop` to clean up.
+        self.pending.reverse();
+        while let Some((tmp, path)) = self.pending.pop() {
             match tmp {
-                Some(tmp) => std::fs::rename(&tmp, &path)?,
+                Some(tmp) => std::fs::rename(&tmp, &path).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&tmp);
+                })?,
                 None => match std::fs::remove_file(&path) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
                     _ => {}
