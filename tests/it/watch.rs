@@ -225,17 +225,7 @@ fn a_saved_change_rebuilds_and_reloads_and_a_broken_one_keeps_the_site() {
     let (status, js) = get(&addr, "/_vitrine/reload.js");
     assert!(status.contains("200") && js.contains("EventSource"), "{status}");
 
-    let mut es = TcpStream::connect(&addr).unwrap();
-    es.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    write!(
-        es,
-        "GET /_vitrine/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
-    )
-    .unwrap();
-    let mut events = BufReader::new(es);
-    let mut head = String::new();
-    events.read_line(&mut head).unwrap();
-    assert!(head.contains("200"), "{head}");
+    let mut events = event_stream(&addr);
 
     let toml = root.join("exhibits/kho-bau/objects/T-001/object.toml");
     let text = std::fs::read_to_string(&toml).unwrap();
