@@ -199,7 +199,12 @@ fn check_translations(site: &Site, d: &mut Diagnostics) {
             (&it.material, "material"),
             (&it.technique, "technique"),
             (&it.dimensions, "dimensions"),
+            (&it.maker, "maker"),
+            (&it.inscription, "inscription"),
             (&it.find_place, "find_place"),
+            (&it.provenance, "provenance"),
+            (&it.acquisition, "acquisition"),
+            (&it.location, "location"),
             (&it.credit, "credit"),
         ];
         for (t, name) in fields {
@@ -270,35 +275,4 @@ fn check_images(site: &Site, d: &mut Diagnostics) {
             }
         }
     }
-}
-
-/// Share of localised fields present in both languages, per exhibition (slug → (complete, total)).
-pub fn translation_coverage(site: &Site) -> Vec<(String, usize, usize)> {
-    site.exhibits
-        .iter()
-        .map(|ex| {
-            let mut texts: Vec<&Localized> = vec![&ex.title, &ex.summary, &ex.intro];
-            for s in &ex.sections {
-                texts.push(&s.title);
-                texts.push(&s.text);
-            }
-            for id in ex.item_ids() {
-                if let Some(it) = site.items.get(id) {
-                    texts.extend([
-                        &it.title,
-                        &it.kind,
-                        &it.date.display,
-                        &it.period,
-                        &it.material,
-                        &it.dimensions,
-                        &it.description,
-                    ]);
-                    texts.extend(it.images.iter().map(|im| &im.alt));
-                }
-            }
-            let present: Vec<&&Localized> = texts.iter().filter(|t| !t.is_empty()).collect();
-            let complete = present.iter().filter(|t| t.missing().is_empty()).count();
-            (ex.slug.clone(), complete, present.len())
-        })
-        .collect()
 }

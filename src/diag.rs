@@ -2,6 +2,7 @@
 // it. Collected over a whole run and printed together; no knowledge of pages or HTTP.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -169,14 +170,61 @@ impl Diagnostics {
         v
     }
 
-    /// The text every command prints: one diagnostic after another in the order of `sorted`,
-    /// each ending with a newline (empty when there is none). `vitrine build`, `check`, `serve`
-    /// and the `--watch` banner all show this, so a change of layout reaches each of them.
+    /// The text every command prints: errors always in full; warnings of a code found more than
+    /// [`GROUP_OVER`] times summed up in one entry with a count and a few examples (a catalogue
+    /// in one language has a missing translation in every field: nobody reads 44,000 lines).
+    /// `vitrine build`, `check`, `import`, `serve` and the `--watch` banner all show this.
     pub fn report(&self) -> String {
+        self.report_with(false)
+    }
+
+    /// Every diagnostic in full, in the order of `sorted` (`--verbose`).
+    pub fn report_all(&self) -> String {
+        self.report_with(true)
+    }
+
+    fn report_with(&self, all: bool) -> String {
+        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+        for d in &self.list {
+            if d.severity == Severity::Warning {
+                *count.entry(d.code).or_default() += 1;
+            }
+        }
+        let grouped = |d: &Diagnostic| {
+            !all && d.severity == Severity::Warning && count.get(d.code).is_some_and(|n| *n > GROUP_OVER)
+        };
         let mut out = String::new();
+        let mut groups: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
         for d in self.sorted() {
-            out.push_str(&d.to_string());
-            out.push('\n');
+            if grouped(d) {
+                groups.entry(d.code).or_default().push(d);
+            } else {
+                out.push_str(&d.to_string());
+                out.push('\n');
+            }
+        }
+        for (code, list) in groups {
+            let places: BTreeSet<PathBuf> = list.iter().map(|d| place(&d.pos.file)).collect();
+            let objects = places.iter().all(|p| is_object_folder(p));
+            let what = if list.iter().all(|d| !d.field.is_empty()) {
+                "fields"
+            } else {
+                "findings"
+            };
+            out.push_str(&format!(
+                "warning[{code}]: {} {what} in {} {}; e.g.\n",
+                thousands(list.len()),
+                thousands(places.len()),
+                if objects { "objects" } else { "files" },
+            ));
+            for d in list.iter().take(EXAMPLES) {
+                for line in d.to_string().lines() {
+                    out.push_str("    ");
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+            out.push_str("    (`vitrine check --verbose` lists all)\n");
         }
         out
     }
@@ -186,9 +234,95 @@ impl Diagnostics {
     }
 }
 
+/// Warnings of one code beyond this many are summed up by [`Diagnostics::report`].
+pub const GROUP_OVER: usize = 10;
+/// Examples shown with a summed-up code.
+const EXAMPLES: usize = 3;
+
+/// What a finding is about: an object's folder (`exhibits/<e>/objects/<ID>`) for its files,
+/// else the file.
+fn place(file: &Path) -> PathBuf {
+    let parts: Vec<_> = file.components().collect();
+    match parts.iter().position(|c| c.as_os_str() == "objects") {
+        Some(i) if i + 1 < parts.len() - 1 => parts[..i + 2].iter().collect(),
+        _ => file.to_path_buf(),
+    }
+}
+
+fn is_object_folder(p: &Path) -> bool {
+    p.parent()
+        .and_then(Path::file_name)
+        .is_some_and(|n| n == "objects")
+}
+
+/// 44140 → "44,140".
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A path shown to the curator: relative to the project root when it is inside it.
 pub fn display_path(root: &Path, path: &Path) -> PathBuf {
     path.strip_prefix(root)
         .map(Path::to_path_buf)
         .unwrap_or_else(|_| path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warn(d: &mut Diagnostics, code: &'static str, file: &str, field: &str) {
+        d.warn(code, Pos::file(file), field, "msg", "fix it");
+    }
+
+    #[test]
+    fn many_warnings_of_a_code_are_summed_up_and_errors_never() {
+        let mut d = Diagnostics::default();
+        for i in 0..25 {
+            let f = format!("exhibits/a/objects/X-{}/object.toml", i % 5);
+            warn(&mut d, "missing-translation", &f, "title.vi");
+            d.error("invalid-date", Pos::file(&f), "date.from", format!("bad {i}"), "fix");
+        }
+        warn(&mut d, "no-image", "exhibits/a/objects/X-1/object.toml", "image");
+        let text = d.report();
+        assert_eq!(text.matches("error[invalid-date]").count(), 25, "{text}");
+        assert_eq!(text.matches("warning[no-image]").count(), 1);
+        assert!(
+            text.contains("warning[missing-translation]: 25 fields in 5 objects; e.g.\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("title.vi: msg").count(), EXAMPLES, "{text}");
+        assert!(text.contains("`vitrine check --verbose` lists all"));
+        let all = d.report_all();
+        assert_eq!(all.matches("warning[missing-translation]").count(), 25);
+        assert!(!all.contains("--verbose"));
+    }
+
+    #[test]
+    fn ten_warnings_are_listed_and_eleven_summed_up() {
+        let mut d = Diagnostics::default();
+        for i in 0..GROUP_OVER {
+            warn(&mut d, "small-image", &format!("static/{i}.toml"), "");
+        }
+        assert_eq!(d.report().matches("warning[small-image]").count(), GROUP_OVER);
+        warn(&mut d, "small-image", "static/x.toml", "");
+        let text = d.report();
+        assert!(text.contains("warning[small-image]: 11 findings in 11 files; e.g."), "{text}");
+    }
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(44_140), "44,140");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 }

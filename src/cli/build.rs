@@ -22,6 +22,9 @@ pub struct BuildArgs {
     /// Print the time each phase took.
     #[arg(long)]
     timings: bool,
+    /// List every warning (many of one kind are otherwise summed up with a few examples).
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 pub fn run(root: &Path, a: BuildArgs) -> ExitCode {
@@ -37,7 +40,7 @@ pub fn run(root: &Path, a: BuildArgs) -> ExitCode {
     match build_site(&opts) {
         Ok(r) => {
             if !a.quiet {
-                super::print_diagnostics(&r.diagnostics);
+                super::print_diagnostics(&r.diagnostics, a.verbose);
                 if r.unchanged {
                     eprintln!(
                         "nothing changed since the last build of {}; checked in {:.2} s",
@@ -68,7 +71,7 @@ pub fn run(root: &Path, a: BuildArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(BuildError::Content(d)) => {
-            super::print_diagnostics(&d);
+            super::print_diagnostics(&d, a.verbose);
             eprintln!(
                 "build stopped: {} error(s); the previous site was left as it was",
                 d.errors()

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::sheet::{ExportOptions, HeaderLang, ImportOptions, ImportReport, export, import};
+use crate::sheet::{ExportOptions, HeaderLang, ImportOptions, export, import};
 
 #[derive(clap::Args, Debug)]
 pub struct ImportArgs {
@@ -22,6 +22,9 @@ pub struct ImportArgs {
     /// Folder holding the photos named in the sheet (default: the sheet's folder).
     #[arg(long)]
     images: Option<PathBuf>,
+    /// List every object and every warning (long lists are otherwise summed up).
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -34,6 +37,10 @@ pub struct ExportArgs {
     /// Language of the column headers.
     #[arg(long, value_enum, default_value = "vi")]
     headers: HeaderLang,
+    /// Only the fields that have no text in this language (vi or en), with the other language
+    /// beside them: the sheet for translators. Import it back as any sheet.
+    #[arg(long, value_name = "LANG")]
+    untranslated: Option<String>,
 }
 
 const UNUSABLE: u8 = 2;
@@ -46,6 +53,7 @@ pub fn run_import(root: &Path, a: ImportArgs) -> ExitCode {
         force: a.force,
         images: a.images,
         who: "import".into(),
+        verbose: a.verbose,
     };
     let report = match import(root, &opts) {
         Ok(r) => r,
@@ -55,8 +63,14 @@ pub fn run_import(root: &Path, a: ImportArgs) -> ExitCode {
         }
     };
     println!("{report}");
-    if !report.dry_run && !report.nothing_to_change() {
-        print_touched_diagnostics(root, &report);
+    if !report.nothing_to_change() {
+        // The checks ran on the museum as the import leaves it, before anything was written.
+        super::print_diagnostics(&report.findings, a.verbose);
+        eprintln!(
+            "vitrine check: {} warning(s) in the {} objects; rows with errors were left out",
+            report.findings.warnings(),
+            if report.dry_run { "would-be imported" } else { "imported" }
+        );
     }
     if report.has_problems() {
         ExitCode::FAILURE
@@ -65,37 +79,27 @@ pub fn run_import(root: &Path, a: ImportArgs) -> ExitCode {
     }
 }
 
-/// `vitrine check`'s findings about the objects this import wrote.
-fn print_touched_diagnostics(root: &Path, report: &ImportReport) {
-    let (_, d) = crate::build::check(root);
-    let dirs: std::collections::HashSet<PathBuf> = report
-        .touched()
-        .map(|o| {
-            Path::new("exhibits")
-                .join(&report.exhibit)
-                .join("objects")
-                .join(&o.id)
-        })
-        .collect();
-    // A finding is about an imported object when its file is in one of their folders
-    // (exhibits/<slug>/objects/<ID>/…): one look-up per finding.
-    let object_dir = |p: &Path| -> PathBuf { p.components().take(4).collect() };
-    let mine = crate::diag::Diagnostics {
-        list: d
-            .list
-            .into_iter()
-            .filter(|x| dirs.contains(&object_dir(&x.pos.file)))
-            .collect(),
-    };
-    super::print_diagnostics(&mine);
-    eprintln!(
-        "vitrine check: {} error(s), {} warning(s) in the imported objects",
-        mine.errors(),
-        mine.warnings()
-    );
-}
-
 pub fn run_export(root: &Path, a: ExportArgs) -> ExitCode {
+    if let Some(l) = &a.untranslated {
+        let Some(lang) = crate::content::Lang::parse(l) else {
+            eprintln!("error: --untranslated takes vi or en, not \"{l}\"");
+            return ExitCode::from(UNUSABLE);
+        };
+        return match crate::sheet::export_untranslated(root, &a.exhibit, lang, &a.out) {
+            Ok(n) => {
+                println!(
+                    "{}: {n} object(s) with fields to translate into {}",
+                    a.out.display(),
+                    l
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(UNUSABLE)
+            }
+        };
+    }
     let opts = ExportOptions {
         out: a.out,
         exhibit: a.exhibit,

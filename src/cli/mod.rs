@@ -59,7 +59,12 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Print diagnostics to stderr, sorted (the text `vitrine serve` prints too).
-pub(crate) fn print_diagnostics(d: &crate::diag::Diagnostics) {
-    eprint!("{}", d.report());
+/// Print diagnostics to stderr, sorted, many warnings of a kind summed up unless `verbose`
+/// (the text `vitrine serve` prints too).
+pub(crate) fn print_diagnostics(d: &crate::diag::Diagnostics, verbose: bool) {
+    if verbose {
+        eprint!("{}", d.report_all());
+    } else {
+        eprint!("{}", d.report());
+    }
 }

@@ -4,7 +4,7 @@
 // `vitrine check` before anything is written, create objects and exhibitions, and place uploaded
 // photos. Every write goes through `edit::Change`, which keeps the replaced file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::Lang;
@@ -16,13 +16,18 @@ use crate::text::{is_valid_id, is_valid_slug, nfc};
 pub const OBJECT_TEXTS: &[&str] = &[
     "title",
     "kind",
+    "maker",
     "date.display",
     "period",
     "culture",
     "material",
     "technique",
     "dimensions",
+    "inscription",
     "find_place",
+    "provenance",
+    "acquisition",
+    "location",
     "credit",
 ];
 /// Bilingual texts of each `[[image]]` block.
@@ -125,6 +130,7 @@ pub fn read_object(root: &Path, slug: &str, id: &str) -> Result<(Values, String)
         );
     }
     v.insert("rights".into(), doc.str("rights").unwrap_or_default());
+    v.insert("accession".into(), doc.str("accession").unwrap_or_default());
     v.insert("related".into(), doc.list("related").join(", "));
     for i in 0..doc.blocks("image") {
         let Some(b) = doc.block("image", i) else { continue };
@@ -193,14 +199,16 @@ fn apply_object(doc: &mut TomlDoc, v: &Values, errors: &mut Vec<FieldError>) {
     }
     for key in ["date.from", "date.to", "audio_number"] {
         if v.contains_key(key) {
+            // An empty cell removes the number: undated objects are allowed.
             let n = int_field(v, key, errors);
-            if n.is_some() || !key.starts_with("date.") {
-                doc.set_int(key, n);
-            }
+            doc.set_int(key, n);
         }
     }
     if let Some(s) = v.get("rights") {
         doc.set_str("rights", s);
+    }
+    if let Some(s) = v.get("accession") {
+        doc.set_str("accession", &nfc(s.trim()));
     }
     if let Some(s) = v.get("related") {
         let ids: Vec<String> = split_list(s).into_iter().map(|x| x.to_uppercase()).collect();
@@ -301,31 +309,64 @@ pub fn check_with<P: AsRef<Path>>(
     planned: &Planned,
     scope: &[P],
 ) -> Result<Vec<FieldError>, EditError> {
+    let after: Vec<(PathBuf, After)> = planned
+        .iter()
+        .map(|(p, b)| (p.clone(), After::Bytes(b)))
+        .collect();
+    let diags = check_after(root, &after)?;
+    let scope: Vec<&Path> = scope
+        .iter()
+        .map(|p| p.as_ref().strip_prefix(root).unwrap_or(p.as_ref()))
+        .collect();
+    Ok(field_errors(&diags, &scope))
+}
+
+/// A file as a change would leave it.
+#[derive(Debug, Clone, Copy)]
+pub enum After<'a> {
+    /// Written with these bytes.
+    Bytes(&'a [u8]),
+    /// A copy of this file (a photo from an import's folder).
+    Copy(&'a Path),
+    /// Removed.
+    Removed,
+}
+
+/// Every diagnostic of `vitrine check` (paths relative to `root`, as the real check gives them)
+/// on the museum as it would be after `changes` (absolute paths inside `root`). Nothing in
+/// `root` is touched: the check runs on a mirror in `.vitrine/scratch/`, removed after.
+pub fn check_after(root: &Path, changes: &[(PathBuf, After)]) -> std::io::Result<Diagnostics> {
     let scratch = root
         .join(".vitrine")
         .join("scratch")
         .join(crate::accounts::new_token().get(..12).unwrap_or("x"));
     let result = (|| {
-        let rel: Vec<PathBuf> = planned
+        let rel: Vec<(PathBuf, After)> = changes
             .iter()
-            .filter_map(|(p, _)| p.strip_prefix(root).ok().map(Path::to_path_buf))
+            .filter_map(|(p, a)| p.strip_prefix(root).ok().map(|r| (r.to_path_buf(), *a)))
             .collect();
-        mirror(root, &scratch, Path::new(""), &rel)?;
-        for (p, bytes) in planned {
-            if let Ok(r) = p.strip_prefix(root) {
-                let to = scratch.join(r);
-                if let Some(d) = to.parent() {
-                    std::fs::create_dir_all(d)?;
+        let changed: HashSet<&Path> = rel.iter().map(|(p, _)| p.as_path()).collect();
+        let on_the_way: HashSet<&Path> = rel
+            .iter()
+            .flat_map(|(p, _)| p.ancestors().skip(1))
+            .filter(|a| !a.as_os_str().is_empty())
+            .collect();
+        mirror(root, &scratch, Path::new(""), &changed, &on_the_way)?;
+        for (r, after) in &rel {
+            let to = scratch.join(r);
+            if let Some(d) = to.parent() {
+                std::fs::create_dir_all(d)?;
+            }
+            match after {
+                After::Bytes(b) => std::fs::write(&to, b)?,
+                After::Copy(from) => {
+                    let from = std::path::absolute(from)?;
+                    std::os::unix::fs::symlink(from, &to)?
                 }
-                std::fs::write(to, bytes)?;
+                After::Removed => {}
             }
         }
-        let (_, diags) = crate::build::check(&scratch);
-        let scope: Vec<&Path> = scope
-            .iter()
-            .map(|p| p.as_ref().strip_prefix(root).unwrap_or(p.as_ref()))
-            .collect();
-        Ok(field_errors(&diags, &scope))
+        Ok(crate::build::check(&scratch).1)
     })();
     let _ = std::fs::remove_dir_all(&scratch);
     result
@@ -333,7 +374,13 @@ pub fn check_with<P: AsRef<Path>>(
 
 /// Link every entry of `from` into `to`, except the folders on the way to a changed file, which
 /// are made real and mirrored in turn, and the changed files themselves.
-fn mirror(from_root: &Path, to_root: &Path, at: &Path, changed: &[PathBuf]) -> std::io::Result<()> {
+fn mirror(
+    from_root: &Path,
+    to_root: &Path,
+    at: &Path,
+    changed: &HashSet<&Path>,
+    on_the_way: &HashSet<&Path>,
+) -> std::io::Result<()> {
     let to = to_root.join(at);
     std::fs::create_dir_all(&to)?;
     let Ok(rd) = std::fs::read_dir(from_root.join(at)) else {
@@ -345,11 +392,11 @@ fn mirror(from_root: &Path, to_root: &Path, at: &Path, changed: &[PathBuf]) -> s
         if at.as_os_str().is_empty() && (name == ".vitrine" || name == "public") {
             continue;
         }
-        if changed.iter().any(|c| c == &rel) {
+        if changed.contains(rel.as_path()) {
             continue;
         }
-        if changed.iter().any(|c| c.starts_with(&rel)) {
-            mirror(from_root, to_root, &rel, changed)?;
+        if on_the_way.contains(rel.as_path()) {
+            mirror(from_root, to_root, &rel, changed, on_the_way)?;
         } else {
             std::os::unix::fs::symlink(e.path(), to.join(&name))?;
         }

@@ -646,6 +646,57 @@ fn ext_of(file: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// An object's `date`: all of it optional. Years alone get a text made from them; one year
+/// alone means that year; a text alone leaves the years unknown (the object sorts last).
+fn load_dating(src: &Source, raw: Option<&Spanned<RawDate>>, diags: &mut Diagnostics) -> Dating {
+    let Some(raw) = raw else {
+        return Dating::default();
+    };
+    let d = raw.get_ref();
+    let mut plausible = true;
+    for (v, name) in [(&d.from, "date.from"), (&d.to, "date.to")] {
+        if let Some(v) = v
+            && !(-4_600_000_000..=2100).contains(v.get_ref())
+        {
+            plausible = false;
+            diags.error(
+                "invalid-date",
+                src.pos(v.span()),
+                name,
+                format!("{} is not a plausible year", v.get_ref()),
+                "write a year between -4600000000 (the age of the Earth, for geology) and 2100; negative years are BCE; leave the years out when they are not known",
+            );
+        }
+    }
+    let (from, to) = (d.from.as_ref().map(|v| *v.get_ref()), d.to.as_ref().map(|v| *v.get_ref()));
+    let years = match (from, to) {
+        (Some(a), Some(b)) => Some((a, b)),
+        (Some(a), None) | (None, Some(a)) => Some((a, a)),
+        (None, None) => None,
+    };
+    if let (Some((a, b)), Some(to)) = (years, &d.to)
+        && a > b
+    {
+        plausible = false;
+        diags.error(
+            "invalid-date",
+            src.pos(to.span()),
+            "date.to",
+            format!("the date range ends ({b}) before it starts ({a})"),
+            "date.from is the earliest year and date.to the latest; swap them",
+        );
+    }
+    let years = years.filter(|_| plausible);
+    let mut display = spanned_text(src, d.display.as_ref());
+    if display.is_empty()
+        && let Some((a, b)) = years
+    {
+        display.vi = Some(Dating::years_text(a, b, Lang::Vi));
+        display.en = Some(Dating::years_text(a, b, Lang::En));
+    }
+    Dating { display, years }
+}
+
 fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) -> Option<Item> {
     let path = dir.join("object.toml");
     let folder = dir.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
@@ -687,39 +738,7 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
         &Pos::file(&src.shown),
         "title",
     );
-    let d = raw.date.get_ref();
-    let (from, to) = (*d.from.get_ref(), *d.to.get_ref());
-    for (v, span, name) in [(from, d.from.span(), "date.from"), (to, d.to.span(), "date.to")] {
-        if !(-4_600_000_000..=2100).contains(&v) {
-            diags.error(
-                "invalid-date",
-                src.pos(span),
-                name,
-                format!("{v} is not a plausible year"),
-                "write a year between -4600000000 (the age of the Earth, for geology) and 2100; negative years are BCE",
-            );
-        }
-    }
-    if from > to {
-        diags.error(
-            "invalid-date",
-            src.pos(d.to.span()),
-            "date.to",
-            format!("the date range ends ({to}) before it starts ({from})"),
-            "date.from is the earliest year and date.to the latest; swap them",
-        );
-    }
-    let mut display = spanned_text(&src, Some(&d.display));
-    if display.is_empty() {
-        diags.error(
-            "invalid-date",
-            src.pos(raw.date.span()),
-            "date.display",
-            "the date has no text to show",
-            "write e.g. display = { vi = \"Thế kỷ 10\", en = \"10th century\" }",
-        );
-        display.vi = Some(from.to_string());
-    }
+    let date = load_dating(&src, raw.date.as_ref(), diags);
 
     let mut images = Vec::new();
     for (i, im) in raw.image.iter().enumerate() {
@@ -871,15 +890,25 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
         dir: dir.to_path_buf(),
         pos: Pos::file(&src.shown),
         id_pos: src.pos(raw.id.span()),
+        accession: raw
+            .accession
+            .as_ref()
+            .map(|a| nfc(a.get_ref().trim()))
+            .filter(|a| !a.is_empty()),
         title: spanned_text(&src, Some(&raw.title)),
         kind: spanned_text(&src, raw.kind.as_ref()),
-        date: Dating { display, from, to },
+        maker: spanned_text(&src, raw.maker.as_ref()),
+        date,
         period: spanned_text(&src, raw.period.as_ref()),
         culture: spanned_text(&src, raw.culture.as_ref()),
         material: spanned_text(&src, raw.material.as_ref()),
         technique: spanned_text(&src, raw.technique.as_ref()),
         dimensions: spanned_text(&src, raw.dimensions.as_ref()),
+        inscription: spanned_text(&src, raw.inscription.as_ref()),
         find_place: spanned_text(&src, raw.find_place.as_ref()),
+        provenance: spanned_text(&src, raw.provenance.as_ref()),
+        acquisition: spanned_text(&src, raw.acquisition.as_ref()),
+        location: spanned_text(&src, raw.location.as_ref()),
         credit: spanned_text(&src, raw.credit.as_ref()),
         rights: raw
             .rights

@@ -244,11 +244,44 @@ pub struct Section {
     pub items: Vec<(String, Pos)>,
 }
 
-#[derive(Debug, Clone)]
+/// When an object was made. Every part is optional: real catalogues have undated objects
+/// ("n.d.", "không rõ niên đại"), and dates such as "năm Bảo Đại thứ 5" whose years nobody has
+/// worked out yet.
+#[derive(Debug, Clone, Default)]
 pub struct Dating {
+    /// The text shown; made from the years when only they are written; empty when undated.
     pub display: Localized,
-    pub from: i64,
-    pub to: i64,
+    /// The earliest and latest year (negative BCE), for sorting, filters and open data.
+    pub years: Option<(i64, i64)>,
+}
+
+impl Dating {
+    /// Neither a text nor years: pages say "Không rõ niên đại" / "Date unknown".
+    pub fn is_unknown(&self) -> bool {
+        self.display.is_empty() && self.years.is_none()
+    }
+
+    /// The text of a year range as a museum writes it: "973", "968–1009", "200 TCN" / "200 BCE".
+    pub fn years_text(from: i64, to: i64, lang: Lang) -> String {
+        let era = match lang {
+            Lang::Vi => "TCN",
+            Lang::En => "BCE",
+        };
+        let one = |y: i64| {
+            if y < 0 {
+                format!("{} {era}", -y)
+            } else {
+                y.to_string()
+            }
+        };
+        if from == to {
+            one(from)
+        } else if from < 0 && to < 0 {
+            format!("{}–{} {era}", -from, -to)
+        } else {
+            format!("{}–{}", one(from), one(to))
+        }
+    }
 }
 
 /// A museum object (called "item" in the code: `Object` clashes with too much).
@@ -261,15 +294,28 @@ pub struct Item {
     pub pos: Pos,
     /// Where the `id` is written.
     pub id_pos: Pos,
+    /// The museum's own accession or inventory number, as written ("79.32.4a", "BTNB 1234/2");
+    /// the ID is the address.
+    pub accession: Option<String>,
     pub title: Localized,
     pub kind: Localized,
+    /// Maker(s): names, roles and life dates as the museum writes them.
+    pub maker: Localized,
     pub date: Dating,
     pub period: Localized,
     pub culture: Localized,
     pub material: Localized,
     pub technique: Localized,
     pub dimensions: Localized,
+    /// Inscriptions and marks.
+    pub inscription: Localized,
     pub find_place: Localized,
+    /// Where the object comes from and how it reached the museum.
+    pub provenance: Localized,
+    /// How and when the museum acquired it ("Hiến tặng, 1998").
+    pub acquisition: Localized,
+    /// Where it is now: on view in which room, or in storage.
+    pub location: Localized,
     pub credit: Localized,
     pub rights: Option<String>,
     pub keywords: LocalizedList,

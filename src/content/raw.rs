@@ -121,15 +121,21 @@ pub struct RawSection {
 #[serde(deny_unknown_fields)]
 pub struct RawItem {
     pub id: Spanned<String>,
+    pub accession: Option<Spanned<String>>,
     pub title: Spanned<RawText>,
     pub kind: Option<Spanned<RawText>>,
-    pub date: Spanned<RawDate>,
+    pub maker: Option<Spanned<RawText>>,
+    pub date: Option<Spanned<RawDate>>,
     pub period: Option<Spanned<RawText>>,
     pub culture: Option<Spanned<RawText>>,
     pub material: Option<Spanned<RawText>>,
     pub technique: Option<Spanned<RawText>>,
     pub dimensions: Option<Spanned<RawText>>,
+    pub inscription: Option<Spanned<RawText>>,
     pub find_place: Option<Spanned<RawText>>,
+    pub provenance: Option<Spanned<RawText>>,
+    pub acquisition: Option<Spanned<RawText>>,
+    pub location: Option<Spanned<RawText>>,
     pub credit: Option<Spanned<RawText>>,
     pub rights: Option<String>,
     pub keywords: Option<RawList>,
@@ -145,9 +151,9 @@ pub struct RawItem {
 #[derive(Deserialize, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct RawDate {
-    pub display: Spanned<RawText>,
-    pub from: Spanned<i64>,
-    pub to: Spanned<i64>,
+    pub display: Option<Spanned<RawText>>,
+    pub from: Option<Spanned<i64>>,
+    pub to: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize, Debug)]

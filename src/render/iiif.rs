@@ -52,14 +52,27 @@ fn manifest(input: &RenderInput, it: &Item) -> Value {
                 pos: None,
             },
         ),
+        (
+            "object.accession",
+            Localized {
+                vi: it.accession.clone(),
+                en: it.accession.clone(),
+                pos: None,
+            },
+        ),
         ("object.kind", it.kind.clone()),
+        ("object.maker", it.maker.clone()),
         ("object.date", it.date.display.clone()),
         ("object.period", it.period.clone()),
         ("object.culture", it.culture.clone()),
         ("object.material", it.material.clone()),
         ("object.technique", it.technique.clone()),
         ("object.dimensions", it.dimensions.clone()),
+        ("object.inscription", it.inscription.clone()),
         ("object.find_place", it.find_place.clone()),
+        ("object.provenance", it.provenance.clone()),
+        ("object.acquisition", it.acquisition.clone()),
+        ("object.location", it.location.clone()),
     ] {
         if !value.is_empty() {
             metadata.push(json!({"label": label_map(input, key), "value": lang_map(&value)}));

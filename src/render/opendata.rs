@@ -134,11 +134,15 @@ pub fn item_jsonld(
         "@id": format!("{url}#object"),
         "url": url,
         "name": pick(&it.title, lang),
-        "identifier": it.id,
+        "identifier": match &it.accession {
+            Some(acc) => json!([it.id, {"@type": "PropertyValue", "propertyID": "accession number", "value": acc}]),
+            None => json!(it.id),
+        },
+        "creator": pick(&it.maker, lang).map(|m| json!({"@type": "Person", "name": m})),
         "description": desc,
         "image": images,
         "dateCreated": pick(&it.date.display, lang),
-        "temporalCoverage": iso_years(it.date.from, it.date.to),
+        "temporalCoverage": it.date.years.map(|(a, b)| iso_years(a, b)),
         "artform": pick(&it.kind, lang),
         "artMedium": pick(&it.material, lang),
         "size": pick(&it.dimensions, lang),
@@ -219,7 +223,7 @@ pub fn files(
 
 /// Column names of the open-data CSV: Dublin Core terms, one column per language where the value
 /// is text.
-pub const CSV_COLUMNS: [&str; 20] = [
+pub const CSV_COLUMNS: [&str; 31] = [
     "dc:identifier",
     "dc:title@vi",
     "dc:title@en",
@@ -240,6 +244,17 @@ pub const CSV_COLUMNS: [&str; 20] = [
     "dc:description@en",
     "dc:rights",
     "dc:source",
+    "dc:creator@vi",
+    "dc:creator@en",
+    "dcterms:provenance@vi",
+    "dcterms:provenance@en",
+    "accession_number",
+    "acquisition@vi",
+    "acquisition@en",
+    "current_location@vi",
+    "current_location@en",
+    "inscription@vi",
+    "inscription@en",
 ];
 
 fn dublin_core_csv(input: &RenderInput, visible: &BTreeSet<&str>) -> Vec<u8> {
@@ -259,7 +274,7 @@ fn dublin_core_csv(input: &RenderInput, visible: &BTreeSet<&str>) -> Vec<u8> {
         row.extend(both(&it.title));
         row.extend(both(&it.kind));
         row.extend(both(&it.date.display));
-        row.push(iso_years(it.date.from, it.date.to));
+        row.push(it.date.years.map(|(a, b)| iso_years(a, b)).unwrap_or_default());
         row.extend(both(&it.find_place));
         row.extend(both(&it.material));
         row.extend(both(&it.dimensions));
@@ -269,6 +284,12 @@ fn dublin_core_csv(input: &RenderInput, visible: &BTreeSet<&str>) -> Vec<u8> {
         row.push(desc(Lang::En));
         row.push(it.rights.clone().unwrap_or_default());
         row.push(abs(site, &format!("o/{}/", it.id)));
+        row.extend(both(&it.maker));
+        row.extend(both(&it.provenance));
+        row.push(it.accession.clone().unwrap_or_default());
+        row.extend(both(&it.acquisition));
+        row.extend(both(&it.location));
+        row.extend(both(&it.inscription));
         let _ = w.write_record(&row);
     }
     w.into_inner().unwrap_or_default()

@@ -218,7 +218,7 @@ fn object_rows(
         placed,
         names: Vec::new(),
     };
-    let mut rows: Vec<Row> = Vec::new();
+    let mut rows: Vec<Row> = vec![b.one("accession", "text")];
     for key in OBJECT_TEXTS {
         rows.push(b.both("", key, "text"));
         if *key == "date.display" {
@@ -409,6 +409,44 @@ struct ExhibitView {
     stale: bool,
     public_path: String,
     new_object: Values,
+    /// Translation coverage of the exhibition's objects, field by field.
+    coverage: Option<CoverageView>,
+}
+
+/// How much of the objects' text is in each language, and what is left to translate.
+#[derive(Serialize)]
+struct CoverageView {
+    present: usize,
+    vi: usize,
+    en: usize,
+    vi_pct: usize,
+    en_pct: usize,
+    fields: Vec<crate::sheet::translate::FieldCoverage>,
+    /// The first objects that need Vietnamese (English) text, and how many there are.
+    need_vi: Vec<crate::sheet::translate::Todo>,
+    need_en: Vec<crate::sheet::translate::Todo>,
+    need_vi_count: usize,
+    need_en_count: usize,
+}
+
+/// Objects listed by name on the page; the rest are in the translators' sheet.
+const TODO_SHOWN: usize = 50;
+
+fn coverage_view(c: &crate::sheet::Coverage) -> CoverageView {
+    use crate::sheet::translate::percent;
+    let (present, vi, en) = c.totals();
+    CoverageView {
+        present,
+        vi,
+        en,
+        vi_pct: percent(vi, present),
+        en_pct: percent(en, present),
+        fields: c.fields.iter().filter(|f| f.present > 0).cloned().collect(),
+        need_vi: c.needing(Lang::Vi).take(TODO_SHOWN).cloned().collect(),
+        need_en: c.needing(Lang::En).take(TODO_SHOWN).cloned().collect(),
+        need_vi_count: c.needing(Lang::Vi).count(),
+        need_en_count: c.needing(Lang::En).count(),
+    }
 }
 
 async fn exhibit_page(
@@ -433,9 +471,10 @@ async fn render_exhibit(
     let ws = workspace(state, me.lang)?;
     let root = ws.root().to_path_buf();
     let s2 = slug.to_string();
-    let (stored, version, objects) = blocking(state, me.lang, move || {
+    let (stored, version, objects, coverage) = blocking(state, me.lang, move || {
         let (v, ver) = editor::read_exhibit(&root, &s2)?;
-        Ok((v, ver, editor::list_objects(&root, &s2)))
+        let coverage = crate::sheet::coverage(&root, &s2).ok().map(|c| coverage_view(&c));
+        Ok((v, ver, editor::list_objects(&root, &s2), coverage))
     })
     .await?
     .map_err(|e| refusal(state, me.lang, e))?;
@@ -545,6 +584,7 @@ async fn render_exhibit(
         stale: status == StatusCode::CONFLICT,
         public_path: format!("/{}e/{slug}/", me.lang.prefix()),
         new_object: submitted.map(|(v, _)| v.clone()).unwrap_or_default(),
+        coverage,
     };
     state.page(status, "staff/exhibit-edit.html", me.lang, &view)
 }

@@ -4,7 +4,7 @@
 // `.vitrine/uploads/` between the two steps and is deleted once applied.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -44,11 +44,24 @@ fn waiting(root: &std::path::Path, token: &str, ext: &str) -> Option<std::path::
     (ok && p.is_file()).then_some(p)
 }
 
+#[derive(serde::Deserialize)]
+struct DownloadQuery {
+    /// `vi` or `en`: only the fields with no text in that language (the translators' sheet).
+    untranslated: Option<String>,
+}
+
 async fn download(
     State(state): State<AppState>,
     me: Curator,
     Path(slug): Path<String>,
+    Query(q): Query<DownloadQuery>,
 ) -> Result<Response, WebError> {
+    let lang = match q.untranslated.as_deref() {
+        None => None,
+        Some(l) => Some(crate::content::Lang::parse(l).ok_or_else(|| {
+            state.refuse(me.lang, StatusCode::BAD_REQUEST, &["edit.bad_language"])
+        })?),
+    };
     let ws = workspace(&state, me.lang)?;
     let root = ws.root().to_path_buf();
     let s2 = slug.clone();
@@ -57,12 +70,18 @@ async fn download(
         let dir = root.join(".vitrine").join("exports");
         std::fs::create_dir_all(&dir)?;
         let out = dir.join(format!("{}.xlsx", &crate::accounts::new_token()[..24]));
-        let opts = ExportOptions {
-            out: out.clone(),
-            exhibit: s2,
-            headers: HeaderLang::Vi,
+        let r = match lang {
+            Some(l) => crate::sheet::export_untranslated(&root, &s2, l, &out).map(|_| ()),
+            None => {
+                let opts = ExportOptions {
+                    out: out.clone(),
+                    exhibit: s2,
+                    headers: HeaderLang::Vi,
+                };
+                export(&root, &opts).map(|_| ())
+            }
         };
-        let r = export(&root, &opts).map_err(|e| EditError::Io(std::io::Error::other(e.to_string())));
+        let r = r.map_err(|e| EditError::Io(std::io::Error::other(e.to_string())));
         let bytes = r.and_then(|_| Ok(std::fs::read(&out)?));
         let _ = std::fs::remove_file(&out);
         bytes
@@ -77,7 +96,10 @@ async fn download(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{slug}.xlsx\""),
+                match lang {
+                    Some(l) => format!("attachment; filename=\"{slug}-{}.xlsx\"", l.code()),
+                    None => format!("attachment; filename=\"{slug}.xlsx\""),
+                },
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
@@ -135,6 +157,7 @@ fn run(
         force,
         images: None,
         who: who.to_string(),
+        verbose: true,
     };
     import(root, &opts).map_err(|e| {
         EditError::Invalid(vec![crate::content::editor::FieldError {

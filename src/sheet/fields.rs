@@ -2,7 +2,7 @@
 // Vietnamese or English, and the headers export writes. Pure: no files, no sheets.
 
 use crate::content::Lang;
-use crate::text::nfc;
+use crate::text::{is_valid_id, nfc};
 
 /// How a field is stored in the object's files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,24 +47,30 @@ impl Field {
 
 /// Every mapped field, in the order export writes them.
 pub const FIELDS: &[Field] = &[
+    f("id", Kind::Id, &["Số hiệu hiện vật", "Số hiệu"], &["ID"]),
     f(
-        "id",
-        Kind::Id,
-        &["Số hiệu hiện vật", "Số hiệu"],
-        &["ID", "Accession number"],
+        "accession",
+        Kind::Plain,
+        &["Số đăng ký", "Số kiểm kê", "Số hiệu gốc"],
+        &["Accession number", "Inventory number", "Object number"],
     ),
     f("title", Kind::Text, &["Tên hiện vật"], &["Title"]),
     f("kind", Kind::Text, &["Loại hiện vật"], &["Kind", "Object type"]),
+    f("maker", Kind::Text, &["Tác giả / Người làm", "Tác giả", "Người làm"], &["Maker", "Artist"]),
     f("date.display", Kind::Text, &["Niên đại"], &["Date"]),
     f("date.from", Kind::Int, &["Từ năm"], &["From year"]),
     f("date.to", Kind::Int, &["Đến năm"], &["To year"]),
     f("period", Kind::Text, &["Thời kỳ"], &["Period"]),
     f("culture", Kind::Text, &["Văn hoá", "Văn hóa"], &["Culture"]),
-    f("material", Kind::Text, &["Chất liệu"], &["Material"]),
+    f("material", Kind::Text, &["Chất liệu"], &["Material", "Medium"]),
     f("technique", Kind::Text, &["Kỹ thuật", "Kĩ thuật"], &["Technique"]),
     f("dimensions", Kind::Text, &["Kích thước"], &["Dimensions"]),
+    f("inscription", Kind::Text, &["Minh văn, ký hiệu", "Minh văn"], &["Inscriptions and marks", "Inscription"]),
     f("find_place", Kind::Text, &["Nơi phát hiện"], &["Find place"]),
-    f("credit", Kind::Text, &["Nguồn"], &["Credit"]),
+    f("provenance", Kind::Text, &["Nguồn gốc, quá trình sưu tầm", "Nguồn gốc"], &["Provenance"]),
+    f("acquisition", Kind::Text, &["Hình thức, thời gian sưu tầm", "Sưu tầm"], &["Acquisition"]),
+    f("location", Kind::Text, &["Vị trí hiện tại", "Vị trí"], &["Current location"]),
+    f("credit", Kind::Text, &["Nguồn"], &["Credit", "Credit line"]),
     f("rights", Kind::Plain, &["Giấy phép"], &["Rights"]),
     f("keywords", Kind::LangList, &["Từ khoá", "Từ khóa"], &["Keywords"]),
     f("related", Kind::List, &["Hiện vật liên quan"], &["Related"]),
@@ -72,6 +78,82 @@ pub const FIELDS: &[Field] = &[
     f("images", Kind::Images, &["Ảnh"], &["Images"]),
     f("description", Kind::Markdown, &["Mô tả"], &["Description"]),
     f("section", Kind::Section, &["Phần trưng bày"], &["Section"]),
+];
+
+/// Column names of the systems museums export from, and the field each means: Dublin Core as
+/// Omeka S (`dcterms:title`) and Omeka Classic (`Dublin Core:Title`) write it, CollectionBuilder's
+/// CSV, and the plain English headers of collection databases and open-access datasets. Their
+/// language is not in the name: a column's text decides it (see [`detect_lang`]), English unless
+/// it reads as Vietnamese.
+pub const OTHER_HEADERS: &[(&str, &str)] = &[
+    ("dcterms:identifier", "accession"),
+    ("identifier", "accession"),
+    ("objectid", "accession"),
+    ("accessionnum", "accession"),
+    ("accession no.", "accession"),
+    ("catalogue number", "accession"),
+    ("catalog number", "accession"),
+    ("dcterms:title", "title"),
+    ("object title", "title"),
+    ("dcterms:type", "kind"),
+    ("type", "kind"),
+    ("object name", "kind"),
+    ("classification", "kind"),
+    ("dcterms:creator", "maker"),
+    ("creator", "maker"),
+    ("artist display name", "maker"),
+    ("artist/maker", "maker"),
+    ("attribution", "maker"),
+    ("author", "maker"),
+    ("dcterms:date", "date.display"),
+    ("dcterms:created", "date.display"),
+    ("object date", "date.display"),
+    ("displaydate", "date.display"),
+    ("date made", "date.display"),
+    ("object begin date", "date.from"),
+    ("beginyear", "date.from"),
+    ("begin date", "date.from"),
+    ("earliest date", "date.from"),
+    ("object end date", "date.to"),
+    ("endyear", "date.to"),
+    ("end date", "date.to"),
+    ("latest date", "date.to"),
+    ("dcterms:temporal", "period"),
+    ("dynasty", "period"),
+    ("dcterms:medium", "material"),
+    ("materials", "material"),
+    ("dcterms:extent", "dimensions"),
+    ("extent", "dimensions"),
+    ("inscriptions", "inscription"),
+    ("marks", "inscription"),
+    ("markings", "inscription"),
+    ("marks and inscriptions", "inscription"),
+    ("dcterms:spatial", "find_place"),
+    ("location", "find_place"),
+    ("place made", "find_place"),
+    ("findspot", "find_place"),
+    ("dcterms:provenance", "provenance"),
+    ("provenancetext", "provenance"),
+    ("acquisition method", "acquisition"),
+    ("how acquired", "acquisition"),
+    ("gallery", "location"),
+    ("on view", "location"),
+    ("dcterms:source", "credit"),
+    ("source", "credit"),
+    ("creditline", "credit"),
+    ("dcterms:rights", "rights"),
+    ("dcterms:license", "rights"),
+    ("rightsstatement", "rights"),
+    ("license", "rights"),
+    ("dcterms:subject", "keywords"),
+    ("subject", "keywords"),
+    ("subjects", "keywords"),
+    ("tags", "keywords"),
+    ("filename", "images"),
+    ("image", "images"),
+    ("image file", "images"),
+    ("dcterms:description", "description"),
+    ("label text", "description"),
 ];
 
 const fn f(key: &'static str, kind: Kind, vi: &'static [&'static str], en: &'static [&'static str]) -> Field {
@@ -160,6 +242,8 @@ pub fn normalize_header(h: &str) -> String {
 }
 
 const SUFFIXES: &[(&str, Lang)] = &[
+    ("@vi", Lang::Vi),
+    ("@en", Lang::En),
     ("(vi)", Lang::Vi),
     ("[vi]", Lang::Vi),
     ("(tiếng việt)", Lang::Vi),
@@ -170,30 +254,102 @@ const SUFFIXES: &[(&str, Lang)] = &[
     ("(english)", Lang::En),
 ];
 
+/// A header's meaning: the slot, and whether its language came from the header itself (our own
+/// headers, or a suffix such as "(en)" or "@vi") or is only a guess to check against the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meaning {
+    pub slot: Slot,
+    pub lang_named: bool,
+}
+
 /// What a header means: the slot, or `None` for a header no field has. A header without a
 /// language suffix is in the language it is written in.
 pub fn map_header(header: &str) -> Option<Slot> {
+    header_meaning(header).map(|m| m.slot)
+}
+
+pub fn header_meaning(header: &str) -> Option<Meaning> {
     let h = normalize_header(header);
     let (base, suffix) = match SUFFIXES.iter().find(|(s, _)| h.ends_with(s)) {
         Some((s, l)) => (h[..h.len() - s.len()].trim_end().to_string(), Some(*l)),
         None => (h, None),
     };
-    for (i, fld) in FIELDS.iter().enumerate() {
+    // Omeka Classic: "Dublin Core:Title", "Item Type Metadata:Text".
+    let base = match base.strip_prefix("dublin core:") {
+        Some(rest) => format!("dcterms:{}", rest.trim()),
+        None => base,
+    };
+    let base = base.strip_prefix("dc:").map_or(base.clone(), |r| format!("dcterms:{r}"));
+    let found = FIELDS.iter().enumerate().find_map(|(i, fld)| {
         let named_in = |names: &[&str]| names.iter().any(|n| normalize_header(n) == base);
-        let written_in = if named_in(fld.vi) {
-            Lang::Vi
+        if named_in(fld.vi) {
+            Some((i, Lang::Vi, true))
         } else if named_in(fld.en) {
-            Lang::En
+            // English names are also what other systems write ("Title", "Medium"): the text
+            // may still be Vietnamese.
+            Some((i, Lang::En, false))
         } else {
-            continue;
-        };
-        let lang = fld.localized().then(|| suffix.unwrap_or(written_in));
-        if !fld.localized() && suffix.is_some() {
-            return None;
+            None
         }
-        return Some(Slot { field: i, lang });
+    });
+    let found = found.or_else(|| {
+        let key = OTHER_HEADERS.iter().find(|(n, _)| *n == base)?.1;
+        let i = FIELDS.iter().position(|f| f.key == key)?;
+        Some((i, Lang::En, false))
+    });
+    let (i, written_in, named) = found?;
+    let fld = &FIELDS[i];
+    if !fld.localized() && suffix.is_some() {
+        return None;
     }
-    None
+    Some(Meaning {
+        slot: Slot {
+            field: i,
+            lang: fld.localized().then(|| suffix.unwrap_or(written_in)),
+        },
+        lang_named: !fld.localized() || suffix.is_some() || named,
+    })
+}
+
+/// Vietnamese letters (after NFC, lower case) that English text does not have.
+fn is_vietnamese_letter(c: char) -> bool {
+    matches!(c, 'ă' | 'â' | 'đ' | 'ê' | 'ô' | 'ơ' | 'ư')
+        || ('\u{1ea0}'..='\u{1ef9}').contains(&c)
+        || matches!(c, 'à' | 'á' | 'ả' | 'ã' | 'è' | 'é' | 'ẻ' | 'ẽ' | 'ì' | 'í' | 'ỉ' | 'ĩ' | 'ò' | 'ó' | 'ỏ' | 'õ' | 'ù' | 'ú' | 'ủ' | 'ũ' | 'ỳ' | 'ý' | 'ỷ' | 'ỹ')
+}
+
+/// The language of a column's cells: Vietnamese when at least a quarter of its words carry
+/// Vietnamese letters (English text about Vietnam names places such as "Hoa Lư", but far fewer
+/// of its words), else English. `None` when the cells have no words.
+pub fn detect_lang<'a>(cells: impl Iterator<Item = &'a str>) -> Option<Lang> {
+    let (mut words, mut viet) = (0usize, 0usize);
+    for cell in cells {
+        for w in crate::text::words(cell) {
+            if w.chars().any(char::is_alphabetic) {
+                words += 1;
+                viet += usize::from(w.chars().any(is_vietnamese_letter));
+            }
+        }
+    }
+    (words > 0).then(|| if viet * 4 >= words { Lang::Vi } else { Lang::En })
+}
+
+/// An object ID made from the museum's own accession number: "79.32.4a" → "79.32.4A",
+/// "BTNB 1234/2" → "BTNB-1234-2", "Gốm-12" → "GOM-12". `None` when nothing usable is left.
+pub fn id_from_accession(acc: &str) -> Option<String> {
+    let folded = crate::text::fold(acc.trim()).to_uppercase();
+    let mut id = String::new();
+    for c in folded.chars() {
+        let c = if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' };
+        if c == '-' && (id.is_empty() || id.ends_with('-')) {
+            continue;
+        }
+        id.push(c);
+    }
+    let id = id.trim_matches(['-', '.']).to_string();
+    let id: String = id.chars().take(32).collect();
+    let id = id.trim_end_matches(['-', '.']).to_string();
+    is_valid_id(&id).then_some(id)
 }
 
 #[cfg(test)]
@@ -229,7 +385,8 @@ mod tests {
     #[test]
     fn fields_without_language_and_unknown_headers() {
         assert_eq!(key("Số hiệu").as_deref(), Some("id"));
-        assert_eq!(key("accession number").as_deref(), Some("id"));
+        assert_eq!(key("accession number").as_deref(), Some("accession"));
+        assert_eq!(key("ID").as_deref(), Some("id"));
         assert_eq!(key("Từ năm").as_deref(), Some("date.from"));
         assert_eq!(key("To year").as_deref(), Some("date.to"));
         assert_eq!(key("Giấy phép").as_deref(), Some("rights"));
@@ -252,5 +409,46 @@ mod tests {
             "Tên hiện vật (tiếng Anh)"
         );
         assert_eq!(export_header(title_en, HeaderLang::En), "Title");
+    }
+
+    #[test]
+    fn headers_of_other_systems() {
+        assert_eq!(key("dcterms:title").as_deref(), Some("title.en"));
+        assert_eq!(key("dcterms:title @vi").as_deref(), Some("title.vi"));
+        assert_eq!(key("Dublin Core:Description").as_deref(), Some("description.en"));
+        assert_eq!(key("dcterms:creator").as_deref(), Some("maker.en"));
+        assert_eq!(key("objectid").as_deref(), Some("accession"));
+        assert_eq!(key("Object Number").as_deref(), Some("accession"));
+        assert_eq!(key("Artist").as_deref(), Some("maker.en"));
+        assert_eq!(key("Medium").as_deref(), Some("material.en"));
+        assert_eq!(key("Credit Line").as_deref(), Some("credit.en"));
+        assert_eq!(key("Provenance").as_deref(), Some("provenance.en"));
+        assert_eq!(key("Object Begin Date").as_deref(), Some("date.from"));
+        assert_eq!(key("filename").as_deref(), Some("images"));
+        assert_eq!(key("subject").as_deref(), Some("keywords.en"));
+        assert_eq!(key("Nguồn gốc").as_deref(), Some("provenance.vi"));
+        assert!(header_meaning("Tên hiện vật").unwrap().lang_named);
+        assert!(!header_meaning("Title").unwrap().lang_named);
+        assert!(header_meaning("Title (vi)").unwrap().lang_named);
+        assert!(!header_meaning("dcterms:title").unwrap().lang_named);
+    }
+
+    #[test]
+    fn a_columns_language_is_read_from_its_text() {
+        let vi = ["Bình gốm men ngọc", "Gạch xây thành Hoa Lư", "Chuông đồng"];
+        assert_eq!(detect_lang(vi.iter().copied()), Some(Lang::Vi));
+        let en = ["Brick from the Hoa Lư citadel", "Celadon jar", "Bronze bell of Đinh Tiên Hoàng's time"];
+        assert_eq!(detect_lang(en.iter().copied()), Some(Lang::En));
+        assert_eq!(detect_lang(["", "12"].iter().copied()), None);
+    }
+
+    #[test]
+    fn ids_are_made_from_accession_numbers() {
+        assert_eq!(id_from_accession("79.32.4a").as_deref(), Some("79.32.4A"));
+        assert_eq!(id_from_accession("BTNB 1234/2").as_deref(), Some("BTNB-1234-2"));
+        assert_eq!(id_from_accession(" Gốm-12 ").as_deref(), Some("GOM-12"));
+        assert_eq!(id_from_accession("demo_001").as_deref(), Some("DEMO-001"));
+        assert_eq!(id_from_accession("///"), None);
+        assert_eq!(id_from_accession(&"A".repeat(40)).map(|s| s.len()), Some(32));
     }
 }

@@ -4,12 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::fields::{Kind, Slot, map_header, normalize_header};
+use super::fields::{Kind, Meaning, Slot, detect_lang, header_meaning, id_from_accession, normalize_header};
 use super::record::{Record, Sections, cell_value, file_record, section_title, set_field, split_list};
 use super::report::{Action, FieldChange, ImportReport, ObjectPlan, RowIssue};
 use super::{Base, SheetError, base_entry, exhibit_dir, object_dirs, read_base, read_doc, table, write_base};
 use crate::content::Lang;
-use crate::content::edit::{Batch, Change, TomlDoc};
+use crate::content::edit::{Change, TomlDoc};
+use crate::content::editor::{After, check_after};
 use crate::text::nfc;
 
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct ImportOptions {
     pub images: Option<PathBuf>,
     /// Name kept with the replaced files in `.vitrine/history/`.
     pub who: String,
+    /// List every object in the report, not a summary of long lists.
+    pub verbose: bool,
 }
 
 /// The sheet's columns: which slot each column fills, and the header it was written with.
@@ -44,13 +47,43 @@ impl Columns {
     }
 }
 
-fn map_columns(path: &Path, headers: &[String], warnings: &mut Vec<String>) -> Result<Columns, SheetError> {
+fn map_columns(path: &Path, table: &table::Table, warnings: &mut Vec<String>) -> Result<Columns, SheetError> {
+    let mut meanings: Vec<Option<Meaning>> = table.headers.iter().map(|h| header_meaning(h)).collect();
+    // A column whose language the header does not say (Dublin Core, CollectionBuilder, "Title"
+    // alone) is in the language its text is in, when it is the field's only column.
+    for c in 0..meanings.len() {
+        let Some(m) = meanings[c] else { continue };
+        let alone = meanings
+            .iter()
+            .filter(|o| o.is_some_and(|o| o.slot.field == m.slot.field))
+            .count()
+            == 1;
+        if m.lang_named || !alone {
+            continue;
+        }
+        let cells = table.rows.iter().filter_map(|(_, r)| r.get(c)).map(String::as_str);
+        if let Some(lang) = detect_lang(cells)
+            && Some(lang) != m.slot.lang
+        {
+            let slot = Slot {
+                lang: Some(lang),
+                ..m.slot
+            };
+            warnings.push(format!(
+                "column \"{}\" holds {} text: it was read as {}",
+                table.headers[c],
+                if lang == Lang::Vi { "Vietnamese" } else { "English" },
+                slot.label()
+            ));
+            meanings[c] = Some(Meaning { slot, lang_named: true });
+        }
+    }
     let mut cols = Columns {
         slots: Vec::new(),
         names: BTreeMap::new(),
     };
-    for h in headers {
-        let slot = map_header(h);
+    for (h, m) in table.headers.iter().zip(meanings) {
+        let slot = m.map(|m| m.slot);
         match slot {
             Some(s) => {
                 if let Some(first) = cols.names.insert(s, h.clone()) {
@@ -70,10 +103,14 @@ fn map_columns(path: &Path, headers: &[String], warnings: &mut Vec<String>) -> R
         }
         cols.slots.push(slot);
     }
-    if !cols.names.keys().any(|s| s.field().kind == Kind::Id) {
+    if !cols
+        .names
+        .keys()
+        .any(|s| matches!(s.field().key, "id" | "accession"))
+    {
         return Err(SheetError::unreadable(
             path,
-            "no ID column: name one column \"Số hiệu hiện vật\" (or \"ID\") and write each object's accession number in it",
+            "no ID column: name one column \"Số hiệu hiện vật\" (or \"ID\"), or \"Số đăng ký\" (\"Accession number\") for the museum's own numbers, and write each object's number in it",
         ));
     }
     Ok(cols)
@@ -92,13 +129,17 @@ struct Ctx<'a> {
     cols: Columns,
     /// Object IDs in other exhibitions' folders.
     elsewhere: BTreeMap<String, String>,
+    /// The museum's accession number of each object of the exhibition that has one, and the
+    /// object of each accession number (compared as `normalize_header` writes them).
+    accession_of: BTreeMap<String, String>,
+    by_accession: BTreeMap<String, String>,
 }
 
 pub fn import(root: &Path, opts: &ImportOptions) -> Result<ImportReport, SheetError> {
     let exdir = exhibit_dir(root, &opts.exhibit)?;
     let table = table::read_table(&opts.sheet)?;
     let mut warnings = Vec::new();
-    let cols = map_columns(&opts.sheet, &table.headers, &mut warnings)?;
+    let cols = map_columns(&opts.sheet, &table, &mut warnings)?;
     let (_, exhibit) = read_doc(&exdir.join("exhibit.toml"))?;
     let file = opts
         .sheet
@@ -111,8 +152,11 @@ pub fn import(root: &Path, opts: &ImportOptions) -> Result<ImportReport, SheetEr
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });
+    let (accession_of, by_accession) = accessions(&exdir);
     let ctx = Ctx {
         root,
+        accession_of,
+        by_accession,
         base: read_base(root, &opts.exhibit)?,
         elsewhere: ids_elsewhere(root, &opts.exhibit),
         exdir,
@@ -130,6 +174,8 @@ pub fn import(root: &Path, opts: &ImportOptions) -> Result<ImportReport, SheetEr
         objects: Vec::new(),
         errors: Vec::new(),
         warnings,
+        findings: Default::default(),
+        verbose: opts.verbose,
     };
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (row, cells) in &table.rows {
@@ -138,10 +184,103 @@ pub fn import(root: &Path, opts: &ImportOptions) -> Result<ImportReport, SheetEr
             Err(e) => report.errors.extend(e),
         }
     }
+    check_rows(&ctx, &mut report)?;
+    report.errors.sort_by_key(|e| e.row);
     if !opts.dry_run {
         apply(&ctx, &opts.exhibit, &opts.who, &report)?;
     }
     Ok(report)
+}
+
+/// Run every check of `vitrine check` on the museum as the import would leave it (on a mirror:
+/// nothing is written), and turn each error in an imported object into an error of its row,
+/// which is then left out. Leaving a row out can break another (a row naming it as related), so
+/// this repeats until no error is left; the warnings of the objects that stay are kept in the
+/// report. The museum builds after the import whenever it built before.
+fn check_rows(ctx: &Ctx, report: &mut ImportReport) -> Result<(), SheetError> {
+    loop {
+        let ops = planned_ops(ctx, report)?;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let after: Vec<(PathBuf, After)> = ops.iter().map(Op::after).collect();
+        let diags = check_after(ctx.root, &after).map_err(|e| SheetError::write(&ctx.exdir, e))?;
+        let objects = Path::new("exhibits").join(&report.exhibit).join("objects");
+        let row_of: BTreeMap<&str, usize> = report
+            .touched()
+            .map(|o| (o.id.as_str(), o.row))
+            .collect();
+        let mut bad: BTreeMap<String, Vec<RowIssue>> = BTreeMap::new();
+        let mut findings = crate::diag::Diagnostics::default();
+        for d in diags.list {
+            let Ok(rest) = d.pos.file.strip_prefix(&objects) else {
+                continue;
+            };
+            let Some(id) = rest.components().next().and_then(|c| c.as_os_str().to_str()) else {
+                continue;
+            };
+            let Some(row) = row_of.get(id) else { continue };
+            if d.severity == crate::diag::Severity::Error {
+                let file = rest.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                let column = slot_of_finding(file, &d.field).map(|s| ctx.cols.name(s));
+                bad.entry(id.to_string()).or_default().push(RowIssue {
+                    file: ctx.file.clone(),
+                    row: *row,
+                    column,
+                    message: format!("{} ({})", d.message, d.code),
+                    fix: d.hint.clone(),
+                });
+            } else {
+                findings.list.push(d);
+            }
+        }
+        if bad.is_empty() {
+            report.findings = findings;
+            return Ok(());
+        }
+        report.objects.retain(|o| !bad.contains_key(&o.id));
+        report.errors.extend(bad.into_values().flatten());
+    }
+}
+
+/// The sheet's column of a finding in an object's `file` about `field` (`date.from`,
+/// `title.vi`, `image[2].file`; the description for vi.md and en.md).
+fn slot_of_finding(file: &str, field: &str) -> Option<Slot> {
+    match file {
+        "vi.md" => return Slot::of("description", Some(Lang::Vi)),
+        "en.md" => return Slot::of("description", Some(Lang::En)),
+        _ => {}
+    }
+    if field.starts_with("image[") {
+        return Slot::of("images", None);
+    }
+    let (key, lang) = match field.rsplit_once('.') {
+        Some((k, l)) if Lang::parse(l).is_some() => (k, Lang::parse(l)),
+        _ => (field, None),
+    };
+    let s = Slot::of(key, lang)?;
+    Some(if s.field().localized() && s.lang.is_none() {
+        Slot {
+            lang: Some(Lang::Vi),
+            ..s
+        }
+    } else {
+        s
+    })
+}
+
+/// The accession number of each object of the exhibition that has one, and the other way round.
+fn accessions(exdir: &Path) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+    let (mut of, mut by) = (BTreeMap::new(), BTreeMap::new());
+    for (id, dir) in object_dirs(exdir) {
+        if let Ok((_, doc)) = read_doc(&dir.join("object.toml"))
+            && let Some(acc) = doc.str("accession").filter(|a| !a.trim().is_empty())
+        {
+            by.insert(normalize_header(&acc), id.clone());
+            of.insert(id, acc);
+        }
+    }
+    (of, by)
 }
 
 fn ids_elsewhere(root: &Path, slug: &str) -> BTreeMap<String, String> {
@@ -194,24 +333,68 @@ fn plan_row(
         }
     }
     let id_slot = slot("id", None);
-    let id = sheet.get(&id_slot).cloned().unwrap_or_default();
+    let acc_slot = slot("accession", None);
+    let acc = sheet.get(&acc_slot).cloned().unwrap_or_default();
+    let mut id = sheet.get(&id_slot).cloned().unwrap_or_default();
+    let mut made_from = None;
+    if id.is_empty() && !acc.is_empty() {
+        // The object that has this accession number already, else an ID made from it.
+        match ctx
+            .by_accession
+            .get(&normalize_header(&acc))
+            .cloned()
+            .or_else(|| id_from_accession(&acc))
+        {
+            Some(derived) => {
+                made_from = Some(acc.clone());
+                id = derived;
+                sheet.insert(id_slot, id.clone());
+            }
+            None => errors.push(issue(
+                ctx,
+                row,
+                Some(acc_slot),
+                format!("no object ID can be made from the accession number \"{acc}\""),
+                "write an ID for this object in the column \"Số hiệu hiện vật\" (\"ID\"), e.g. HL-001",
+            )),
+        }
+    }
     if id.is_empty() && errors.is_empty() {
+        let column = if ctx.cols.names.contains_key(&id_slot) { id_slot } else { acc_slot };
         errors.push(issue(
             ctx,
             row,
-            Some(id_slot),
+            Some(column),
             "the row has no ID".into(),
-            "write the object's accession number, e.g. HL-001",
+            "write the object's number, e.g. HL-001",
+        ));
+    }
+    if let Some(acc) = &made_from
+        && let Some(other) = ctx.accession_of.get(&id)
+        && normalize_header(other) != normalize_header(acc)
+    {
+        errors.push(issue(
+            ctx,
+            row,
+            Some(acc_slot),
+            format!(
+                "the accession number \"{acc}\" gives the ID {id}, which is the object with the accession number \"{other}\""
+            ),
+            "write an ID for this object in the column \"Số hiệu hiện vật\" (\"ID\")",
         ));
     }
     if !id.is_empty() {
         if let Some(first) = seen.get(&id) {
+            let how = made_from
+                .as_ref()
+                .map(|a| format!(" (made from the accession number \"{a}\")"))
+                .unwrap_or_default();
             errors.push(issue(
                 ctx,
                 row,
-                Some(id_slot),
-                format!("{id} is already on row {first}"),
-                "each object has one row; merge the two rows or correct the ID",
+                Some(if made_from.is_some() { acc_slot } else { id_slot }),
+                format!("{id}{how} is already on row {first}"),
+                "each object has one row; merge the two rows, or write an ID for one of them in the column \"Số hiệu hiện vật\" (\"ID\")",
             ));
         } else {
             seen.insert(id.clone(), row);
@@ -308,7 +491,8 @@ fn plan_create(
     if errors.is_empty() { Ok(plan) } else { Err(errors) }
 }
 
-/// Years for a new object: the cells, else read from the date text, else an error.
+/// Years for a new object: the cells, else read from the date text; an object whose years
+/// nobody knows is imported undated (its date text, if any, is kept as written).
 fn fill_years(ctx: &Ctx, row: usize, values: &mut Record) -> Result<(), RowIssue> {
     let (from_s, to_s) = (slot("date.from", None), slot("date.to", None));
     let num = |s: Slot, v: &Record| v.get(&s).and_then(|x| x.parse::<i64>().ok());
@@ -320,34 +504,15 @@ fn fill_years(ctx: &Ctx, row: usize, values: &mut Record) -> Result<(), RowIssue
             .find_map(|d| super::years::years_of(d));
         match guess {
             Some((a, b)) => (from, to) = (Some(a), Some(b)),
-            None => {
-                return Err(issue(
-                    ctx,
-                    row,
-                    Some(from_s),
-                    "the years of the new object are not known".into(),
-                    "write them in \"Từ năm\" and \"Đến năm\" (the same year in both for one year), \
-                     or a date such as \"Năm 973\" or \"Thế kỷ 10\" in \"Niên đại\"",
-                ));
-            }
+            None => return Ok(()),
         }
     }
-    let (from, to) = (from.or(to).unwrap_or(0), to.or(from).unwrap_or(0));
+    let (Some(from), Some(to)) = (from.or(to), to.or(from)) else {
+        return Ok(());
+    };
     check_range(ctx, row, from, to)?;
     values.insert(from_s, from.to_string());
     values.insert(to_s, to.to_string());
-    let (dvi, den) = (
-        slot("date.display", Some(Lang::Vi)),
-        slot("date.display", Some(Lang::En)),
-    );
-    if values.get(&dvi).is_none_or(String::is_empty) && values.get(&den).is_none_or(String::is_empty) {
-        let text = if from == to {
-            from.to_string()
-        } else {
-            format!("{from}–{to}")
-        };
-        values.insert(dvi, text);
-    }
     Ok(())
 }
 
@@ -495,23 +660,14 @@ fn plan_update(
             sheet.get(&s).or(file.get(&s)).is_some_and(|v| !v.is_empty())
         })
     };
-    for (key, what, fix) in [
-        ("title", "title", "write its name in \"Tên hiện vật\""),
-        (
-            "date.display",
-            "date text",
-            "write it in \"Niên đại\", e.g. \"Thế kỷ 10\"",
-        ),
-    ] {
-        if !left(key) {
-            errors.push(issue(
-                ctx,
-                row,
-                Some(slot(key, Some(Lang::Vi))),
-                format!("the object would have no {what}"),
-                fix,
-            ));
-        }
+    if !left("title") {
+        errors.push(issue(
+            ctx,
+            row,
+            Some(slot("title", Some(Lang::Vi))),
+            "the object would have no title".into(),
+            "write its name in \"Tên hiện vật\"",
+        ));
     }
     let have = split_list(file.get(&slot("images", None)).map_or("", String::as_str));
     match locate_images(ctx, row, dir, &have, sheet) {
@@ -562,21 +718,35 @@ fn plan_section(
     }
 }
 
-fn apply(ctx: &Ctx, slug: &str, who: &str, report: &ImportReport) -> Result<(), SheetError> {
-    let change = Change::new(ctx.root, who);
+/// A file an import writes, copies in or removes.
+enum Op {
+    Write(PathBuf, Vec<u8>),
+    /// (to, from): a photo named in the sheet.
+    Copy(PathBuf, PathBuf),
+    Remove(PathBuf),
+}
+
+impl Op {
+    fn after(&self) -> (PathBuf, After<'_>) {
+        match self {
+            Op::Write(p, b) => (p.clone(), After::Bytes(b)),
+            Op::Copy(p, from) => (p.clone(), After::Copy(from)),
+            Op::Remove(p) => (p.clone(), After::Removed),
+        }
+    }
+}
+
+/// Every file the report's objects change, then exhibit.toml when new objects join sections
+/// (last: it never names an object that is not there yet).
+fn planned_ops(ctx: &Ctx, report: &ImportReport) -> Result<Vec<Op>, SheetError> {
+    let mut ops = Vec::new();
     let mut sections: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    // The objects' files first, all made durable with one flush; the exhibition's list that
-    // names the new objects after, so it never names an object that is not there.
-    let mut batch = change.batch();
     for plan in report.touched() {
-        apply_object(ctx, &mut batch, plan)?;
+        object_ops(ctx, plan, &mut ops)?;
         if let Some(i) = plan.section {
             sections.entry(i).or_default().push(plan.id.clone());
         }
     }
-    batch
-        .commit()
-        .map_err(|e| SheetError::write(&ctx.exdir.join("objects"), e))?;
     if !sections.is_empty() {
         let path = ctx.exdir.join("exhibit.toml");
         let (old, mut doc) = read_doc(&path)?;
@@ -592,12 +762,42 @@ fn apply(ctx: &Ctx, slug: &str, who: &str, report: &ImportReport) -> Result<(), 
             });
         }
         if old != doc.text() {
-            change
-                .write(&path, doc.text().as_bytes())
-                .map_err(|e| SheetError::write(&path, e))?;
+            ops.push(Op::Write(path, doc.text().into_bytes()));
         }
     }
-    let (_, exhibit) = read_doc(&ctx.exdir.join("exhibit.toml"))?;
+    Ok(ops)
+}
+
+fn apply(ctx: &Ctx, slug: &str, who: &str, report: &ImportReport) -> Result<(), SheetError> {
+    let change = Change::new(ctx.root, who);
+    let mut ops = planned_ops(ctx, report)?;
+    let exhibit_toml = ctx.exdir.join("exhibit.toml");
+    let last = match ops.last() {
+        Some(Op::Write(p, _)) if *p == exhibit_toml => ops.pop(),
+        _ => None,
+    };
+    // The objects' files first, all made durable with one flush; the exhibition's list that
+    // names the new objects after.
+    let mut batch = change.batch();
+    for op in ops {
+        match op {
+            Op::Write(p, bytes) => batch.write(&p, &bytes).map_err(|e| SheetError::write(&p, e))?,
+            Op::Copy(p, from) => {
+                let bytes = std::fs::read(&from).map_err(|e| SheetError::unreadable(&from, e))?;
+                batch.write(&p, &bytes).map_err(|e| SheetError::write(&p, e))?;
+            }
+            Op::Remove(p) => batch.remove(&p).map_err(|e| SheetError::write(&p, e))?,
+        }
+    }
+    batch
+        .commit()
+        .map_err(|e| SheetError::write(&ctx.exdir.join("objects"), e))?;
+    if let Some(Op::Write(path, bytes)) = last {
+        change
+            .write(&path, &bytes)
+            .map_err(|e| SheetError::write(&path, e))?;
+    }
+    let (_, exhibit) = read_doc(&exhibit_toml)?;
     let sections = Sections::of(&exhibit);
     let mut base = ctx.base.clone();
     let done: BTreeSet<&str> = report
@@ -615,16 +815,7 @@ fn apply(ctx: &Ctx, slug: &str, who: &str, report: &ImportReport) -> Result<(), 
     write_base(ctx.root, slug, &base)
 }
 
-fn write_if_changed(batch: &mut Batch, path: &Path, old: &str, new: &str) -> Result<(), SheetError> {
-    if old == new {
-        return Ok(());
-    }
-    batch
-        .write(path, new.as_bytes())
-        .map_err(|e| SheetError::write(path, e))
-}
-
-fn apply_object(ctx: &Ctx, batch: &mut Batch, plan: &ObjectPlan) -> Result<(), SheetError> {
+fn object_ops(ctx: &Ctx, plan: &ObjectPlan, ops: &mut Vec<Op>) -> Result<(), SheetError> {
     let dir = ctx.exdir.join("objects").join(&plan.id);
     let path = dir.join("object.toml");
     let (old, mut doc) = if plan.action == Action::Create {
@@ -643,32 +834,31 @@ fn apply_object(ctx: &Ctx, batch: &mut Batch, plan: &ObjectPlan) -> Result<(), S
     changes.sort_by_key(|c| c.slot);
     for c in &changes {
         if c.slot.field().kind == Kind::Markdown {
-            write_markdown(batch, &dir, c)?;
+            markdown_op(&dir, c, ops);
         } else {
             set_field(&mut doc, c.slot, &c.new);
         }
     }
     for (name, src) in &plan.new_images {
         if let Some(src) = src {
-            let bytes = std::fs::read(src).map_err(|e| SheetError::unreadable(src, e))?;
-            let to = dir.join(name);
-            batch.write(&to, &bytes).map_err(|e| SheetError::write(&to, e))?;
+            ops.push(Op::Copy(dir.join(name), src.clone()));
         }
         doc.push_block("image", |b| b.set_str("file", name));
     }
-    write_if_changed(batch, &path, &old, &doc.text())
+    if old != doc.text() {
+        ops.push(Op::Write(path, doc.text().into_bytes()));
+    }
+    Ok(())
 }
 
-fn write_markdown(batch: &mut Batch, dir: &Path, c: &FieldChange) -> Result<(), SheetError> {
+fn markdown_op(dir: &Path, c: &FieldChange, ops: &mut Vec<Op>) {
     let lang = c.slot.lang.unwrap_or(Lang::Vi);
     let path = dir.join(format!("{}.md", lang.code()));
     if c.new.is_empty() {
         if path.is_file() {
-            batch.remove(&path).map_err(|e| SheetError::write(&path, e))?;
+            ops.push(Op::Remove(path));
         }
-        return Ok(());
+    } else {
+        ops.push(Op::Write(path, format!("{}\n", c.new).into_bytes()));
     }
-    batch
-        .write(&path, format!("{}\n", c.new).as_bytes())
-        .map_err(|e| SheetError::write(&path, e))
 }

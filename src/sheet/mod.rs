@@ -7,6 +7,7 @@ mod import;
 mod record;
 mod report;
 mod table;
+pub mod translate;
 pub mod years;
 
 use std::collections::BTreeMap;
@@ -18,6 +19,7 @@ pub use export::{ExportOptions, ExportReport, export};
 pub use fields::HeaderLang;
 pub use import::{ImportOptions, import};
 pub use report::{Action, FieldChange, ImportReport, ObjectPlan, RowIssue};
+pub use translate::{Coverage, coverage, export_untranslated};
 
 /// Why a sheet could not be used at all (the command exits with 2).
 #[derive(Debug, thiserror::Error)]

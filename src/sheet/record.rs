@@ -135,13 +135,27 @@ pub fn cell_value(slot: Slot, cell: &str) -> Result<String, CellError> {
                 )
             })
         }
-        Kind::Int if !cell.is_empty() => cell.parse::<i64>().map(|n| n.to_string()).map_err(|_| {
-            cell_error(
-                format!("\"{cell}\" is not a whole number"),
-                "write digits only, e.g. 968 (negative for years BCE), or leave the cell empty",
-            )
-        }),
-        Kind::LangList => Ok(join(split_list(cell))),
+        // A year cell with words ("khoảng 968", "1950s", "thế kỷ 10"): the first or last year
+        // of what it names.
+        Kind::Int if !cell.is_empty() => cell
+            .parse::<i64>()
+            .ok()
+            .or_else(|| {
+                let (from, to) = super::years::years_of(cell)?;
+                Some(if slot.field().key == "date.to" { to } else { from })
+            })
+            .map(|n| n.to_string())
+            .ok_or_else(|| {
+                cell_error(
+                    format!("\"{cell}\" is not a year"),
+                    "write digits only, e.g. 968 (negative for years BCE), or leave the cell empty and write the date as text in \"Niên đại\"",
+                )
+            }),
+        Kind::LangList => Ok(join(split_list(&plain_text(cell, false)))),
+        // "n.d.", "không rõ niên đại": the object is undated, and its page says so in both languages.
+        Kind::Text if slot.field().key == "date.display" && super::years::says_unknown(cell) => Ok(String::new()),
+        Kind::Text => Ok(plain_text(cell, false)),
+        Kind::Markdown => Ok(plain_text(cell, true)),
         Kind::List => {
             let ids = split_list(cell);
             if let Some(bad) = ids.iter().find(|i| !is_valid_id(i)) {
@@ -164,6 +178,109 @@ pub fn cell_value(slot: Slot, cell: &str) -> Result<String, CellError> {
         }
         _ => Ok(cell.to_string()),
     }
+}
+
+/// Text without the HTML that web collection systems leave in their exports (`<p>`, `<br>`,
+/// `<i>`, `&amp;`): tags removed, entities decoded. In a description (`multiline`), line breaks
+/// and paragraphs become Markdown's. Text that only looks like a tag ("a < b") stays.
+pub fn plain_text(cell: &str, multiline: bool) -> String {
+    if !cell.contains(['<', '&']) {
+        return cell.to_string();
+    }
+    let mut out = String::with_capacity(cell.len());
+    let mut rest = cell;
+    let mut changed = false;
+    while let Some(i) = rest.find(['<', '&']) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('<') {
+            let is_tag = rest[1..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+            match rest.find('>').filter(|_| is_tag) {
+                Some(end) => {
+                    let name: String = rest[1..end]
+                        .trim_start_matches('/')
+                        .chars()
+                        .take_while(char::is_ascii_alphanumeric)
+                        .collect::<String>()
+                        .to_ascii_lowercase();
+                    let closing = rest[1..].starts_with('/');
+                    let brk = match name.as_str() {
+                        "br" => "\n",
+                        "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" if closing => "\n\n",
+                        _ => "",
+                    };
+                    out.push_str(if multiline { brk } else if brk.is_empty() { "" } else { " " });
+                    rest = &rest[end + 1..];
+                    changed = true;
+                }
+                None => {
+                    out.push('<');
+                    rest = &rest[1..];
+                }
+            }
+        } else {
+            let end = rest[1..].find(';').map(|e| e + 1).filter(|e| *e <= 10);
+            let decoded = end.and_then(|e| entity(&rest[1..e]));
+            match (end, decoded) {
+                (Some(e), Some(c)) => {
+                    out.push(c);
+                    rest = &rest[e + 1..];
+                    changed = true;
+                }
+                _ => {
+                    out.push('&');
+                    rest = &rest[1..];
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    if !changed {
+        return out;
+    }
+    // The spaces and blank lines the tags left.
+    let lines: Vec<String> = out
+        .split('\n')
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    let mut text = String::new();
+    let mut blank = 0;
+    for l in lines {
+        if l.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(if blank > 0 { "\n\n" } else { "\n" });
+        }
+        blank = 0;
+        text.push_str(&l);
+    }
+    text
+}
+
+fn entity(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" | "#39" => '\'',
+        "nbsp" => ' ',
+        "ndash" => '–',
+        "mdash" => '—',
+        _ => {
+            let num = name.strip_prefix('#')?;
+            let code = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse().ok()?,
+            };
+            char::from_u32(code).filter(|c| !c.is_control() || *c == '\n')?
+        }
+    })
 }
 
 /// A plain image file name: no folder, no `..`, no hidden file, a supported extension.
@@ -216,12 +333,34 @@ mod tests {
         assert_eq!(cell_value(kw, " gốm ;; Hoa Lư ").unwrap(), "gốm; Hoa Lư");
         let from = Slot::of("date.from", None).unwrap();
         assert_eq!(cell_value(from, "-200").unwrap(), "-200");
-        assert!(cell_value(from, "khoảng 968").is_err());
+        assert_eq!(cell_value(from, "khoảng 968").unwrap(), "963");
+        let to = Slot::of("date.to", None).unwrap();
+        assert_eq!(cell_value(to, "1950s").unwrap(), "1959");
+        assert_eq!(cell_value(from, "thế kỷ 10").unwrap(), "901");
+        assert!(cell_value(from, "nineteen sixty").is_err());
+        let display = Slot::of("date.display", Some(Lang::En)).unwrap();
+        assert_eq!(cell_value(display, "n.d.").unwrap(), "");
+        assert_eq!(cell_value(display, "c. 1860").unwrap(), "c. 1860");
         let audio = Slot::of("audio_number", None).unwrap();
         assert_eq!(cell_value(audio, "101").unwrap(), "101");
         assert!(cell_value(audio, "-3").is_err());
         let images = Slot::of("images", None).unwrap();
         assert_eq!(cell_value(images, "a.png\nb.jpg").unwrap(), "a.png; b.jpg");
         assert!(cell_value(images, "../x.png").is_err());
+    }
+
+    #[test]
+    fn stray_html_is_removed_and_entities_decoded() {
+        assert_eq!(plain_text("<p>Bát <i>gốm</i> &amp; đĩa</p>", false), "Bát gốm & đĩa");
+        assert_eq!(plain_text("a < b &c", false), "a < b &c");
+        assert_eq!(plain_text("Line 1<br>Line 2", false), "Line 1 Line 2");
+        assert_eq!(
+            plain_text("<p>One.</p><p>Two<br/>lines &#8211; &#x1EA1;</p>", true),
+            "One.\n\nTwo\nlines – ạ"
+        );
+        let title = Slot::of("title", Some(Lang::Vi)).unwrap();
+        assert_eq!(cell_value(title, "<b>Bình gốm</b>").unwrap(), "Bình gốm");
+        let desc = Slot::of("description", Some(Lang::En)).unwrap();
+        assert_eq!(cell_value(desc, "<p>A.</p>\n<p>B.</p>").unwrap(), "A.\n\nB.");
     }
 }

@@ -66,6 +66,11 @@ pub struct ImportReport {
     pub objects: Vec<ObjectPlan>,
     pub errors: Vec<RowIssue>,
     pub warnings: Vec<String>,
+    /// What `vitrine check` says (warnings only: a row with an error is left out) about the
+    /// objects written, paths relative to the museum's folder.
+    pub findings: crate::diag::Diagnostics,
+    /// List every created and updated object; otherwise long lists are summed up.
+    pub verbose: bool,
 }
 
 impl ImportReport {
@@ -91,6 +96,9 @@ impl ImportReport {
     }
 }
 
+/// How many objects of a kind the report lists before summing up (without --verbose).
+const BRIEF: usize = 20;
+
 fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\n', "\\n"))
 }
@@ -105,14 +113,21 @@ impl fmt::Display for ImportReport {
         for w in &self.warnings {
             writeln!(f, "warning: {w}")?;
         }
+        // Thousands of new objects are summed up in one line; updates show their first few.
+        let creates = self.count(Action::Create);
+        let brief_creates = !self.verbose && creates > BRIEF;
+        let mut updates_shown = 0;
         for o in &self.objects {
             match o.action {
+                Action::Create if brief_creates => {}
+                Action::Update if !self.verbose && updates_shown >= BRIEF => {}
                 Action::Create => {
                     let title = o.changes.iter().find(|c| c.slot.field().key == "title");
                     let title = title.map(|c| format!(" {}", quote(&c.new))).unwrap_or_default();
                     writeln!(f, "{create} {}{title} (row {})", o.id, o.row)?;
                 }
                 Action::Update => {
+                    updates_shown += 1;
                     writeln!(f, "{update} {} (row {})", o.id, o.row)?;
                     for c in &o.changes {
                         writeln!(f, "  {}: {} → {}", c.slot.label(), quote(&c.old), quote(&c.new))?;
@@ -143,13 +158,34 @@ impl fmt::Display for ImportReport {
                 writeln!(f, "  note: {n}")?;
             }
         }
+        if brief_creates {
+            let ids: Vec<&str> = self
+                .touched()
+                .filter(|o| o.action == Action::Create)
+                .map(|o| o.id.as_str())
+                .collect();
+            writeln!(
+                f,
+                "{create} {creates} objects: {}, … {} (--verbose lists each)",
+                ids[..3].join(", "),
+                ids[ids.len() - 1]
+            )?;
+        }
+        let updates = self.count(Action::Update);
+        if updates_shown < updates {
+            writeln!(
+                f,
+                "… and {} more {update} objects (--verbose lists each change)",
+                updates - updates_shown
+            )?;
+        }
         let unchanged: Vec<&str> = self
             .objects
             .iter()
             .filter(|o| o.action == Action::Unchanged)
             .map(|o| o.id.as_str())
             .collect();
-        if !unchanged.is_empty() {
+        if !unchanged.is_empty() && (self.verbose || unchanged.len() <= BRIEF) {
             writeln!(f, "unchanged: {}", unchanged.join(", "))?;
         }
         for e in &self.errors {

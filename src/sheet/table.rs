@@ -46,8 +46,35 @@ pub fn read_table(path: &Path) -> Result<Table, SheetError> {
 }
 
 fn clean_cell(c: &str) -> String {
-    let c = nfc(c.replace("\r\n", "\n").replace('\r', "\n").trim());
+    let c = nfc(strip_controls(&c.replace("\r\n", "\n").replace('\r', "\n")).trim());
     unescape(&c).to_string()
+}
+
+/// Without control characters (exports from old systems carry NUL, vertical tabs, escape codes)
+/// and invisible marks (byte-order marks, zero-width spaces); tabs and no-break spaces become
+/// spaces. Line ends stay.
+pub fn strip_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            // Terminal colour codes (ESC [ … letter) go whole.
+            '\u{1b}' if chars.peek() == Some(&'[') => {
+                for d in chars.by_ref() {
+                    if d.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            // FileMaker and old Excel write line breaks inside a cell as vertical tabs.
+            '\n' | '\u{0b}' | '\u{0c}' => out.push('\n'),
+            '\t' | '\u{a0}' => out.push(' '),
+            '\u{feff}' | '\u{200b}' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn read_csv(path: &Path) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
@@ -109,6 +136,11 @@ fn cell_text(d: &calamine::Data) -> String {
     match d {
         Data::Empty => String::new(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => (*f as i64).to_string(),
+        // A date cell (Excel stores days since 1900): the day as Vietnamese write it.
+        Data::DateTime(d) if d.is_datetime() => {
+            let (y, m, day, ..) = d.to_ymd_hms_milli();
+            format!("{day:02}/{m:02}/{y}")
+        }
         other => other.to_string(),
     }
 }
@@ -225,5 +257,11 @@ mod tests {
     fn the_delimiter_is_sniffed_from_the_header_line() {
         assert_eq!(sniff_delimiter("a;b;\"c,d\"\n1,2,3,4"), b';');
         assert_eq!(sniff_delimiter("a,b;c,d\n"), b',');
+    }
+
+    #[test]
+    fn control_characters_are_dropped_and_line_breaks_kept() {
+        assert_eq!(strip_controls("Bell\u{7} with\0 a\u{1b}[31m dragon"), "Bell with a dragon");
+        assert_eq!(strip_controls("One.\u{b}Two.\tThree\u{a0}four\u{feff}"), "One.\nTwo. Three four");
     }
 }

@@ -18,6 +18,7 @@ fn opts(sheet: &Path, exhibit: &str) -> ImportOptions {
         force: false,
         images: None,
         who: "test".into(),
+        verbose: true,
     }
 }
 
@@ -49,7 +50,7 @@ fn assert_fixture_objects(site: &Site) {
     let bowl = &site.items["T-010"];
     assert_eq!(text(bowl, |i| &i.title, Lang::Vi), "Chén gốm hoa lam");
     assert_eq!(text(bowl, |i| &i.title, Lang::En), "Blue-and-white bowl");
-    assert_eq!((bowl.date.from, bowl.date.to), (1401, 1500));
+    assert_eq!(bowl.date.years, Some((1401, 1500)));
     assert_eq!(text(bowl, |i| &i.date.display, Lang::Vi), "Thế kỷ 15");
     assert_eq!(text(bowl, |i| &i.material, Lang::Vi), "Gốm hoa lam");
     assert_eq!(text(bowl, |i| &i.material, Lang::En), "Blue-and-white ceramic");
@@ -72,13 +73,13 @@ fn assert_fixture_objects(site: &Site) {
         "A white bowl painted in blue.\n\nFound at Hoa Lư in 1998."
     );
     let brick = &site.items["T-011"];
-    assert_eq!((brick.date.from, brick.date.to), (973, 973));
+    assert_eq!(brick.date.years, Some((973, 973)));
     assert_eq!(
         text(brick, |i| &i.title, Lang::En),
         "Brick inscribed Đại Việt quốc quân thành chuyên"
     );
     let coin = &site.items["T-012"];
-    assert_eq!((coin.date.from, coin.date.to), (970, 980));
+    assert_eq!(coin.date.years, Some((970, 980)));
     assert_eq!(coin.keywords.vi, ["tiền", "Nhà Đinh"]);
     // New objects with a section are listed in it, after the ones already there.
     let ex = site.exhibit("kho-bau").unwrap();
@@ -330,7 +331,6 @@ fn dry_run_writes_nothing_and_bad_rows_are_reported_and_skipped() {
             (3, col("Từ năm")),
             (4, col("Đến năm")),
             (5, col("Ảnh")),
-            (6, col("Từ năm")),
             (8, col("Số hiệu")),
             (9, col("Ảnh")),
         ],
@@ -338,7 +338,7 @@ fn dry_run_writes_nothing_and_bad_rows_are_reported_and_skipped() {
     );
     let text = report.to_string();
     assert!(
-        text.contains("objects.csv row 3, column \"Từ năm\": \"năm\" is not a whole number"),
+        text.contains("objects.csv row 3, column \"Từ năm\": \"năm\" is not a year"),
         "{text}"
     );
     assert!(
@@ -354,8 +354,10 @@ fn dry_run_writes_nothing_and_bad_rows_are_reported_and_skipped() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("were not imported; the other rows were"), "{out}");
     let site = load(&root);
-    assert_eq!(site.items["T-024"].date.from, 1001);
-    for bad in ["HL 01", "T-020", "T-021", "T-022", "T-023", "T-025"] {
+    assert_eq!(site.items["T-024"].date.years.map(|y| y.0), Some(1001));
+    // An object nobody has dated is imported undated, never refused.
+    assert!(site.items["T-023"].date.is_unknown());
+    for bad in ["HL 01", "T-020", "T-021", "T-022", "T-025"] {
         assert!(!site.items.contains_key(bad), "{bad}");
     }
     assert!(!root.join("exhibits/kho-bau/objects/T-020").exists());
@@ -437,4 +439,238 @@ fn objects_never_imported_take_new_fields_and_photos_but_not_changed_ones() {
         Some("Đồng tiền tròn có lỗ vuông")
     );
     assert!(!site.items.contains_key("T-030"));
+}
+
+/// The tiny museum with a new, empty exhibition `suu-tam` and the collection-export fixture.
+fn tiny_with_collection() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (tmp, root) = copy_fixture("tiny");
+    let ex = root.join("exhibits/suu-tam");
+    std::fs::create_dir_all(&ex).unwrap();
+    std::fs::write(
+        ex.join("exhibit.toml"),
+        "title = { vi = \"Sưu tầm\", en = \"Collection\" }\nstatus = \"published\"\n",
+    )
+    .unwrap();
+    let sheet = tmp.path().join("collection-export.csv");
+    std::fs::copy(fixture("sheets/collection-export.csv"), &sheet).unwrap();
+    (tmp, root, sheet)
+}
+
+#[test]
+fn a_real_collection_export_imports_with_only_its_bad_rows_left_out() {
+    let (tmp, root, sheet) = tiny_with_collection();
+    let report = import(&root, &opts(&sheet, "suu-tam")).unwrap();
+    let errors: Vec<(usize, Option<String>)> =
+        report.errors.iter().map(|e| (e.row, e.column.clone())).collect();
+    let col = |s: &str| Some(s.to_string());
+    // The impossible year (found by the checks of `vitrine check`), the number given twice, the
+    // number that makes the same ID as another, and the row without a number.
+    assert_eq!(
+        errors,
+        [
+            (62, col("Object End Date")),
+            (92, col("Object Number")),
+            (122, col("Object Number")),
+            (152, col("Object Number")),
+        ],
+        "{report}"
+    );
+    let text = report.to_string();
+    assert!(text.contains("7195 is not a plausible year"), "{text}");
+    assert!(
+        text.contains("79.32.12A (made from the accession number \"79.32.12A\") is already on row 14"),
+        "{text}"
+    );
+    assert!(text.contains("column \"Department\" is not a field Vitrine knows"), "{text}");
+    assert_eq!(report.count(Action::Create), 216);
+    // The museum still builds, and every object reads as a curator would expect.
+    let site = load(&root);
+    let out = tmp.path().join("out");
+    crate::support::build_into(&root, &out).expect("the museum builds after the import");
+    let it = |id: &str| site.items.get(id).unwrap_or_else(|| panic!("{id} was not imported"));
+    let bowl = it("79.32.0A");
+    assert_eq!(bowl.accession.as_deref(), Some("79.32.0a"));
+    assert_eq!(text_of(&bowl.title, Lang::En), "Bowl with design no. 0");
+    assert_eq!(bowl.title.vi, None, "English text stays English");
+    assert_eq!(text_of(&bowl.maker, Lang::En), "Nguyễn Văn A (1890–1960), potter");
+    assert_eq!(text_of(&bowl.location, Lang::En), "Room 1");
+    assert_eq!(text_of(&bowl.inscription, Lang::En), "Marked \"0\" on the base");
+    assert!(text_of(&bowl.provenance, Lang::En).starts_with("Found in Hoa Lư"));
+    assert_eq!(text_of(&bowl.credit, Lang::En), "Gift of a collector, 1990");
+    assert_eq!(bowl.date.years, Some((1860, 1860)));
+    // Dates as catalogues write them.
+    assert_eq!(it("1975.1-A-B").date.years, Some((1855, 1865)), "c. 1860");
+    assert_eq!(it("L.2019.2").date.years, Some((1950, 1959)), "1950s");
+    assert_eq!(it("79.32.3A").date.years, Some((1701, 1900)), "18th–19th century");
+    assert_eq!(it("1975.4-A-B").date.years, Some((1901, 1930)), "early 20th century");
+    assert_eq!(it("79.32.6A").date.years, Some((1901, 1905)));
+    // Undated rows are imported undated, whatever they wrote for "no date".
+    for id in ["L.2019.5", "L.2019.17", "L.2019.29", "L.2019.41"] {
+        assert!(it(id).date.is_unknown(), "{id}: {:?}", it(id).date);
+    }
+    // Dirty text comes out clean.
+    assert_eq!(text_of(&it("L.2019.170").title, Lang::En), "Bell with a dragon");
+    assert_eq!(text_of(&it("L.2019.170").description, Lang::En), "Cast bronze.\n\nA second line.");
+    let jar = it("79.32.171A");
+    assert_eq!(text_of(&jar.title, Lang::En), "Jar with lid & stand");
+    assert_eq!(
+        text_of(&jar.description, Lang::En).trim_end(),
+        "First paragraph.\n\nSecond\nparagraph – with a dash."
+    );
+    // The undated object's page says so, in both languages.
+    let page = std::fs::read_to_string(out.join("public/o/L.2019.5/index.html")).unwrap();
+    assert!(page.contains("Không rõ niên đại"), "vi page");
+    let page = std::fs::read_to_string(out.join("public/en/o/L.2019.5/index.html")).unwrap();
+    assert!(page.contains("Date unknown"), "en page");
+
+    // The findings of the imported objects are summed up, not 2,000 lines.
+    let findings = report.findings.report();
+    assert!(
+        findings.contains("warning[missing-translation]: ") && findings.contains(" fields in 216 objects; e.g."),
+        "{findings}"
+    );
+    assert!(findings.lines().count() < 60, "{findings}");
+    assert!(report.findings.report_all().lines().count() > 1000);
+}
+
+fn text_of(l: &vitrine::content::Localized, lang: Lang) -> String {
+    l.get(lang).unwrap_or_default().to_string()
+}
+
+#[test]
+fn coverage_counts_fields_in_one_language_and_the_translators_sheet_round_trips() {
+    let (tmp, root, sheet) = tiny_with_collection();
+    import(&root, &opts(&sheet, "suu-tam")).unwrap();
+    let c = vitrine::sheet::coverage(&root, "suu-tam").unwrap();
+    let (present, vi, en) = c.totals();
+    assert_eq!(c.objects, 216);
+    assert_eq!(vi, 0, "not one word of Vietnamese");
+    assert_eq!(en, present);
+    let title = c.fields.iter().find(|f| f.key == "title").unwrap();
+    assert_eq!((title.present, title.vi, title.en), (216, 0, 216));
+    let provenance = c.fields.iter().find(|f| f.key == "provenance").unwrap();
+    assert_eq!(provenance.present, 32, "every 7th row has one, none of them left out");
+    assert_eq!(c.needing(Lang::Vi).count(), 216);
+    assert_eq!(c.needing(Lang::En).count(), 0);
+    let (code, out) = run_cli(&root, &["check"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("suu-tam (216 objects): Vietnamese 0 of"), "{out}");
+    assert!(out.contains("(0 %), English"), "{out}");
+    assert!(out.contains("need Vietnamese: 216 object(s)"), "{out}");
+
+    // The translators' sheet: only the fields missing in Vietnamese, English beside them.
+    let tr = tmp.path().join("dich.csv");
+    let (code, out) = run_cli(
+        &root,
+        &["export", tr.to_str().unwrap(), "--exhibit", "suu-tam", "--untranslated", "vi"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let mut rows = csv_rows(&tr);
+    let header = rows[0].clone();
+    assert_eq!(header[0], "Số hiệu hiện vật");
+    assert_eq!(header[1], "Tên hiện vật (tiếng Anh)");
+    assert_eq!(header[2], "Tên hiện vật");
+    assert!(!header.iter().any(|h| h.starts_with("Từ năm") || h == "Ảnh"), "{header:?}");
+    assert_eq!(rows.len(), 217);
+    // A translator fills in two titles; nothing else changes.
+    let at = |id: &str, rows: &Vec<Vec<String>>| rows.iter().position(|r| r[0] == id).unwrap();
+    let (a, b) = (at("79.32.0A", &rows), at("L.2019.2", &rows));
+    rows[a][2] = "Bát vẽ hoa văn số 0".into();
+    rows[b][2] = "Ảnh số 2".into();
+    let mut w = csv::Writer::from_path(&tr).unwrap();
+    for r in &rows {
+        w.write_record(r).unwrap();
+    }
+    w.flush().unwrap();
+    let before = snapshot(&root);
+    let report = import(&root, &opts(&tr, "suu-tam")).unwrap();
+    assert!(report.errors.is_empty(), "{report}");
+    assert_eq!(report.count(Action::Update), 2, "{report}");
+    let after = snapshot(&root);
+    let changed: Vec<String> = crate::support::differences(&before, &after)
+        .into_iter()
+        .filter(|d| !d.contains(".vitrine"))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "differs: exhibits/suu-tam/objects/79.32.0A/object.toml",
+            "differs: exhibits/suu-tam/objects/L.2019.2/object.toml"
+        ]
+    );
+    let site = load(&root);
+    assert_eq!(text_of(&site.items["79.32.0A"].title, Lang::Vi), "Bát vẽ hoa văn số 0");
+    assert_eq!(text_of(&site.items["79.32.0A"].title, Lang::En), "Bowl with design no. 0");
+}
+
+#[test]
+fn every_new_field_reaches_the_page_json_ld_and_csv_and_survives_export_and_import() {
+    let (tmp, root) = copy_fixture("tiny");
+    let dir = root.join("exhibits/kho-bau/objects/T-100");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("object.toml"),
+        r#"id = "T-100"
+accession = "79.32.4a"
+title = { vi = "Chuông đồng", en = "Bronze bell" }
+maker = { vi = "Phường đúc Ý Yên (thợ đúc)", en = "Ý Yên foundry (casters)" }
+inscription = { vi = "Minh văn 12 chữ Hán", en = "Twelve Chinese characters" }
+provenance = { vi = "Phát hiện ở Hoa Lư năm 1969", en = "Found in Hoa Lư in 1969" }
+acquisition = { vi = "Tiếp nhận năm 1975", en = "Transferred in 1975" }
+location = { vi = "Phòng 3", en = "Room 3" }
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    crate::support::build_into(&root, &out).unwrap();
+    let vi = std::fs::read_to_string(out.join("public/o/T-100/index.html")).unwrap();
+    let en = std::fs::read_to_string(out.join("public/en/o/T-100/index.html")).unwrap();
+    for (page, words) in [
+        (&vi, ["79.32.4a", "Phường đúc Ý Yên (thợ đúc)", "Minh văn 12 chữ Hán", "Phát hiện ở Hoa Lư năm 1969", "Tiếp nhận năm 1975", "Phòng 3", "Không rõ niên đại"]),
+        (&en, ["79.32.4a", "Ý Yên foundry (casters)", "Twelve Chinese characters", "Found in Hoa Lư in 1969", "Transferred in 1975", "Room 3", "Date unknown"]),
+    ] {
+        for w in words {
+            assert!(page.contains(w), "{w} is not on the page");
+        }
+    }
+    // JSON-LD: the maker and the accession number.
+    assert!(en.contains(r#""creator":{"@type":"Person","name":"Ý Yên foundry (casters)"}"#), "{en}");
+    assert!(en.contains(r#""value":"79.32.4a""#));
+    let csv = std::fs::read_to_string(out.join("public/data/objects.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(csv.as_bytes());
+    let headers = rdr.headers().unwrap().clone();
+    let row = rdr
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == "T-100")
+        .unwrap();
+    let cell = |h: &str| row[headers.iter().position(|x| x == h).unwrap()].to_string();
+    assert_eq!(cell("dc:creator@vi"), "Phường đúc Ý Yên (thợ đúc)");
+    assert_eq!(cell("dcterms:provenance@en"), "Found in Hoa Lư in 1969");
+    assert_eq!(cell("accession_number"), "79.32.4a");
+    assert_eq!(cell("current_location@vi"), "Phòng 3");
+    assert_eq!(cell("inscription@en"), "Twelve Chinese characters");
+    assert_eq!(cell("acquisition@vi"), "Tiếp nhận năm 1975");
+    // Export then import: byte for byte the same files.
+    let before = snapshot(&root);
+    for (ext, headers) in [("xlsx", HeaderLang::Vi), ("csv", HeaderLang::En)] {
+        let sheet = tmp.path().join(format!("all.{ext}"));
+        export(
+            &root,
+            &ExportOptions {
+                out: sheet.clone(),
+                exhibit: "kho-bau".into(),
+                headers,
+            },
+        )
+        .unwrap();
+        let report = import(&root, &opts(&sheet, "kho-bau")).unwrap();
+        assert!(report.nothing_to_change(), "{report}");
+        let after = snapshot(&root);
+        let changed: Vec<String> = crate::support::differences(&before, &after)
+            .into_iter()
+            .filter(|d| !d.contains(".vitrine"))
+            .collect();
+        assert!(changed.is_empty(), "{changed:?}");
+    }
 }
