@@ -289,7 +289,13 @@ mod tests {
         for i in 0..25 {
             let f = format!("exhibits/a/objects/X-{}/object.toml", i % 5);
             warn(&mut d, "missing-translation", &f, "title.vi");
-            d.error("invalid-date", Pos::file(&f), "date.from", format!("bad {i}"), "fix");
+            d.error(
+                "invalid-date",
+                Pos::file(&f),
+                "date.from",
+                format!("bad {i}"),
+                "fix",
+            );
         }
         warn(&mut d, "no-image", "exhibits/a/objects/X-1/object.toml", "image");
         let text = d.report();
@@ -315,7 +321,10 @@ mod tests {
         assert_eq!(d.report().matches("warning[small-image]").count(), GROUP_OVER);
         warn(&mut d, "small-image", "static/x.toml", "");
         let text = d.report();
-        assert!(text.contains("warning[small-image]: 11 findings in 11 files; e.g."), "{text}");
+        assert!(
+            text.contains("warning[small-image]: 11 findings in 11 files; e.g."),
+            "{text}"
+        );
     }
 
     #[test]

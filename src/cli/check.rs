@@ -34,7 +34,9 @@ fn print_coverage(root: &Path, site: &crate::content::Site, verbose: bool) {
     use crate::content::Lang;
     use crate::diag::thousands;
     use crate::sheet::translate::percent;
-    eprintln!("translation coverage of the objects (a field written in one language only is missing in the other):");
+    eprintln!(
+        "translation coverage of the objects (a field written in one language only is missing in the other):"
+    );
     for ex in &site.exhibits {
         let c = match crate::sheet::coverage(root, &ex.slug) {
             Ok(c) => c,
@@ -79,7 +81,11 @@ fn print_coverage(root: &Path, site: &crate::content::Site, verbose: bool) {
                 "    need {name}: {} object(s): {}{}",
                 thousands(need.len()),
                 need[..shown].join(", "),
-                if shown < need.len() { ", … (--verbose lists all)" } else { "" }
+                if shown < need.len() {
+                    ", … (--verbose lists all)"
+                } else {
+                    ""
+                }
             );
             eprintln!(
                 "      sheet for translators: vitrine export {}-{}.xlsx --exhibit {} --untranslated {}",

@@ -69,7 +69,11 @@ pub fn run_import(root: &Path, a: ImportArgs) -> ExitCode {
         eprintln!(
             "vitrine check: {} warning(s) in the {} objects; rows with errors were left out",
             report.findings.warnings(),
-            if report.dry_run { "would-be imported" } else { "imported" }
+            if report.dry_run {
+                "would-be imported"
+            } else {
+                "imported"
+            }
         );
     }
     if report.has_problems() {

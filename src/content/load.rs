@@ -668,7 +668,10 @@ fn load_dating(src: &Source, raw: Option<&Spanned<RawDate>>, diags: &mut Diagnos
             );
         }
     }
-    let (from, to) = (d.from.as_ref().map(|v| *v.get_ref()), d.to.as_ref().map(|v| *v.get_ref()));
+    let (from, to) = (
+        d.from.as_ref().map(|v| *v.get_ref()),
+        d.to.as_ref().map(|v| *v.get_ref()),
+    );
     let years = match (from, to) {
         (Some(a), Some(b)) => Some((a, b)),
         (Some(a), None) | (None, Some(a)) => Some((a, a)),

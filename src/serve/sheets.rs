@@ -58,9 +58,10 @@ async fn download(
 ) -> Result<Response, WebError> {
     let lang = match q.untranslated.as_deref() {
         None => None,
-        Some(l) => Some(crate::content::Lang::parse(l).ok_or_else(|| {
-            state.refuse(me.lang, StatusCode::BAD_REQUEST, &["edit.bad_language"])
-        })?),
+        Some(l) => Some(
+            crate::content::Lang::parse(l)
+                .ok_or_else(|| state.refuse(me.lang, StatusCode::BAD_REQUEST, &["edit.bad_language"]))?,
+        ),
     };
     let ws = workspace(&state, me.lang)?;
     let root = ws.root().to_path_buf();
@@ -129,7 +130,8 @@ fn view(me: &Curator, slug: &str, r: &ImportReport, token: &str, ext: &str) -> I
     ImportView {
         frame: Frame::at(me, "content", &format!("staff/content/e/{slug}/")),
         slug: slug.to_string(),
-        report: r.to_string(),
+        // The report, then the warnings of the imported objects summed up by kind.
+        report: format!("{r}\n{}", r.findings.report()).trim_end().to_string(),
         dry_run: r.dry_run,
         create: r.count(Action::Create),
         update: r.count(Action::Update),
@@ -157,7 +159,7 @@ fn run(
         force,
         images: None,
         who: who.to_string(),
-        verbose: true,
+        verbose: false,
     };
     import(root, &opts).map_err(|e| {
         EditError::Invalid(vec![crate::content::editor::FieldError {

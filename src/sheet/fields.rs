@@ -56,7 +56,12 @@ pub const FIELDS: &[Field] = &[
     ),
     f("title", Kind::Text, &["Tên hiện vật"], &["Title"]),
     f("kind", Kind::Text, &["Loại hiện vật"], &["Kind", "Object type"]),
-    f("maker", Kind::Text, &["Tác giả / Người làm", "Tác giả", "Người làm"], &["Maker", "Artist"]),
+    f(
+        "maker",
+        Kind::Text,
+        &["Tác giả / Người làm", "Tác giả", "Người làm"],
+        &["Maker", "Artist"],
+    ),
     f("date.display", Kind::Text, &["Niên đại"], &["Date"]),
     f("date.from", Kind::Int, &["Từ năm"], &["From year"]),
     f("date.to", Kind::Int, &["Đến năm"], &["To year"]),
@@ -65,11 +70,31 @@ pub const FIELDS: &[Field] = &[
     f("material", Kind::Text, &["Chất liệu"], &["Material", "Medium"]),
     f("technique", Kind::Text, &["Kỹ thuật", "Kĩ thuật"], &["Technique"]),
     f("dimensions", Kind::Text, &["Kích thước"], &["Dimensions"]),
-    f("inscription", Kind::Text, &["Minh văn, ký hiệu", "Minh văn"], &["Inscriptions and marks", "Inscription"]),
+    f(
+        "inscription",
+        Kind::Text,
+        &["Minh văn, ký hiệu", "Minh văn"],
+        &["Inscriptions and marks", "Inscription"],
+    ),
     f("find_place", Kind::Text, &["Nơi phát hiện"], &["Find place"]),
-    f("provenance", Kind::Text, &["Nguồn gốc, quá trình sưu tầm", "Nguồn gốc"], &["Provenance"]),
-    f("acquisition", Kind::Text, &["Hình thức, thời gian sưu tầm", "Sưu tầm"], &["Acquisition"]),
-    f("location", Kind::Text, &["Vị trí hiện tại", "Vị trí"], &["Current location"]),
+    f(
+        "provenance",
+        Kind::Text,
+        &["Nguồn gốc, quá trình sưu tầm", "Nguồn gốc"],
+        &["Provenance"],
+    ),
+    f(
+        "acquisition",
+        Kind::Text,
+        &["Hình thức, thời gian sưu tầm", "Sưu tầm"],
+        &["Acquisition"],
+    ),
+    f(
+        "location",
+        Kind::Text,
+        &["Vị trí hiện tại", "Vị trí"],
+        &["Current location"],
+    ),
     f("credit", Kind::Text, &["Nguồn"], &["Credit", "Credit line"]),
     f("rights", Kind::Plain, &["Giấy phép"], &["Rights"]),
     f("keywords", Kind::LangList, &["Từ khoá", "Từ khóa"], &["Keywords"]),
@@ -279,7 +304,9 @@ pub fn header_meaning(header: &str) -> Option<Meaning> {
         Some(rest) => format!("dcterms:{}", rest.trim()),
         None => base,
     };
-    let base = base.strip_prefix("dc:").map_or(base.clone(), |r| format!("dcterms:{r}"));
+    let base = base
+        .strip_prefix("dc:")
+        .map_or(base.clone(), |r| format!("dcterms:{r}"));
     let found = FIELDS.iter().enumerate().find_map(|(i, fld)| {
         let named_in = |names: &[&str]| names.iter().any(|n| normalize_header(n) == base);
         if named_in(fld.vi) {
@@ -315,23 +342,61 @@ pub fn header_meaning(header: &str) -> Option<Meaning> {
 fn is_vietnamese_letter(c: char) -> bool {
     matches!(c, 'ă' | 'â' | 'đ' | 'ê' | 'ô' | 'ơ' | 'ư')
         || ('\u{1ea0}'..='\u{1ef9}').contains(&c)
-        || matches!(c, 'à' | 'á' | 'ả' | 'ã' | 'è' | 'é' | 'ẻ' | 'ẽ' | 'ì' | 'í' | 'ỉ' | 'ĩ' | 'ò' | 'ó' | 'ỏ' | 'õ' | 'ù' | 'ú' | 'ủ' | 'ũ' | 'ỳ' | 'ý' | 'ỷ' | 'ỹ')
+        || matches!(
+            c,
+            'à' | 'á'
+                | 'ả'
+                | 'ã'
+                | 'è'
+                | 'é'
+                | 'ẻ'
+                | 'ẽ'
+                | 'ì'
+                | 'í'
+                | 'ỉ'
+                | 'ĩ'
+                | 'ò'
+                | 'ó'
+                | 'ỏ'
+                | 'õ'
+                | 'ù'
+                | 'ú'
+                | 'ủ'
+                | 'ũ'
+                | 'ỳ'
+                | 'ý'
+                | 'ỷ'
+                | 'ỹ'
+        )
 }
 
-/// The language of a column's cells: Vietnamese when at least a quarter of its words carry
-/// Vietnamese letters (English text about Vietnam names places such as "Hoa Lư", but far fewer
-/// of its words), else English. `None` when the cells have no words.
+/// English words that Vietnamese text does not have.
+const ENGLISH_WORDS: &[&str] = &[
+    "the", "of", "and", "with", "from", "in", "a", "an", "on", "for", "to", "by", "is",
+];
+
+/// The language of a column's cells: Vietnamese when half of its words or more carry Vietnamese
+/// letters, or a quarter of them with hardly any English function words ("the", "of", …):
+/// English text about Vietnam names places and people ("Hoa Lư", "Đinh Tiên Hoàng") but far
+/// fewer of its words. English otherwise; `None` when the cells have no words.
 pub fn detect_lang<'a>(cells: impl Iterator<Item = &'a str>) -> Option<Lang> {
-    let (mut words, mut viet) = (0usize, 0usize);
+    let (mut words, mut viet, mut english) = (0usize, 0usize, 0usize);
     for cell in cells {
         for w in crate::text::words(cell) {
             if w.chars().any(char::is_alphabetic) {
                 words += 1;
                 viet += usize::from(w.chars().any(is_vietnamese_letter));
+                english += usize::from(ENGLISH_WORDS.contains(&w.as_str()));
             }
         }
     }
-    (words > 0).then(|| if viet * 4 >= words { Lang::Vi } else { Lang::En })
+    (words > 0).then(|| {
+        if viet * 2 >= words || (viet * 4 >= words && english * 20 < words) {
+            Lang::Vi
+        } else {
+            Lang::En
+        }
+    })
 }
 
 /// An object ID made from the museum's own accession number: "79.32.4a" → "79.32.4A",
@@ -340,7 +405,11 @@ pub fn id_from_accession(acc: &str) -> Option<String> {
     let folded = crate::text::fold(acc.trim()).to_uppercase();
     let mut id = String::new();
     for c in folded.chars() {
-        let c = if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' };
+        let c = if c.is_ascii_alphanumeric() || c == '.' {
+            c
+        } else {
+            '-'
+        };
         if c == '-' && (id.is_empty() || id.ends_with('-')) {
             continue;
         }
@@ -437,8 +506,19 @@ mod tests {
     fn a_columns_language_is_read_from_its_text() {
         let vi = ["Bình gốm men ngọc", "Gạch xây thành Hoa Lư", "Chuông đồng"];
         assert_eq!(detect_lang(vi.iter().copied()), Some(Lang::Vi));
-        let en = ["Brick from the Hoa Lư citadel", "Celadon jar", "Bronze bell of Đinh Tiên Hoàng's time"];
+        let en = [
+            "Brick from the Hoa Lư citadel",
+            "Celadon jar",
+            "Bronze bell of Đinh Tiên Hoàng's time",
+        ];
         assert_eq!(detect_lang(en.iter().copied()), Some(Lang::En));
+        let names = [
+            "Nguyễn Văn A (1890–1960), potter",
+            "Unknown potter",
+            "Unknown potter",
+            "Unknown potter",
+        ];
+        assert_eq!(detect_lang(names.iter().copied()), Some(Lang::En));
         assert_eq!(detect_lang(["", "12"].iter().copied()), None);
     }
 

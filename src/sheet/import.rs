@@ -61,7 +61,11 @@ fn map_columns(path: &Path, table: &table::Table, warnings: &mut Vec<String>) ->
         if m.lang_named || !alone {
             continue;
         }
-        let cells = table.rows.iter().filter_map(|(_, r)| r.get(c)).map(String::as_str);
+        let cells = table
+            .rows
+            .iter()
+            .filter_map(|(_, r)| r.get(c))
+            .map(String::as_str);
         if let Some(lang) = detect_lang(cells)
             && Some(lang) != m.slot.lang
         {
@@ -75,7 +79,10 @@ fn map_columns(path: &Path, table: &table::Table, warnings: &mut Vec<String>) ->
                 if lang == Lang::Vi { "Vietnamese" } else { "English" },
                 slot.label()
             ));
-            meanings[c] = Some(Meaning { slot, lang_named: true });
+            meanings[c] = Some(Meaning {
+                slot,
+                lang_named: true,
+            });
         }
     }
     let mut cols = Columns {
@@ -206,10 +213,7 @@ fn check_rows(ctx: &Ctx, report: &mut ImportReport) -> Result<(), SheetError> {
         let after: Vec<(PathBuf, After)> = ops.iter().map(Op::after).collect();
         let diags = check_after(ctx.root, &after).map_err(|e| SheetError::write(&ctx.exdir, e))?;
         let objects = Path::new("exhibits").join(&report.exhibit).join("objects");
-        let row_of: BTreeMap<&str, usize> = report
-            .touched()
-            .map(|o| (o.id.as_str(), o.row))
-            .collect();
+        let row_of: BTreeMap<&str, usize> = report.touched().map(|o| (o.id.as_str(), o.row)).collect();
         let mut bad: BTreeMap<String, Vec<RowIssue>> = BTreeMap::new();
         let mut findings = crate::diag::Diagnostics::default();
         for d in diags.list {
@@ -360,7 +364,11 @@ fn plan_row(
         }
     }
     if id.is_empty() && errors.is_empty() {
-        let column = if ctx.cols.names.contains_key(&id_slot) { id_slot } else { acc_slot };
+        let column = if ctx.cols.names.contains_key(&id_slot) {
+            id_slot
+        } else {
+            acc_slot
+        };
         errors.push(issue(
             ctx,
             row,

@@ -212,7 +212,13 @@ pub fn plain_text(cell: &str, multiline: bool) -> String {
                         "p" | "div" | "li" | "tr" | "h1" | "h2" | "h3" | "h4" if closing => "\n\n",
                         _ => "",
                     };
-                    out.push_str(if multiline { brk } else if brk.is_empty() { "" } else { " " });
+                    out.push_str(if multiline {
+                        brk
+                    } else if brk.is_empty() {
+                        ""
+                    } else {
+                        " "
+                    });
                     rest = &rest[end + 1..];
                     changed = true;
                 }
@@ -351,7 +357,10 @@ mod tests {
 
     #[test]
     fn stray_html_is_removed_and_entities_decoded() {
-        assert_eq!(plain_text("<p>Bát <i>gốm</i> &amp; đĩa</p>", false), "Bát gốm & đĩa");
+        assert_eq!(
+            plain_text("<p>Bát <i>gốm</i> &amp; đĩa</p>", false),
+            "Bát gốm & đĩa"
+        );
         assert_eq!(plain_text("a < b &c", false), "a < b &c");
         assert_eq!(plain_text("Line 1<br>Line 2", false), "Line 1 Line 2");
         assert_eq!(

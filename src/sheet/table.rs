@@ -261,7 +261,13 @@ mod tests {
 
     #[test]
     fn control_characters_are_dropped_and_line_breaks_kept() {
-        assert_eq!(strip_controls("Bell\u{7} with\0 a\u{1b}[31m dragon"), "Bell with a dragon");
-        assert_eq!(strip_controls("One.\u{b}Two.\tThree\u{a0}four\u{feff}"), "One.\nTwo. Three four");
+        assert_eq!(
+            strip_controls("Bell\u{7} with\0 a\u{1b}[31m dragon"),
+            "Bell with a dragon"
+        );
+        assert_eq!(
+            strip_controls("One.\u{b}Two.\tThree\u{a0}four\u{feff}"),
+            "One.\nTwo. Three four"
+        );
     }
 }

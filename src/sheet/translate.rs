@@ -64,7 +64,7 @@ impl Coverage {
 /// Percentage of `part` in `whole`, rounded down (100 % only when nothing is missing); 100 when
 /// there is nothing to translate.
 pub fn percent(part: usize, whole: usize) -> usize {
-    if whole == 0 { 100 } else { part * 100 / whole }
+    (part * 100).checked_div(whole).unwrap_or(100)
 }
 
 /// The bilingual fields a translator works on: every localised field of the sheet.

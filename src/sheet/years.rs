@@ -58,7 +58,10 @@ pub fn says_unknown(display: &str) -> bool {
 
 fn strip_bce(words: &mut Vec<&str>) -> bool {
     let n = words.len();
-    if matches!(words.last(), Some(&("tcn" | "bc" | "bce" | "b.c." | "b.c.e." | "trcn"))) {
+    if matches!(
+        words.last(),
+        Some(&("tcn" | "bc" | "bce" | "b.c." | "b.c.e." | "trcn"))
+    ) {
         words.pop();
         return true;
     }
@@ -73,8 +76,8 @@ fn strip_circa(words: &mut Vec<&str>) -> bool {
     let mut circa = false;
     while let Some(&first) = words.first() {
         match first {
-            "c." | "c" | "ca." | "ca" | "circa" | "about" | "approx." | "approximately" | "khoang" | "chung"
-            | "vao" => {
+            "c." | "c" | "ca." | "ca" | "circa" | "about" | "approx." | "approximately" | "khoang"
+            | "chung" | "vao" => {
                 words.remove(0);
                 circa |= first != "vao";
             }
@@ -138,7 +141,11 @@ fn decade_number(n: &str) -> Option<(i64, i64)> {
 /// "30/04/1975", "1975-04-30", "4/30/1975": the year of a day.
 fn day(s: &str) -> Option<(i64, i64)> {
     let parts: Vec<&str> = s.split(['/', '-', '.']).collect();
-    if parts.len() != 3 || !parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() != 3
+        || !parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let y = if parts[0].len() == 4 { parts[0] } else { parts[2] };
@@ -182,7 +189,11 @@ fn vi_part(words: &[&str]) -> Option<Part> {
 }
 
 fn en_part(words: &[&str]) -> Option<Part> {
-    let words: Vec<&str> = words.iter().copied().filter(|w| !matches!(*w, "the" | "of")).collect();
+    let words: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !matches!(*w, "the" | "of"))
+        .collect();
     match words.as_slice() {
         ["early"] => Some(EARLY),
         ["mid"] | ["middle"] => Some(MID),
@@ -390,7 +401,15 @@ mod tests {
         assert_eq!(years_of("thời Lê"), None);
         assert_eq!(years_of("năm Bảo Đại thứ 99"), None);
         assert_eq!(years_of("1955s"), None);
-        for t in ["n.d.", "N.D.", "Không rõ niên đại", "unknown", "Undated", "chưa rõ", " - "] {
+        for t in [
+            "n.d.",
+            "N.D.",
+            "Không rõ niên đại",
+            "unknown",
+            "Undated",
+            "chưa rõ",
+            " - ",
+        ] {
             assert!(says_unknown(t), "{t}");
         }
         for t in ["1860", "thời Lê", "c. 1860"] {

@@ -481,13 +481,20 @@ fn a_real_collection_export_imports_with_only_its_bad_rows_left_out() {
         text.contains("79.32.12A (made from the accession number \"79.32.12A\") is already on row 14"),
         "{text}"
     );
-    assert!(text.contains("column \"Department\" is not a field Vitrine knows"), "{text}");
+    assert!(
+        text.contains("column \"Department\" is not a field Vitrine knows"),
+        "{text}"
+    );
     assert_eq!(report.count(Action::Create), 216);
     // The museum still builds, and every object reads as a curator would expect.
     let site = load(&root);
     let out = tmp.path().join("out");
     crate::support::build_into(&root, &out).expect("the museum builds after the import");
-    let it = |id: &str| site.items.get(id).unwrap_or_else(|| panic!("{id} was not imported"));
+    let it = |id: &str| {
+        site.items
+            .get(id)
+            .unwrap_or_else(|| panic!("{id} was not imported"))
+    };
     let bowl = it("79.32.0A");
     assert_eq!(bowl.accession.as_deref(), Some("79.32.0a"));
     assert_eq!(text_of(&bowl.title, Lang::En), "Bowl with design no. 0");
@@ -502,7 +509,11 @@ fn a_real_collection_export_imports_with_only_its_bad_rows_left_out() {
     assert_eq!(it("1975.1-A-B").date.years, Some((1855, 1865)), "c. 1860");
     assert_eq!(it("L.2019.2").date.years, Some((1950, 1959)), "1950s");
     assert_eq!(it("79.32.3A").date.years, Some((1701, 1900)), "18th–19th century");
-    assert_eq!(it("1975.4-A-B").date.years, Some((1901, 1930)), "early 20th century");
+    assert_eq!(
+        it("1975.4-A-B").date.years,
+        Some((1901, 1930)),
+        "early 20th century"
+    );
     assert_eq!(it("79.32.6A").date.years, Some((1901, 1905)));
     // Undated rows are imported undated, whatever they wrote for "no date".
     for id in ["L.2019.5", "L.2019.17", "L.2019.29", "L.2019.41"] {
@@ -510,7 +521,10 @@ fn a_real_collection_export_imports_with_only_its_bad_rows_left_out() {
     }
     // Dirty text comes out clean.
     assert_eq!(text_of(&it("L.2019.170").title, Lang::En), "Bell with a dragon");
-    assert_eq!(text_of(&it("L.2019.170").description, Lang::En), "Cast bronze.\n\nA second line.");
+    assert_eq!(
+        text_of(&it("L.2019.170").description, Lang::En),
+        "Cast bronze.\n\nA second line."
+    );
     let jar = it("79.32.171A");
     assert_eq!(text_of(&jar.title, Lang::En), "Jar with lid & stand");
     assert_eq!(
@@ -526,7 +540,8 @@ fn a_real_collection_export_imports_with_only_its_bad_rows_left_out() {
     // The findings of the imported objects are summed up, not 2,000 lines.
     let findings = report.findings.report();
     assert!(
-        findings.contains("warning[missing-translation]: ") && findings.contains(" fields in 216 objects; e.g."),
+        findings.contains("warning[missing-translation]: ")
+            && findings.contains(" fields in 216 objects; e.g."),
         "{findings}"
     );
     assert!(findings.lines().count() < 60, "{findings}");
@@ -549,7 +564,10 @@ fn coverage_counts_fields_in_one_language_and_the_translators_sheet_round_trips(
     let title = c.fields.iter().find(|f| f.key == "title").unwrap();
     assert_eq!((title.present, title.vi, title.en), (216, 0, 216));
     let provenance = c.fields.iter().find(|f| f.key == "provenance").unwrap();
-    assert_eq!(provenance.present, 32, "every 7th row has one, none of them left out");
+    assert_eq!(
+        provenance.present, 32,
+        "every 7th row has one, none of them left out"
+    );
     assert_eq!(c.needing(Lang::Vi).count(), 216);
     assert_eq!(c.needing(Lang::En).count(), 0);
     let (code, out) = run_cli(&root, &["check"]);
@@ -562,7 +580,14 @@ fn coverage_counts_fields_in_one_language_and_the_translators_sheet_round_trips(
     let tr = tmp.path().join("dich.csv");
     let (code, out) = run_cli(
         &root,
-        &["export", tr.to_str().unwrap(), "--exhibit", "suu-tam", "--untranslated", "vi"],
+        &[
+            "export",
+            tr.to_str().unwrap(),
+            "--exhibit",
+            "suu-tam",
+            "--untranslated",
+            "vi",
+        ],
     );
     assert_eq!(code, 0, "{out}");
     let mut rows = csv_rows(&tr);
@@ -570,7 +595,10 @@ fn coverage_counts_fields_in_one_language_and_the_translators_sheet_round_trips(
     assert_eq!(header[0], "Số hiệu hiện vật");
     assert_eq!(header[1], "Tên hiện vật (tiếng Anh)");
     assert_eq!(header[2], "Tên hiện vật");
-    assert!(!header.iter().any(|h| h.starts_with("Từ năm") || h == "Ảnh"), "{header:?}");
+    assert!(
+        !header.iter().any(|h| h.starts_with("Từ năm") || h == "Ảnh"),
+        "{header:?}"
+    );
     assert_eq!(rows.len(), 217);
     // A translator fills in two titles; nothing else changes.
     let at = |id: &str, rows: &Vec<Vec<String>>| rows.iter().position(|r| r[0] == id).unwrap();
@@ -599,8 +627,14 @@ fn coverage_counts_fields_in_one_language_and_the_translators_sheet_round_trips(
         ]
     );
     let site = load(&root);
-    assert_eq!(text_of(&site.items["79.32.0A"].title, Lang::Vi), "Bát vẽ hoa văn số 0");
-    assert_eq!(text_of(&site.items["79.32.0A"].title, Lang::En), "Bowl with design no. 0");
+    assert_eq!(
+        text_of(&site.items["79.32.0A"].title, Lang::Vi),
+        "Bát vẽ hoa văn số 0"
+    );
+    assert_eq!(
+        text_of(&site.items["79.32.0A"].title, Lang::En),
+        "Bowl with design no. 0"
+    );
 }
 
 #[test]
@@ -626,15 +660,40 @@ location = { vi = "Phòng 3", en = "Room 3" }
     let vi = std::fs::read_to_string(out.join("public/o/T-100/index.html")).unwrap();
     let en = std::fs::read_to_string(out.join("public/en/o/T-100/index.html")).unwrap();
     for (page, words) in [
-        (&vi, ["79.32.4a", "Phường đúc Ý Yên (thợ đúc)", "Minh văn 12 chữ Hán", "Phát hiện ở Hoa Lư năm 1969", "Tiếp nhận năm 1975", "Phòng 3", "Không rõ niên đại"]),
-        (&en, ["79.32.4a", "Ý Yên foundry (casters)", "Twelve Chinese characters", "Found in Hoa Lư in 1969", "Transferred in 1975", "Room 3", "Date unknown"]),
+        (
+            &vi,
+            [
+                "79.32.4a",
+                "Phường đúc Ý Yên (thợ đúc)",
+                "Minh văn 12 chữ Hán",
+                "Phát hiện ở Hoa Lư năm 1969",
+                "Tiếp nhận năm 1975",
+                "Phòng 3",
+                "Không rõ niên đại",
+            ],
+        ),
+        (
+            &en,
+            [
+                "79.32.4a",
+                "Ý Yên foundry (casters)",
+                "Twelve Chinese characters",
+                "Found in Hoa Lư in 1969",
+                "Transferred in 1975",
+                "Room 3",
+                "Date unknown",
+            ],
+        ),
     ] {
         for w in words {
             assert!(page.contains(w), "{w} is not on the page");
         }
     }
     // JSON-LD: the maker and the accession number.
-    assert!(en.contains(r#""creator":{"@type":"Person","name":"Ý Yên foundry (casters)"}"#), "{en}");
+    assert!(
+        en.contains(r#""creator":{"@type":"Person","name":"Ý Yên foundry (casters)"}"#),
+        "{en}"
+    );
     assert!(en.contains(r#""value":"79.32.4a""#));
     let csv = std::fs::read_to_string(out.join("public/data/objects.csv")).unwrap();
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
