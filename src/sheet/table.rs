@@ -270,4 +270,23 @@ mod tests {
             "One.\nTwo. Three four"
         );
     }
+
+    #[test]
+    fn an_excel_date_cell_reads_as_the_day_vietnamese_write() {
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "Niên đại").unwrap();
+        let day = ExcelDateTime::from_ymd(1975, 4, 30).unwrap();
+        ws.write_datetime_with_format(1, 0, &day, &Format::new().set_num_format("dd/mm/yyyy"))
+            .unwrap();
+        ws.write_number(2, 0, 1930.0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dates.xlsx");
+        std::fs::write(&path, wb.save_to_buffer().unwrap()).unwrap();
+        let t = read_table(&path).unwrap();
+        assert_eq!(t.rows[0].1[0], "30/04/1975");
+        assert_eq!(t.rows[1].1[0], "1930", "a year typed as a number stays a year");
+        assert_eq!(crate::sheet::years::years_of(&t.rows[0].1[0]), Some((1975, 1975)));
+    }
 }

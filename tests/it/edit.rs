@@ -651,3 +651,135 @@ async fn reqwest_get(addr: std::net::SocketAddr, path: &str) -> u16 {
     let head = String::from_utf8_lossy(&buf[..buf.len().min(20)]).into_owned();
     head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
 }
+
+/// The raw bytes and headers of a GET as the curator.
+async fn get_raw(c: &Browser, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let res = send(&c.app, "GET", path, &c.cookie, None, &[]).await;
+    let (status, headers) = (res.status(), res.headers().clone());
+    (status, headers, body(res).await.to_vec())
+}
+
+#[test]
+fn the_editor_shows_what_needs_translating_and_takes_the_translators_sheet_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let store = Store::open(&format!("sqlite:{}", tmp.path().join("v.db").display()))
+            .await
+            .unwrap();
+        let o = museum(&tmp.path().join("m"));
+        // HL-001 loses its English title: one field of one object needs English.
+        let toml = o.root.join("exhibits/co-do-hoa-lu/objects/HL-001/object.toml");
+        let mut doc =
+            vitrine::content::edit::TomlDoc::parse(&std::fs::read_to_string(&toml).unwrap()).unwrap();
+        doc.set_lang_text("title", vitrine::content::Lang::En, "");
+        std::fs::write(&toml, doc.text()).unwrap();
+        let app = editor_app(store.clone(), &o, None);
+        let c = curator(&app, &store, "curator.lan").await;
+        let page = "/staff/content/e/co-do-hoa-lu/";
+        let (status, html) = c.get(page).await;
+        assert_eq!(status, StatusCode::OK);
+        let doc = scraper::Html::parse_document(&html);
+        let title: String = doc
+            .select(&crate::support::sel("title"))
+            .next()
+            .unwrap()
+            .text()
+            .collect();
+        assert!(!title.contains('<'), "the page title is text: {title}");
+        assert_eq!(doc.select(&crate::support::sel("#coverage")).count(), 1);
+        let section = doc
+            .select(&crate::support::sel("#coverage"))
+            .next()
+            .expect("the exhibition's page has a translation section");
+        let text: String = section.text().collect();
+        assert!(text.contains("1 hiện vật cần bản tiếng Anh"), "{text}");
+        assert!(!text.contains("cần bản tiếng Việt"), "{text}");
+        let need: Vec<String> = section
+            .select(&crate::support::sel(".need-list a"))
+            .map(|a| a.text().collect())
+            .collect();
+        assert_eq!(need, ["HL-001"]);
+        // The title row counts one object without English.
+        let title_row = section
+            .select(&crate::support::sel("tbody tr"))
+            .find(|r| r.text().collect::<String>().contains("Tên hiện vật"))
+            .expect("a row for the title");
+        let cells: Vec<String> = title_row
+            .select(&crate::support::sel("td"))
+            .map(|td| td.text().collect())
+            .collect();
+        let n: usize = cells[0].parse().unwrap();
+        assert_eq!(cells[1], cells[0], "every title has Vietnamese");
+        assert_eq!(cells[2], (n - 1).to_string(), "one title lacks English");
+
+        // The translators' sheet: HL-001 alone, its Vietnamese title beside the empty English one.
+        let (status, headers, bytes) = get_raw(&c, &format!("{page}export.xlsx?untranslated=en")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            headers[header::CONTENT_DISPOSITION]
+                .to_str()
+                .unwrap()
+                .contains("co-do-hoa-lu-en.xlsx")
+        );
+        let xlsx = tmp.path().join("dich.xlsx");
+        std::fs::write(&xlsx, &bytes).unwrap();
+        use calamine::Reader;
+        let mut wb = calamine::open_workbook_auto(&xlsx).unwrap();
+        let range = wb.worksheet_range_at(0).unwrap().unwrap();
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows[0], ["ID", "Title (vi)", "Title"]);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[1][0], "HL-001");
+        assert_eq!(rows[1][2], "");
+        let (bad, _, _) = get_raw(&c, &format!("{page}export.xlsx?untranslated=fr")).await;
+        assert_eq!(bad, StatusCode::BAD_REQUEST);
+
+        // The translated sheet goes back in: shown first, then applied; only the title changes.
+        let csv = format!(
+            "ID,Title (vi),Title\nHL-001,\"{}\",Brick of the Đại Việt rampart\n",
+            rows[1][1]
+        );
+        let before = std::fs::read_to_string(&toml).unwrap();
+        let (status, html) = send_file(
+            &c,
+            &format!("{page}import/"),
+            &[("csrf", &c.csrf)],
+            "sheet",
+            "dich.csv",
+            csv.as_bytes(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert_eq!(
+            std::fs::read_to_string(&toml).unwrap(),
+            before,
+            "shown, not written"
+        );
+        assert!(html.contains("would update HL-001"), "{html}");
+        let (token, ext) = (input_value(&html, "token"), input_value(&html, "ext"));
+        let res = c
+            .post(
+                &format!("{page}import/apply/"),
+                &[("token", &token), ("ext", &ext)],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let after = std::fs::read_to_string(&toml).unwrap();
+        assert!(
+            after.contains("en = \"Brick of the Đại Việt rampart\""),
+            "{after}"
+        );
+        let changed: Vec<(&str, &str)> = before
+            .lines()
+            .zip(after.lines())
+            .filter(|(a, b)| a != b)
+            .collect();
+        assert_eq!(changed.len(), 1, "{changed:?}");
+        assert_eq!(before.lines().count(), after.lines().count());
+        let (_, html) = c.get(page).await;
+        assert!(!html.contains("cần bản tiếng Anh"), "nothing left to translate");
+    });
+}

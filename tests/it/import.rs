@@ -733,3 +733,40 @@ location = { vi = "Phòng 3", en = "Room 3" }
         assert!(changed.is_empty(), "{changed:?}");
     }
 }
+
+#[test]
+fn a_collectionbuilder_sheet_in_vietnamese_is_read_as_vietnamese() {
+    let (tmp, root, _) = tiny_with_collection();
+    let sheet = tmp.path().join("cb.csv");
+    std::fs::write(
+        &sheet,
+        "objectid,title,date,description,subject,location\n\
+         nb_001,Chuông đồng chùa Bái Đính,năm Bảo Đại thứ 5,<p>Chuông đúc bằng đồng.</p>,chuông; đồng,Gia Viễn\n\
+         nb_002,Bia đá thời Lê,đầu thế kỷ 18,Bia khắc chữ Hán.,bia; đá,Hoa Lư\n",
+    )
+    .unwrap();
+    let report = import(&root, &opts(&sheet, "suu-tam")).unwrap();
+    assert!(report.errors.is_empty(), "{report}");
+    let text = report.to_string();
+    assert!(
+        text.contains("column \"title\" holds Vietnamese text: it was read as title (vi)"),
+        "{text}"
+    );
+    let site = load(&root);
+    let bell = &site.items["NB-001"];
+    assert_eq!(bell.accession.as_deref(), Some("nb_001"));
+    assert_eq!(text_of(&bell.title, Lang::Vi), "Chuông đồng chùa Bái Đính");
+    assert_eq!(bell.title.en, None);
+    assert_eq!(bell.date.years, Some((1930, 1930)));
+    assert_eq!(text_of(&bell.date.display, Lang::Vi), "năm Bảo Đại thứ 5");
+    assert_eq!(
+        text_of(&bell.description, Lang::Vi).trim_end(),
+        "Chuông đúc bằng đồng."
+    );
+    assert_eq!(bell.keywords.vi, ["chuông", "đồng"]);
+    assert_eq!(text_of(&bell.find_place, Lang::Vi), "Gia Viễn");
+    assert_eq!(site.items["NB-002"].date.years, Some((1701, 1730)));
+    // Imported again, the numbers find their objects: nothing changes.
+    let again = import(&root, &opts(&sheet, "suu-tam")).unwrap();
+    assert!(again.nothing_to_change(), "{again}");
+}
