@@ -652,7 +652,16 @@ inscription = { vi = "Minh văn 12 chữ Hán", en = "Twelve Chinese characters"
 provenance = { vi = "Phát hiện ở Hoa Lư năm 1969", en = "Found in Hoa Lư in 1969" }
 acquisition = { vi = "Tiếp nhận năm 1975", en = "Transferred in 1975" }
 location = { vi = "Phòng 3", en = "Room 3" }
+
+[[image]]
+file = "bell.png"
+alt = { vi = "Chuông đồng", en = "Bronze bell" }
 "#,
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("exhibits/kho-bau/objects/T-001/jar.png"),
+        dir.join("bell.png"),
     )
     .unwrap();
     let out = tmp.path().join("out");
@@ -695,6 +704,18 @@ location = { vi = "Phòng 3", en = "Room 3" }
         "{en}"
     );
     assert!(en.contains(r#""value":"79.32.4a""#));
+    // IIIF metadata, labelled in both languages.
+    let manifest = std::fs::read_to_string(out.join("public/iiif/o/T-100/manifest.json")).unwrap();
+    for w in [
+        "Nguồn gốc",
+        "Provenance",
+        "Found in Hoa Lư in 1969",
+        "79.32.4a",
+        "Tác giả / Người làm",
+        "Room 3",
+    ] {
+        assert!(manifest.contains(w), "{w} is not in the IIIF manifest");
+    }
     let csv = std::fs::read_to_string(out.join("public/data/objects.csv")).unwrap();
     let mut rdr = csv::Reader::from_reader(csv.as_bytes());
     let headers = rdr.headers().unwrap().clone();
