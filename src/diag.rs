@@ -206,17 +206,24 @@ impl Diagnostics {
         for (code, list) in groups {
             let places: BTreeSet<PathBuf> = list.iter().map(|d| place(&d.pos.file)).collect();
             let objects = places.iter().all(|p| is_object_folder(p));
-            let what = if list.iter().all(|d| !d.field.is_empty()) {
-                "fields"
+            let whose = if objects { "objects" } else { "files" };
+            // One finding an object ("no photograph"): count the objects; several (one a field):
+            // count both.
+            let count = if list.len() == places.len() {
+                format!("{} {whose}", thousands(places.len()))
             } else {
-                "findings"
+                let what = if list.iter().all(|d| !d.field.is_empty()) {
+                    "fields"
+                } else {
+                    "findings"
+                };
+                format!(
+                    "{} {what} in {} {whose}",
+                    thousands(list.len()),
+                    thousands(places.len())
+                )
             };
-            out.push_str(&format!(
-                "warning[{code}]: {} {what} in {} {}; e.g.\n",
-                thousands(list.len()),
-                thousands(places.len()),
-                if objects { "objects" } else { "files" },
-            ));
+            out.push_str(&format!("warning[{code}]: {count}; e.g.\n"));
             for d in list.iter().take(EXAMPLES) {
                 for line in d.to_string().lines() {
                     out.push_str("    ");
@@ -321,8 +328,13 @@ mod tests {
         assert_eq!(d.report().matches("warning[small-image]").count(), GROUP_OVER);
         warn(&mut d, "small-image", "static/x.toml", "");
         let text = d.report();
+        assert!(text.contains("warning[small-image]: 11 files; e.g."), "{text}");
+        for i in 0..3 {
+            warn(&mut d, "small-image", "static/x.toml", &format!("image[{i}]"));
+        }
+        let text = d.report();
         assert!(
-            text.contains("warning[small-image]: 11 findings in 11 files; e.g."),
+            text.contains("warning[small-image]: 14 findings in 11 files; e.g."),
             "{text}"
         );
     }

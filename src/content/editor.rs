@@ -333,13 +333,12 @@ pub enum After<'a> {
 }
 
 /// Every diagnostic of `vitrine check` (paths relative to `root`, as the real check gives them)
-/// on the museum as it would be after `changes` (absolute paths inside `root`). Nothing in
-/// `root` is touched: the check runs on a mirror in `.vitrine/scratch/`, removed after.
+/// on the museum as it would be after `changes` (paths under `root`, joined from it). Nothing in
+/// `root` is touched: the check runs on a mirror (see `scratch_dir`), removed after.
 pub fn check_after(root: &Path, changes: &[(PathBuf, After)]) -> std::io::Result<Diagnostics> {
-    let scratch = root
-        .join(".vitrine")
-        .join("scratch")
-        .join(crate::accounts::new_token().get(..12).unwrap_or("x"));
+    // The links point at absolute paths: a relative --root would make every one dangle.
+    let from = std::path::absolute(root)?;
+    let scratch = scratch_dir(root, crate::accounts::new_token().get(..12).unwrap_or("x"));
     let result = (|| {
         let rel: Vec<(PathBuf, After)> = changes
             .iter()
@@ -351,7 +350,7 @@ pub fn check_after(root: &Path, changes: &[(PathBuf, After)]) -> std::io::Result
             .flat_map(|(p, _)| p.ancestors().skip(1))
             .filter(|a| !a.as_os_str().is_empty())
             .collect();
-        mirror(root, &scratch, Path::new(""), &changed, &on_the_way)?;
+        mirror(&from, &scratch, Path::new(""), &changed, &on_the_way)?;
         for (r, after) in &rel {
             let to = scratch.join(r);
             if let Some(d) = to.parent() {
@@ -370,6 +369,22 @@ pub fn check_after(root: &Path, changes: &[(PathBuf, After)]) -> std::io::Result
     })();
     let _ = std::fs::remove_dir_all(&scratch);
     result
+}
+
+/// Where the mirrors of `check_after` are made: in memory (`/dev/shm`) where the system has it,
+/// since an import of thousands of rows writes and removes thousands of small files there, else
+/// in `.vitrine/scratch/` of the museum.
+fn scratch_dir(root: &Path, token: &str) -> PathBuf {
+    let shm = Path::new("/dev/shm");
+    let probe = shm.join(format!(".vitrine-{token}"));
+    let private = || {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().mode(0o700).create(&probe)
+    };
+    if shm.is_dir() && private().is_ok() {
+        return probe;
+    }
+    root.join(".vitrine").join("scratch").join(token)
 }
 
 /// Link every entry of `from` into `to`, except the folders on the way to a changed file, which

@@ -791,3 +791,35 @@ fn a_collectionbuilder_sheet_in_vietnamese_is_read_as_vietnamese() {
     let again = import(&root, &opts(&sheet, "suu-tam")).unwrap();
     assert!(again.nothing_to_change(), "{again}");
 }
+
+#[test]
+fn an_import_run_with_a_relative_root_checks_against_the_whole_museum() {
+    let (tmp, root, _) = tiny_with_collection();
+    std::fs::write(
+        tmp.path().join("rel.csv"),
+        "Số hiệu hiện vật,Tên hiện vật,Hiện vật liên quan\nT-300,Bình,T-001\nT-301,Lọ,T-999\n",
+    )
+    .unwrap();
+    let rel = root.strip_prefix(tmp.path()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .current_dir(tmp.path())
+        .arg("--root")
+        .arg(rel)
+        .args(["import", "rel.csv", "--exhibit", "suu-tam"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    // T-300 names an object of another exhibition, which the check sees; T-301 one that does not
+    // exist, and its row is left out.
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "rel.csv row 3, column \"Hiện vật liên quan\": there is no object with the ID \"T-999\""
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("row 2"), "{text}");
+    let site = load(&root);
+    assert!(site.items.contains_key("T-300"));
+    assert!(!site.items.contains_key("T-301"));
+}
