@@ -647,7 +647,7 @@ fn ext_of(file: &str) -> String {
 }
 
 /// An object's `date`: all of it optional. Years alone get a text made from them; one year
-/// alone means that year; a text alone leaves the years unknown (the object sorts last).
+/// alone means that year; a text alone leaves the years unknown.
 fn load_dating(src: &Source, raw: Option<&Spanned<RawDate>>, diags: &mut Diagnostics) -> Dating {
     let Some(raw) = raw else {
         return Dating::default();
