@@ -48,29 +48,37 @@ pub fn export(root: &Path, opts: &ExportOptions) -> Result<ExportReport, SheetEr
         base.insert(name, base_entry(&rec));
         report.objects += 1;
     }
-    let ext = opts
-        .out
+    let ints: Vec<usize> = (0..slots.len())
+        .filter(|i| slots[*i].field().kind == Kind::Int)
+        .collect();
+    write_sheet(&opts.out, &headers, &rows, &ints)?;
+    write_base(root, &opts.exhibit, &base)?;
+    Ok(report)
+}
+
+/// Write `rows` under `headers` to `out`, as .csv or .xlsx by its name (`int_columns` are
+/// numbers in xlsx), replacing the file whole.
+pub(super) fn write_sheet(
+    out: &Path,
+    headers: &[String],
+    rows: &[Vec<String>],
+    int_columns: &[usize],
+) -> Result<(), SheetError> {
+    let ext = out
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
     let bytes = match ext.as_str() {
-        "csv" => table::csv_bytes(&headers, &rows),
-        "xlsx" => {
-            let ints: Vec<usize> = (0..slots.len())
-                .filter(|i| slots[*i].field().kind == Kind::Int)
-                .collect();
-            table::xlsx_bytes(&headers, &rows, &ints)
-        }
+        "csv" => table::csv_bytes(headers, rows),
+        "xlsx" => table::xlsx_bytes(headers, rows, int_columns),
         _ => {
             return Err(SheetError::unreadable(
-                &opts.out,
+                out,
                 "export writes .xlsx or .csv; end the file name with one of them",
             ));
         }
     }
-    .map_err(|e| SheetError::write(&opts.out, e))?;
-    crate::content::edit::write_atomic(&opts.out, &bytes).map_err(|e| SheetError::write(&opts.out, e))?;
-    write_base(root, &opts.exhibit, &base)?;
-    Ok(report)
+    .map_err(|e| SheetError::write(out, e))?;
+    crate::content::edit::write_atomic(out, &bytes).map_err(|e| SheetError::write(out, e))
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::fields::{HeaderLang, Kind, Slot, export_header};
 use super::record::{Record, Sections, file_record};
-use super::{SheetError, base_entry, exhibit_dir, object_dirs, read_base, read_doc, table, write_base};
+use super::{SheetError, base_entry, exhibit_dir, object_dirs, read_base, read_doc, write_base};
 use crate::content::Lang;
 
 /// One bilingual field of the objects (title, kind, …, description).
@@ -207,23 +207,7 @@ pub fn export_untranslated(root: &Path, slug: &str, lang: Lang, out: &Path) -> R
         );
         base.insert(name.clone(), base_entry(rec));
     }
-    let ext = out
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let bytes = match ext.as_str() {
-        "csv" => table::csv_bytes(&headers, &rows),
-        "xlsx" => table::xlsx_bytes(&headers, &rows, &[]),
-        _ => {
-            return Err(SheetError::unreadable(
-                out,
-                "export writes .xlsx or .csv; end the file name with one of them",
-            ));
-        }
-    }
-    .map_err(|e| SheetError::write(out, e))?;
-    crate::content::edit::write_atomic(out, &bytes).map_err(|e| SheetError::write(out, e))?;
+    super::export::write_sheet(out, &headers, &rows, &[])?;
     write_base(root, slug, &base)?;
     Ok(rows.len())
 }
