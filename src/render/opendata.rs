@@ -163,6 +163,9 @@ fn xml_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// URLs a sitemap file may list (sitemaps.org: at most 50,000 URLs and 50 MB a file).
+pub const SITEMAP_URLS: usize = 50_000;
+
 pub fn files(
     input: &RenderInput,
     visible: &BTreeSet<&str>,
@@ -171,45 +174,20 @@ pub fn files(
 ) -> Vec<OutFile> {
     let site = input.site;
     let mut paths: Vec<String> = vec![String::new(), "e/".into(), "p/".into(), "search/".into()];
-    paths.extend(exhibits.iter().map(|e| format!("e/{}/", e.slug)));
+    for e in exhibits {
+        paths.push(format!("e/{}/", e.slug));
+        paths.extend(super::views::section_page_paths(site, visible, e));
+    }
     paths.extend(programmes.iter().map(|p| format!("p/{}/", p.slug)));
     paths.extend(visible.iter().map(|id| format!("o/{id}/")));
-
-    let mut xml = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \
-         xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
-    );
-    for p in &paths {
-        for lang in Lang::ALL {
-            xml.push_str(&format!(
-                "  <url><loc>{}</loc>\n",
-                xml_escape(&abs(site, &format!("{}{p}", lang.prefix())))
-            ));
-            for alt in Lang::ALL {
-                xml.push_str(&format!(
-                    "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
-                    alt.code(),
-                    xml_escape(&abs(site, &format!("{}{p}", alt.prefix())))
-                ));
-            }
-            xml.push_str(&format!(
-                "    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n  </url>\n",
-                xml_escape(&abs(site, p))
-            ));
-        }
-    }
-    xml.push_str("</urlset>\n");
+    let mut files = sitemaps(&site.config.base_url, &paths, SITEMAP_URLS);
 
     let robots = format!(
         "User-agent: *\nAllow: /\n\nSitemap: {}\n",
         abs(site, "sitemap.xml")
     );
 
-    vec![
-        OutFile {
-            path: "sitemap.xml".into(),
-            bytes: xml.into_bytes(),
-        },
+    files.extend([
         OutFile {
             path: "robots.txt".into(),
             bytes: robots.into_bytes(),
@@ -218,7 +196,74 @@ pub fn files(
             path: "data/objects.csv".into(),
             bytes: dublin_core_csv(input, visible),
         },
-    ]
+    ]);
+    files
+}
+
+/// The sitemap of `paths`, each in both languages with its alternates: `sitemap.xml` alone while
+/// it lists at most `per_file` URLs; above that, `sitemap.xml` is an index of `sitemap-1.xml`,
+/// `sitemap-2.xml`, … of `per_file` URLs each (a museum of 30,000 objects has 60,000 object pages,
+/// more than one sitemap file may list).
+fn sitemaps(base_url: &str, paths: &[String], per_file: usize) -> Vec<OutFile> {
+    let abs = |path: &str| format!("{base_url}/{path}");
+    let urlset = |paths: &[String]| {
+        let mut xml = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\" \
+             xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n",
+        );
+        for p in paths {
+            for lang in Lang::ALL {
+                xml.push_str(&format!(
+                    "  <url><loc>{}</loc>\n",
+                    xml_escape(&abs(&format!("{}{p}", lang.prefix())))
+                ));
+                for alt in Lang::ALL {
+                    xml.push_str(&format!(
+                        "    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>\n",
+                        alt.code(),
+                        xml_escape(&abs(&format!("{}{p}", alt.prefix())))
+                    ));
+                }
+                xml.push_str(&format!(
+                    "    <xhtml:link rel=\"alternate\" hreflang=\"x-default\" href=\"{}\"/>\n  </url>\n",
+                    xml_escape(&abs(p))
+                ));
+            }
+        }
+        xml.push_str("</urlset>\n");
+        xml.into_bytes()
+    };
+    // Each path is listed once per language.
+    let per_file = (per_file / Lang::ALL.len()).max(1);
+    if paths.len() <= per_file {
+        return vec![OutFile {
+            path: "sitemap.xml".into(),
+            bytes: urlset(paths),
+        }];
+    }
+    let mut files: Vec<OutFile> = paths
+        .chunks(per_file)
+        .enumerate()
+        .map(|(i, chunk)| OutFile {
+            path: format!("sitemap-{}.xml", i + 1),
+            bytes: urlset(chunk),
+        })
+        .collect();
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for f in &files {
+        index.push_str(&format!(
+            "  <sitemap><loc>{}</loc></sitemap>\n",
+            xml_escape(&abs(&f.path))
+        ));
+    }
+    index.push_str("</sitemapindex>\n");
+    files.push(OutFile {
+        path: "sitemap.xml".into(),
+        bytes: index.into_bytes(),
+    });
+    files
 }
 
 /// Column names of the open-data CSV: Dublin Core terms, one column per language where the value
@@ -315,6 +360,35 @@ mod tests {
         );
         assert_eq!(licence_url("CC BY 4.0 International"), None);
         assert_eq!(licence_url("© Bảo tàng tỉnh Ninh Bình"), None);
+    }
+
+    #[test]
+    fn a_sitemap_over_the_limit_becomes_an_index_of_sitemaps() {
+        let paths: Vec<String> = (1..=7).map(|n| format!("o/A{n}/")).collect();
+        // 14 URLs (7 pages in two languages) fit in one file of 14.
+        let one = sitemaps("https://m.example", &paths, 14);
+        assert_eq!(one.len(), 1);
+        let xml = String::from_utf8(one[0].bytes.clone()).unwrap();
+        assert_eq!(one[0].path, "sitemap.xml");
+        assert_eq!(xml.matches("<url>").count(), 14);
+        assert!(xml.contains("<loc>https://m.example/en/o/A7/</loc>"));
+        // At 6 URLs a file: three files of 3, 3 and 1 pages, and an index naming them.
+        let split = sitemaps("https://m.example", &paths, 6);
+        let names: Vec<&str> = split.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(
+            names,
+            ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
+        );
+        let text = |i: usize| String::from_utf8(split[i].bytes.clone()).unwrap();
+        assert_eq!(text(0).matches("<url>").count(), 6);
+        assert_eq!(text(2).matches("<url>").count(), 2);
+        assert!(text(2).contains("<loc>https://m.example/o/A7/</loc>"));
+        let index = text(3);
+        assert!(index.contains("<sitemapindex"));
+        for n in 1..=3 {
+            assert!(index.contains(&format!("<loc>https://m.example/sitemap-{n}.xml</loc>")));
+        }
+        assert!(!index.contains("<url>"));
     }
 
     #[test]

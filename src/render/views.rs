@@ -217,6 +217,15 @@ pub const SECTION_PREVIEW: usize = 12;
 
 /// The published objects of each section of `ex`, in order, with the section's anchor.
 pub fn section_items<'a>(ctx: &Ctx<'a>, ex: &'a Exhibit) -> Vec<(String, &'a Section, Vec<&'a Item>)> {
+    sections_of(ctx.site, &ctx.published.items, ex)
+}
+
+/// The objects of each section of `ex` that are in `visible`, in order, with the section's anchor.
+pub fn sections_of<'a>(
+    site: &'a Site,
+    visible: &std::collections::BTreeSet<&str>,
+    ex: &'a Exhibit,
+) -> Vec<(String, &'a Section, Vec<&'a Item>)> {
     ex.sections
         .iter()
         .enumerate()
@@ -224,8 +233,8 @@ pub fn section_items<'a>(ctx: &Ctx<'a>, ex: &'a Exhibit) -> Vec<(String, &'a Sec
             let items = s
                 .items
                 .iter()
-                .filter(|(id, _)| ctx.published.items.contains(id.as_str()))
-                .filter_map(|(id, _)| ctx.site.items.get(id))
+                .filter(|(id, _)| visible.contains(id.as_str()))
+                .filter_map(|(id, _)| site.items.get(id))
                 .collect();
             (format!("phan-{}", i + 1), s, items)
         })
@@ -234,11 +243,31 @@ pub fn section_items<'a>(ctx: &Ctx<'a>, ex: &'a Exhibit) -> Vec<(String, &'a Sec
 
 /// Whether `ex` is large enough for pages per section.
 pub fn is_large(ctx: &Ctx, ex: &Exhibit) -> bool {
-    section_items(ctx, ex)
+    large(&section_items(ctx, ex))
+}
+
+fn large(sections: &[(String, &Section, Vec<&Item>)]) -> bool {
+    sections.iter().map(|(_, _, v)| v.len()).sum::<usize>() > PAGE_CARDS
+}
+
+/// The paths of the section pages of `ex` (`e/slug/phan-1/`, `e/slug/phan-1/2/`, …), none when
+/// the exhibition is small enough to show every card on its own page.
+pub fn section_page_paths(
+    site: &Site,
+    visible: &std::collections::BTreeSet<&str>,
+    ex: &Exhibit,
+) -> Vec<String> {
+    let sections = sections_of(site, visible, ex);
+    if !large(&sections) {
+        return Vec::new();
+    }
+    sections
         .iter()
-        .map(|(_, _, v)| v.len())
-        .sum::<usize>()
-        > PAGE_CARDS
+        .flat_map(|(anchor, _, items)| {
+            let base = format!("e/{}/{anchor}/", ex.slug);
+            (1..=items.len().div_ceil(PAGE_CARDS).max(1)).map(move |n| page_path(&base, n))
+        })
+        .collect()
 }
 
 /// The path of page `n` (from 1) of a list at `base` (`e/slug/phan-1/`).
