@@ -154,6 +154,78 @@ pub fn excerpt(s: &str, max: usize) -> String {
     out
 }
 
+/// Natural order of object IDs: runs of digits compare as numbers (HL-9 before HL-10), the rest
+/// case-insensitively; the same rule as the label sheets' choice of a range (`labels.js`).
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn runs(s: &str) -> Vec<Result<u128, String>> {
+        let mut out: Vec<Result<u128, String>> = Vec::new();
+        let mut cur = String::new();
+        let flush = |cur: &mut String, out: &mut Vec<Result<u128, String>>| {
+            if cur.is_empty() {
+                return;
+            }
+            out.push(if cur.starts_with(|c: char| c.is_ascii_digit()) {
+                cur.parse().map_err(|_| cur.clone())
+            } else {
+                Err(cur.to_uppercase())
+            });
+            cur.clear();
+        };
+        for c in s.chars() {
+            if cur
+                .chars()
+                .next()
+                .is_some_and(|d| d.is_ascii_digit() != c.is_ascii_digit())
+            {
+                flush(&mut cur, &mut out);
+            }
+            cur.push(c);
+        }
+        flush(&mut cur, &mut out);
+        out
+    }
+    let (x, y) = (runs(a), runs(b));
+    for (p, q) in x.iter().zip(&y) {
+        let o = match (p, q) {
+            (Ok(m), Ok(n)) => m.cmp(n),
+            _ => {
+                let s = |r: &Result<u128, String>| r.as_ref().map_or_else(|s| s.clone(), |n| n.to_string());
+                s(p).cmp(&s(q))
+            }
+        };
+        if o.is_ne() {
+            return o;
+        }
+    }
+    x.len().cmp(&y.len())
+}
+
+/// `ids` in natural order, as runs of consecutive IDs (HL-001, HL-002, HL-003 → one run from HL-001
+/// to HL-003: the same text before a number of the same width, counting up by one).
+pub fn id_runs<'a>(ids: impl IntoIterator<Item = &'a str>) -> Vec<(&'a str, &'a str)> {
+    fn split(id: &str) -> (&str, Option<u128>, usize) {
+        let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        let (head, tail) = id.split_at(id.len() - digits);
+        (head, tail.parse().ok(), digits)
+    }
+    let mut ids: Vec<&str> = ids.into_iter().collect();
+    ids.sort_by(|a, b| natural_cmp(a, b));
+    ids.dedup();
+    let mut runs: Vec<(&str, &str)> = Vec::new();
+    for id in ids {
+        if let Some(last) = runs.last_mut() {
+            let (h0, n0, w0) = split(last.1);
+            let (h1, n1, w1) = split(id);
+            if h0 == h1 && w0 == w1 && n0.zip(n1).is_some_and(|(a, b)| a + 1 == b) {
+                last.1 = id;
+                continue;
+            }
+        }
+        runs.push((id, id));
+    }
+    runs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +269,30 @@ mod tests {
         assert!(!is_valid_id(".."));
         assert!(is_valid_slug("co-do-hoa-lu"));
         assert!(!is_valid_slug("Cố đô"));
+    }
+
+    #[test]
+    fn ids_sort_in_natural_order() {
+        let mut ids = vec!["HL-10", "HL-9", "hl-002", "B-1", "HL-1A", "HL-1"];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(ids, ["B-1", "HL-1", "HL-1A", "hl-002", "HL-9", "HL-10"]);
+        assert!(natural_cmp("HL-010", "HL-10").is_eq());
+    }
+
+    #[test]
+    fn consecutive_ids_make_one_run() {
+        let ids = [
+            "HL-003", "HL-001", "HL-002", "HL-010", "B-9", "B-10", "HL-011", "X",
+        ];
+        assert_eq!(
+            id_runs(ids),
+            [
+                ("B-9", "B-9"),
+                ("B-10", "B-10"),
+                ("HL-001", "HL-003"),
+                ("HL-010", "HL-011"),
+                ("X", "X")
+            ]
+        );
     }
 }

@@ -233,7 +233,7 @@ fn assert_inert(doc: &Html, place: &str, site_scripts: bool) {
         let v = s.value();
         let json = v.attr("type") == Some("application/ld+json");
         let own = v.attr("src").is_some_and(|x| {
-            ["search", "zoom", "programmes", "tour", "notfound"]
+            ["search", "zoom", "programmes", "tour", "notfound", "labels"]
                 .iter()
                 .any(|a| x.contains(&format!("assets/{a}.")))
         });

@@ -339,7 +339,7 @@ fn a_broken_theme_fails_the_validator_and_the_audit() {
 }
 
 /// Run `script` from tests/browser with `args`; its one JSON line.
-fn node_json(script: &str, args: &[&std::ffi::OsStr]) -> Value {
+pub(crate) fn node_json(script: &str, args: &[&std::ffi::OsStr]) -> Value {
     let out = Command::new("node")
         .arg(browser_dir().join(script))
         .args(args)
