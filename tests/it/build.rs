@@ -567,7 +567,7 @@ fn hostile_content_cannot_inject_script() {
         for s in doc.select(&sel("script")) {
             let ok = s.value().attr("type") == Some("application/ld+json")
                 || s.value().attr("src").is_some_and(|x| {
-                    ["search", "zoom", "programmes", "tour", "notfound"]
+                    ["search", "zoom", "programmes", "tour", "notfound", "labels"]
                         .iter()
                         .any(|a| x.contains(&format!("assets/{a}.")))
                 });
@@ -800,10 +800,63 @@ fn a_large_exhibition_gets_pages_per_section_and_label_sheets_per_part() {
     assert_eq!(labels("e/kho-bau/labels/phan-1/index.html"), 200);
     assert_eq!(labels("e/kho-bau/labels/phan-1/2/index.html"), 52);
     assert_eq!(labels("e/kho-bau/labels/large/phan-2/index.html"), 200);
+    // Search engines find every section page, in both languages; label sheets are not pages
+    // to find.
+    let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
+    for page in ["e/kho-bau/phan-1/", "e/kho-bau/phan-1/2/", "e/kho-bau/phan-2/"] {
+        for lang in ["", "en/"] {
+            assert!(
+                sitemap.contains(&format!("/{lang}{page}</loc>")),
+                "{lang}{page} not in the sitemap"
+            );
+        }
+    }
+    assert!(!sitemap.contains("phan-2/2/"));
+    assert!(!sitemap.contains("labels/"));
     // Every link of every page resolves, and every HTML page stays small.
     check_links(&out);
     for page in html_files(&out) {
         let len = std::fs::metadata(&page).unwrap().len();
         assert!(len < 150_000, "{} is {len} bytes", page.display());
     }
+}
+
+/// A curator prints the labels of some objects only: the list of parts keeps the parts that hold
+/// them, and each part's sheet shows only the chosen labels (in Chromium, through the form).
+#[test]
+fn labels_can_be_chosen_by_id_and_range_across_the_parts_of_a_sheet() {
+    if !crate::gate::checkers() {
+        return;
+    }
+    let (tmp, root) = large_museum(450);
+    build_into(&root, tmp.path()).unwrap();
+    let out = tmp.path().join("public");
+    // Without JavaScript the form stays hidden and the whole sheet prints.
+    let sheet = parse(&out.join("e/kho-bau/labels/phan-1/2/index.html"));
+    assert!(sheet.select(&sel("form#choose[hidden]")).next().is_some());
+    let r = crate::gate::node_json(
+        "labels.mjs",
+        &[
+            out.as_os_str(),
+            "/e/kho-bau/labels/".as_ref(),
+            "l-0200..L-0210, L-0300".as_ref(),
+        ],
+    );
+    let query = "?chon=l-0200..L-0210%2C%20L-0300";
+    assert_eq!(
+        r["parts"],
+        serde_json::json!([
+            format!("/e/kho-bau/labels/phan-1/2/{query}"),
+            format!("/e/kho-bau/labels/phan-2/{query}")
+        ]),
+        "{r}"
+    );
+    assert!(r["status"].as_str().unwrap().starts_with("2 trong 3 phần"), "{r}");
+    let first: Vec<String> = (200..=210).map(|i| format!("L-{i:04}")).collect();
+    assert_eq!(r["sheets"][0]["shown"], serde_json::json!(first), "{r}");
+    assert_eq!(r["sheets"][0]["hidden"], 52 - 11);
+    assert_eq!(r["sheets"][0]["choice"], "l-0200..L-0210, L-0300");
+    assert_eq!(r["sheets"][0]["status"], "Sẽ in 11 trong 52 nhãn của tờ này.");
+    assert_eq!(r["sheets"][1]["shown"], serde_json::json!(["L-0300"]), "{r}");
+    assert_eq!(r["sheets"][1]["hidden"], 199);
 }
