@@ -392,6 +392,9 @@ fn global_key(theme: &Theme, locales: &Locales, assets: &BTreeMap<String, String
 /// not held until the end of the build.
 pub type Place<'a> = dyn Fn(Planned) -> Result<Planned, OutputError> + Sync + 'a;
 
+/// Published objects up to which the search index and the open data are made side by side.
+const SIDE_BY_SIDE_UP_TO: usize = 10_000;
+
 /// How long each part of a build took: (part, milliseconds).
 pub type Timings = Vec<(&'static str, u128)>;
 
@@ -424,10 +427,11 @@ pub fn render_site(
     let (visible, exhibits, programmes) = (&published.items, &published.exhibits, &published.programmes);
 
     let mut jobs: Vec<(Lang, PageSpec)> = Vec::new();
+    let mut later: Vec<(Lang, Later)> = Vec::new();
     for lang in Lang::ALL {
-        // A context at the language root, for views whose URLs the base context rewrites later.
-        let specs = page_specs(input, lang, &published);
+        let (specs, deferred) = page_specs(input, lang, &published);
         jobs.extend(specs.into_iter().map(|s| (lang, s)));
+        later.extend(deferred.into_iter().map(|f| (lang, f)));
     }
     mark("render: page data");
     let place = |p: Planned| place(p).map_err(RenderError::from);
@@ -436,6 +440,14 @@ pub fn render_site(
         .map(|(lang, spec)| render_page(&env, input, *lang, spec, &global, known).and_then(place))
         .collect::<Result<_, _>>()?;
     drop(jobs);
+    // Section pages and label sheets: each page's data made, rendered and dropped in one go.
+    rendered.extend(
+        later
+            .par_iter()
+            .map(|(lang, make)| render_page(&env, input, *lang, &make(), &global, known).and_then(place))
+            .collect::<Result<Vec<_>, _>>()?,
+    );
+    drop(later);
     mark("render: pages");
     // Object pages, the bulk of a museum: each made, rendered and placed in one go.
     let objects: Vec<(Lang, &str)> = Lang::ALL
@@ -489,11 +501,21 @@ pub fn render_site(
             .collect(),
     });
     files.extend(iiif::files(input, visible, exhibits));
-    // The search index and the open data, side by side.
-    let (index, open) = rayon::join(
-        || search::index_files(input, visible, exhibits),
-        || opendata::files(input, visible, exhibits, programmes),
-    );
+    // The search index (each language) and the open data: side by side, except in a large
+    // collection, where their working sets added up would be the build's peak of memory (about
+    // 220 MB at 30,000 objects): there one after the other.
+    let side_by_side = visible.len() <= SIDE_BY_SIDE_UP_TO;
+    let (index, open) = if side_by_side {
+        rayon::join(
+            || search::index_files(input, visible, exhibits, true),
+            || opendata::files(input, visible, exhibits, programmes),
+        )
+    } else {
+        (
+            search::index_files(input, visible, exhibits, false),
+            opendata::files(input, visible, exhibits, programmes),
+        )
+    };
     files.extend(index);
     files.extend(open);
     mark("render: search and open data");
@@ -568,12 +590,21 @@ fn object_spec(input: &RenderInput, lang: Lang, published: &Published, id: &str)
     })
 }
 
-fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'a>) -> Vec<PageSpec> {
+/// A page whose data is made only when it is rendered (section pages and label sheets of a large
+/// collection: made all at once, their data would hold every object's card at the same time).
+type Later<'a> = Box<dyn Fn() -> PageSpec + Send + Sync + 'a>;
+
+fn page_specs<'a>(
+    input: &'a RenderInput,
+    lang: Lang,
+    published: &'a Published<'a>,
+) -> (Vec<PageSpec>, Vec<Later<'a>>) {
     let (visible, exhibits, programmes) = (&published.items, &published.exhibits, &published.programmes);
     let site = input.site;
     let mut out = Vec::new();
+    let mut later: Vec<Later<'a>> = Vec::new();
     let museum_name = txt(&site.config.museum.name, lang);
-    let home_crumb = |ctx: &Ctx| (museum_name.clone(), format!("{}{}", ctx.root, lang.prefix()));
+    let home_crumb = |ctx: &Ctx| home_crumb_of(input, lang, ctx);
 
     // Home.
     {
@@ -657,37 +688,41 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
         for (anchor, section, items) in section_items(&ctx, ex) {
             let base = format!("e/{}/{anchor}/", ex.slug);
             let count = items.len().div_ceil(PAGE_CARDS).max(1);
+            let (anchor, items) = (std::sync::Arc::new(anchor), std::sync::Arc::new(items));
             for n in 1..=count {
                 let path = page_path(&base, n);
-                let ctx = ctx_for(input, lang, &path, published);
-                let view = section_page_view(&ctx, ex, (&anchor, section, &items), n);
-                let mut title = view.title.clone();
-                if n > 1
-                    && let Some(t) = &mut title
-                {
-                    t.text = format!(
-                        "{} · {}",
-                        t.text,
-                        input
-                            .locales
-                            .text(lang, "exhibit.page")
-                            .replace("{n}", &n.to_string())
-                    );
-                }
-                out.push(PageSpec {
-                    path: path.clone(),
-                    template: "section.html",
-                    title,
-                    description: plain(&txt(&ex.summary, lang)),
-                    nav: "exhibits",
-                    crumbs: vec![
-                        home_crumb(&ctx),
-                        (ui(lang, input.locales.text(lang, "nav.exhibits")), ctx.url("e/")),
-                        (view.exhibit.title.clone(), view.exhibit.url.clone()),
-                    ],
-                    data: Value::from(Serde(view)),
-                    ..Default::default()
-                });
+                let (anchor, items) = (anchor.clone(), items.clone());
+                later.push(Box::new(move || {
+                    let ctx = ctx_for(input, lang, &path, published);
+                    let view = section_page_view(&ctx, ex, (&anchor, section, &items), n);
+                    let mut title = view.title.clone();
+                    if n > 1
+                        && let Some(t) = &mut title
+                    {
+                        t.text = format!(
+                            "{} · {}",
+                            t.text,
+                            input
+                                .locales
+                                .text(lang, "exhibit.page")
+                                .replace("{n}", &n.to_string())
+                        );
+                    }
+                    PageSpec {
+                        path: path.clone(),
+                        template: "section.html",
+                        title,
+                        description: plain(&txt(&ex.summary, lang)),
+                        nav: "exhibits",
+                        crumbs: vec![
+                            home_crumb_of(input, lang, &ctx),
+                            (ui(lang, input.locales.text(lang, "nav.exhibits")), ctx.url("e/")),
+                            (view.exhibit.title.clone(), view.exhibit.url.clone()),
+                        ],
+                        data: Value::from(Serde(view)),
+                        ..Default::default()
+                    }
+                }));
             }
         }
     }
@@ -836,79 +871,93 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             )]
         };
         let large = parts.len() > 1 || parts.first().is_some_and(|p| !p.0.is_empty());
+        let parts = std::sync::Arc::new(parts);
         for (kind, template, key) in [
             ("labels/", "labels.html", "labels.sheet"),
             ("labels/large/", "labels-large.html", "labels.large"),
         ] {
-            let sheet = format!("e/{}/labels/", ex.slug);
-            let large_sheet = format!("e/{}/labels/large/", ex.slug);
             let top = format!("e/{}/{kind}", ex.slug);
-            let title = txt(&ex.title, lang);
-            // The sheet of a small exhibition, or the list of parts of a large one.
-            let mut pages: Vec<(String, Option<Txt>, &[&crate::content::Item])> = Vec::new();
+            // The sheet of a small exhibition, or the list of parts of a large one (no labels)
+            // and a sheet per part: (path, part shown, labels from part).
+            let mut pages: Vec<(String, Option<Txt>, Option<usize>)> = Vec::new();
             if large {
-                pages.push((top.clone(), None, &[]));
-                for (sub, t, items) in &parts {
-                    pages.push((format!("{top}{sub}"), t.clone(), items));
+                pages.push((top.clone(), None, None));
+                for (i, (sub, t, _)) in parts.iter().enumerate() {
+                    pages.push((format!("{top}{sub}"), t.clone(), Some(i)));
                 }
             } else {
-                pages.push((top.clone(), None, &parts[0].2));
+                pages.push((top.clone(), None, Some(0)));
             }
-            for (path, part, items) in pages {
-                let ctx = ctx_for(input, lang, &path, published);
-                let labels: Vec<print::LabelView> = items
-                    .iter()
-                    .map(|it| print::label_view(input, it, &ctx.root))
-                    .collect();
-                let index: Vec<serde_json::Value> = if large && path == top {
-                    parts
+            for (path, part, from) in pages {
+                let (parts, top) = (parts.clone(), top.clone());
+                later.push(Box::new(move || {
+                    let sheet = format!("e/{}/labels/", ex.slug);
+                    let large_sheet = format!("e/{}/labels/large/", ex.slug);
+                    let title = txt(&ex.title, lang);
+                    let ctx = ctx_for(input, lang, &path, published);
+                    let items: &[&crate::content::Item] = from.map_or(&[], |i| &parts[i].2);
+                    let labels: Vec<print::LabelView> = items
                         .iter()
-                        .map(|(sub, t, items)| {
-                            serde_json::json!({
-                                "title": t, "count": items.len(),
-                                "url": ctx.url(&format!("{top}{sub}")),
+                        .map(|it| print::label_view(input, it, &ctx.root))
+                        .collect();
+                    let index: Vec<serde_json::Value> = if large && path == top {
+                        parts
+                            .iter()
+                            .map(|(sub, t, items)| {
+                                // The part's IDs as runs ("L-0001:L-0200 T-001:T-002"), for
+                                // choosing labels by ID.
+                                let ids = crate::text::id_runs(items.iter().map(|it| it.id.as_str()))
+                                    .iter()
+                                    .map(|(a, b)| format!("{a}:{b}"))
+                                    .collect::<Vec<_>>()
+                                    .join(" ");
+                                serde_json::json!({
+                                    "title": t, "count": items.len(),
+                                    "url": ctx.url(&format!("{top}{sub}")),
+                                    "ids": ids,
+                                })
                             })
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                let heading = match &part {
-                    Some(p) => format!(
-                        "{}: {} · {}",
-                        input.locales.text(lang, key),
-                        plain(&title),
-                        p.text
-                    ),
-                    None => format!("{}: {}", input.locales.text(lang, key), plain(&title)),
-                };
-                let mut crumbs = vec![
-                    home_crumb(&ctx),
-                    (
-                        ui(lang, input.locales.text(lang, "labels.title")),
-                        ctx.url("labels/"),
-                    ),
-                ];
-                if part.is_some() {
-                    crumbs.push((ui(lang, input.locales.text(lang, key)), ctx.url(&top)));
-                }
-                out.push(PageSpec {
-                    path: path.clone(),
-                    template,
-                    title: ui(lang, heading),
-                    description: String::new(),
-                    nav: "none",
-                    crumbs,
-                    data: Value::from(Serde(serde_json::json!({
-                        "exhibit": {"title": title, "url": ctx.url(&format!("e/{}/", ex.slug))},
-                        "labels": labels,
-                        "parts": index,
-                        "per_sheet": PAGE_CARDS,
-                        "sheet": ctx.url(&sheet),
-                        "large": ctx.url(&large_sheet),
-                    }))),
-                    ..Default::default()
-                });
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let heading = match &part {
+                        Some(p) => format!(
+                            "{}: {} · {}",
+                            input.locales.text(lang, key),
+                            plain(&title),
+                            p.text
+                        ),
+                        None => format!("{}: {}", input.locales.text(lang, key), plain(&title)),
+                    };
+                    let mut crumbs = vec![
+                        home_crumb_of(input, lang, &ctx),
+                        (
+                            ui(lang, input.locales.text(lang, "labels.title")),
+                            ctx.url("labels/"),
+                        ),
+                    ];
+                    if part.is_some() {
+                        crumbs.push((ui(lang, input.locales.text(lang, key)), ctx.url(&top)));
+                    }
+                    PageSpec {
+                        path: path.clone(),
+                        template,
+                        title: ui(lang, heading),
+                        description: String::new(),
+                        nav: "none",
+                        crumbs,
+                        data: Value::from(Serde(serde_json::json!({
+                            "exhibit": {"title": title, "url": ctx.url(&format!("e/{}/", ex.slug))},
+                            "labels": labels,
+                            "parts": index,
+                            "per_sheet": PAGE_CARDS,
+                            "sheet": ctx.url(&sheet),
+                            "large": ctx.url(&large_sheet),
+                        }))),
+                        ..Default::default()
+                    }
+                }));
             }
         }
     }
@@ -973,7 +1022,15 @@ fn page_specs<'a>(input: &'a RenderInput, lang: Lang, published: &'a Published<'
             ..Default::default()
         });
     }
-    out
+    (out, later)
+}
+
+/// The first breadcrumb of every page: the museum's home in `lang`.
+fn home_crumb_of(input: &RenderInput, lang: Lang, ctx: &Ctx) -> (Option<Txt>, String) {
+    (
+        txt(&input.site.config.museum.name, lang),
+        format!("{}{}", ctx.root, lang.prefix()),
+    )
 }
 
 fn context_map<const N: usize>(

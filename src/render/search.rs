@@ -356,15 +356,24 @@ fn language_files(docs: &[Doc], vocabulary: &Vocabulary, lang: Lang) -> Vec<OutF
 /// shards (`search/<lang>/<hash>.json`) and display chunks (`search/<lang>/<hash>-<n>.json`).
 /// Content-hashed names: a changed file gets a new name, so caches never serve a stale shard next
 /// to a fresh manifest.
-pub fn index_files(input: &RenderInput, visible: &BTreeSet<&str>, exhibits: &[&Exhibit]) -> Vec<OutFile> {
-    // The two languages' indexes are independent: made side by side.
-    Lang::ALL
-        .into_par_iter()
-        .flat_map_iter(|lang| {
-            let (docs, vocabulary) = collect_docs(input, visible, exhibits, lang);
-            language_files(&docs, &vocabulary, lang)
-        })
-        .collect()
+/// The two languages' indexes are independent: made side by side when `side_by_side`, else one
+/// after the other (a large collection, where their working sets added up would be the build's
+/// peak of memory).
+pub fn index_files(
+    input: &RenderInput,
+    visible: &BTreeSet<&str>,
+    exhibits: &[&Exhibit],
+    side_by_side: bool,
+) -> Vec<OutFile> {
+    let one = |lang: Lang| {
+        let (docs, vocabulary) = collect_docs(input, visible, exhibits, lang);
+        language_files(&docs, &vocabulary, lang)
+    };
+    if side_by_side {
+        Lang::ALL.into_par_iter().flat_map_iter(one).collect()
+    } else {
+        Lang::ALL.into_iter().flat_map(one).collect()
+    }
 }
 
 #[cfg(test)]
