@@ -5,6 +5,7 @@
 // snapshot's content back in exhibits/ (the working copy it replaces is kept in the history) and
 // publishes it. A preview builds the working copy, drafts included, beside the live site.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::build::{BuildError, BuildOptions, BuildReport, build_site};
@@ -18,16 +19,22 @@ pub fn preview_out(root: &Path) -> PathBuf {
     root.join(".vitrine").join("preview").join("public")
 }
 
-/// Snapshot names sort by time: `20261126T040102-3fa9c1`.
+/// Snapshot names sort by time, to the microsecond (two publications in one second must not
+/// swap places): `20261126T040102123456-3fa9c1`. Names of earlier versions, to the second
+/// (`20261126T040102-3fa9c1`), sort before the names of the same second.
 fn new_name() -> String {
-    let now = crate::visits::now();
-    let day = crate::content::Day::from_unix(now).to_string().replace('-', "");
-    let s = now.rem_euclid(86_400);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = now.as_secs() as i64;
+    let day = crate::content::Day::from_unix(secs).to_string().replace('-', "");
+    let s = secs.rem_euclid(86_400);
     format!(
-        "{day}T{:02}{:02}{:02}-{}",
+        "{day}T{:02}{:02}{:02}{:06}-{}",
         s / 3600,
         s % 3600 / 60,
         s % 60,
+        now.subsec_micros(),
         &crate::accounts::new_token()[..6]
     )
 }
@@ -60,15 +67,9 @@ fn is_text(p: &Path) -> bool {
         .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "toml" | "md" | "txt" | "vtt"))
 }
 
-/// Copy the tree `from` to `to` (which must not exist), leaving out names starting with '.'.
+/// Copy the tree `from` to `to` (which must not exist), leaving out names starting with '.';
+/// folders linked by a snapshot are followed, so the copy is whole.
 pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    copy_tree_beside(from, to, None)
-}
-
-/// Copy the tree `from` to `to`; a text file equal to its namesake in the earlier snapshot
-/// `earlier` is hard-linked from it instead (snapshots are never changed), so a publication of
-/// one corrected object writes one file, not the whole catalogue.
-fn copy_tree_beside(from: &Path, to: &Path, earlier: Option<&Path>) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for e in std::fs::read_dir(from)? {
         let e = e?;
@@ -77,20 +78,12 @@ fn copy_tree_beside(from: &Path, to: &Path, earlier: Option<&Path>) -> std::io::
             continue;
         }
         let (src, dst) = (e.path(), to.join(&name));
-        let ft = e.file_type()?;
-        let before = earlier.map(|e| e.join(&name));
-        if ft.is_dir() {
-            copy_tree_beside(&src, &dst, before.as_deref())?;
-        } else if ft.is_file() {
+        let m = std::fs::metadata(&src)?;
+        if m.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else if m.is_file() {
             if is_text(&src) {
-                match before.filter(|b| same_file(&src, b)) {
-                    Some(b) => {
-                        std::fs::hard_link(&b, &dst).or_else(|_| std::fs::copy(&src, &dst).map(|_| ()))?
-                    }
-                    None => {
-                        std::fs::copy(&src, &dst)?;
-                    }
-                }
+                std::fs::copy(&src, &dst)?;
             } else {
                 std::fs::hard_link(&src, &dst).or_else(|_| std::fs::copy(&src, &dst).map(|_| ()))?;
             }
@@ -99,16 +92,222 @@ fn copy_tree_beside(from: &Path, to: &Path, earlier: Option<&Path>) -> std::io::
     Ok(())
 }
 
+/// What a snapshot records of each file and folder of the working copy it was taken from
+/// (`.stamps`): enough to know, from `stat` alone, that a file has not changed since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    dir: bool,
+    len: u64,
+    mtime: i128,
+    ctime: i128,
+    ino: u64,
+}
+
+const STAMPS: &str = ".stamps";
+
+fn stamp_of(m: &std::fs::Metadata) -> Stamp {
+    use std::os::unix::fs::MetadataExt;
+    Stamp {
+        dir: m.is_dir(),
+        len: if m.is_dir() { 0 } else { m.len() },
+        mtime: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+        ctime: i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec()),
+        ino: m.ino(),
+    }
+}
+
+fn now_nanos() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+/// The content of the working copy (vitrine.toml and every file and folder under exhibits/, names
+/// starting with '.' left out), by path relative to `root`.
+fn content_files(root: &Path) -> BTreeMap<PathBuf, Stamp> {
+    let mut out = BTreeMap::new();
+    if let Ok(m) = std::fs::metadata(root.join("vitrine.toml")) {
+        out.insert(PathBuf::from("vitrine.toml"), stamp_of(&m));
+    }
+    let mut stack = vec![PathBuf::from("exhibits")];
+    while let Some(rel) = stack.pop() {
+        let Ok(m) = std::fs::metadata(root.join(&rel)) else {
+            continue;
+        };
+        out.insert(rel.clone(), stamp_of(&m));
+        if !m.is_dir() {
+            continue;
+        }
+        let Ok(rd) = std::fs::read_dir(root.join(&rel)) else {
+            continue;
+        };
+        for e in rd.filter_map(Result::ok) {
+            if !e.file_name().to_string_lossy().starts_with('.') {
+                stack.push(rel.join(e.file_name()));
+            }
+        }
+    }
+    out
+}
+
+/// The stamps a snapshot recorded, with the time they were taken; `None` for a snapshot made
+/// before snapshots kept them.
+fn read_stamps(snapshot: &Path) -> Option<(i128, HashMap<PathBuf, Stamp>)> {
+    let text = std::fs::read_to_string(snapshot.join(STAMPS)).ok()?;
+    let mut lines = text.lines();
+    let taken: i128 = lines.next()?.strip_prefix("taken ")?.parse().ok()?;
+    let mut out = HashMap::new();
+    for line in lines {
+        let (head, path) = line.split_once('\t')?;
+        let f: Vec<&str> = head.split(' ').collect();
+        let [kind, len, mtime, ctime, ino] = f[..] else {
+            return None;
+        };
+        out.insert(
+            PathBuf::from(path),
+            Stamp {
+                dir: kind == "d",
+                len: len.parse().ok()?,
+                mtime: mtime.parse().ok()?,
+                ctime: ctime.parse().ok()?,
+                ino: ino.parse().ok()?,
+            },
+        );
+    }
+    Some((taken, out))
+}
+
+fn write_stamps(to: &Path, taken: i128, files: &BTreeMap<PathBuf, Stamp>) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    let mut text = format!("taken {taken}\n");
+    for (p, s) in files {
+        // A path with a newline or tab cannot be recorded: it is left out, and so compared by
+        // content next time.
+        let Some(p) = p.to_str().filter(|p| !p.contains(['\n', '\t'])) else {
+            continue;
+        };
+        let _ = writeln!(
+            text,
+            "{} {} {} {} {}\t{p}",
+            if s.dir { "d" } else { "f" },
+            s.len,
+            s.mtime,
+            s.ctime,
+            s.ino
+        );
+    }
+    std::fs::write(to.join(STAMPS), text)
+}
+
+/// How the working copy differs from a snapshot.
+struct Diff {
+    /// Every file and folder of the working copy, and whether it is as in the snapshot.
+    now: BTreeMap<PathBuf, (Stamp, bool)>,
+    /// Files and folders of the snapshot that are gone.
+    removed: Vec<PathBuf>,
+}
+
+/// Compare the working copy with the snapshot `since`. A file whose stamp equals the one the
+/// snapshot recorded is the same without being read, unless it changed less than two seconds
+/// before the snapshot was taken (another change in the same clock tick would keep its stamp):
+/// those, and every file of a snapshot without stamps, are compared by content.
+fn diff(root: &Path, since: Option<&Path>) -> Diff {
+    let files = content_files(root);
+    let Some(since) = since else {
+        return Diff {
+            now: files.into_iter().map(|(p, s)| (p, (s, false))).collect(),
+            removed: Vec::new(),
+        };
+    };
+    let recorded = read_stamps(since);
+    let then: HashSet<PathBuf> = match &recorded {
+        Some((_, stamps)) => stamps.keys().cloned().collect(),
+        None => content_files(since).into_keys().collect(),
+    };
+    let now = files
+        .into_iter()
+        .map(|(p, s)| {
+            let same = then.contains(&p)
+                && (s.dir
+                    || match &recorded {
+                        Some((taken, stamps))
+                            if stamps.get(&p) == Some(&s) && s.mtime.max(s.ctime) < taken - 2_000_000_000 =>
+                        {
+                            since.join(&p).is_file()
+                        }
+                        _ => same_file(&root.join(&p), &since.join(&p)),
+                    });
+            (p, (s, same))
+        })
+        .collect::<BTreeMap<_, _>>();
+    let mut removed: Vec<PathBuf> = then.into_iter().filter(|p| !now.contains_key(p)).collect();
+    removed.sort();
+    Diff { now, removed }
+}
+
 /// Take a snapshot of the content (vitrine.toml and exhibits/; the theme and static files are
 /// linked, they are not curators' content). Returns its name.
+///
+/// Only what changed since the latest snapshot is written: a folder in which nothing changed is a
+/// link to the same folder of the snapshot that holds it, an unchanged file is a hard link, a
+/// changed text file a copy and a changed photo a hard link to the working copy's (Vitrine
+/// replaces files by rename, so a linked file never changes). Publishing one corrected object of
+/// a museum of thousands writes that object's folder and the folders above it.
 pub fn snapshot(root: &Path) -> std::io::Result<String> {
     let dir = published_dir(root);
     std::fs::create_dir_all(&dir)?;
     let name = new_name();
     let tmp = dir.join(format!(".making-{name}"));
-    let earlier = latest(root).map(|l| l.join("exhibits"));
+    let earlier = latest(root);
+    let taken = now_nanos();
+    let d = diff(root, earlier.as_deref());
+    // Folders holding a change: made anew. Every other folder the earlier snapshot has is linked.
+    let mut dirty: HashSet<&Path> = HashSet::new();
+    for (p, (s, same)) in &d.now {
+        if !same {
+            let from = if s.dir {
+                p.as_path()
+            } else {
+                p.parent().unwrap_or(Path::new(""))
+            };
+            dirty.extend(from.ancestors());
+        }
+    }
+    for p in &d.removed {
+        dirty.extend(p.parent().into_iter().flat_map(Path::ancestors));
+    }
+    let mut children: BTreeMap<&Path, Vec<&Path>> = BTreeMap::new();
+    for p in d.now.keys() {
+        if let Some(parent) = p.parent() {
+            children.entry(parent).or_default().push(p);
+        }
+    }
     let made = (|| {
-        copy_tree_beside(&root.join("exhibits"), &tmp.join("exhibits"), earlier.as_deref())?;
+        std::fs::create_dir_all(&tmp)?;
+        let mut stack = vec![Path::new("exhibits")];
+        while let Some(rel) = stack.pop() {
+            let Some((stamp, _)) = d.now.get(rel) else {
+                continue;
+            };
+            let to = tmp.join(rel);
+            match &earlier {
+                Some(e) if stamp.dir && !dirty.contains(rel) => {
+                    std::os::unix::fs::symlink(link_to(e, rel)?, &to)?;
+                }
+                _ if stamp.dir => {
+                    std::fs::create_dir_all(&to)?;
+                    stack.extend(children.get(rel).into_iter().flatten());
+                }
+                _ => {
+                    let src = root.join(rel);
+                    match (&earlier, d.now[rel].1) {
+                        (Some(e), true) => hard_link_or_copy(&e.join(rel), &to)?,
+                        _ if is_text(&src) => std::fs::copy(&src, &to).map(|_| ())?,
+                        _ => hard_link_or_copy(&src, &to)?,
+                    }
+                }
+            }
+        }
         std::fs::copy(root.join("vitrine.toml"), tmp.join("vitrine.toml"))?;
         let abs = root.canonicalize()?;
         for linked in ["themes", "static"] {
@@ -116,6 +315,8 @@ pub fn snapshot(root: &Path) -> std::io::Result<String> {
                 std::os::unix::fs::symlink(abs.join(linked), tmp.join(linked))?;
             }
         }
+        let files: BTreeMap<PathBuf, Stamp> = d.now.iter().map(|(p, (s, _))| (p.clone(), *s)).collect();
+        write_stamps(&tmp, taken, &files)?;
         std::fs::rename(&tmp, dir.join(&name))
     })();
     if made.is_err() {
@@ -124,54 +325,56 @@ pub fn snapshot(root: &Path) -> std::io::Result<String> {
     made.map(|_| name)
 }
 
-/// The content files that differ between the working copy and a snapshot, as
-/// `exhibits/…/object.toml (changed)`; all of them when there is no snapshot yet.
-pub fn changes(root: &Path, since: Option<&Path>) -> Vec<String> {
-    let mut now = Vec::new();
-    list_files(&root.join("exhibits"), Path::new("exhibits"), &mut now);
-    now.push(PathBuf::from("vitrine.toml"));
-    let mut then = Vec::new();
-    if let Some(s) = since {
-        list_files(&s.join("exhibits"), Path::new("exhibits"), &mut then);
-        then.push(PathBuf::from("vitrine.toml"));
-    }
-    let (now_set, then_set): (
-        std::collections::HashSet<&PathBuf>,
-        std::collections::HashSet<&PathBuf>,
-    ) = (now.iter().collect(), then.iter().collect());
-    let mut out = Vec::new();
-    for f in &now {
-        let a = root.join(f);
-        match since
-            .map(|s| s.join(f))
-            .filter(|b| then_set.contains(f) && b.exists())
-        {
-            None => out.push(format!("{} (+)", f.display())),
-            Some(b) if !same_file(&a, &b) => out.push(format!("{} (~)", f.display())),
-            Some(_) => {}
-        }
-    }
-    for f in then.iter().filter(|f| !now_set.contains(f)) {
-        out.push(format!("{} (−)", f.display()));
-    }
-    out.sort();
-    out
+fn hard_link_or_copy(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::hard_link(from, to).or_else(|_| std::fs::copy(from, to).map(|_| ()))
 }
 
-fn list_files(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
-    for e in rd.filter_map(Result::ok) {
-        let name = e.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let p = e.path();
-        if p.is_dir() {
-            list_files(&p, &rel.join(&name), out);
-        } else {
-            out.push(rel.join(&name));
-        }
+/// The text of a link, placed at `rel` in a new snapshot, to the real folder `rel` of the snapshot
+/// `earlier` or of the older snapshot that `earlier` links it to: relative (`../../<name>/rel`),
+/// so the museum's folder can be moved, and one link deep.
+fn link_to(earlier: &Path, rel: &Path) -> std::io::Result<PathBuf> {
+    let at = earlier.join(rel);
+    let holder = match std::fs::read_link(&at) {
+        Ok(text) => text
+            .components()
+            .find_map(|c| match c {
+                std::path::Component::Normal(n) => Some(n.to_os_string()),
+                _ => None,
+            })
+            .ok_or_else(|| std::io::Error::other(format!("{} is not a snapshot's link", at.display())))?,
+        Err(_) => earlier
+            .file_name()
+            .ok_or_else(|| std::io::Error::other("a snapshot without a name"))?
+            .to_os_string(),
+    };
+    let mut text = PathBuf::new();
+    for _ in rel.components() {
+        text.push("..");
     }
+    Ok(text.join(holder).join(rel))
+}
+
+/// The content files that differ between the working copy and a snapshot, as
+/// `exhibits/…/object.toml (~)`; all of them when there is no snapshot yet.
+pub fn changes(root: &Path, since: Option<&Path>) -> Vec<String> {
+    let d = diff(root, since);
+    let mut out: Vec<String> = d
+        .now
+        .iter()
+        .filter(|(_, (s, same))| !s.dir && !same)
+        .map(|(p, _)| {
+            let new = since.is_none_or(|s| !s.join(p).exists());
+            format!("{} ({})", p.display(), if new { "+" } else { "~" })
+        })
+        .collect();
+    out.extend(
+        d.removed
+            .iter()
+            .filter(|p| since.is_some_and(|s| !s.join(p).is_dir()))
+            .map(|p| format!("{} (−)", p.display())),
+    );
+    out.sort();
+    out
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -203,15 +406,33 @@ pub enum PublishError {
 /// Publish the working copy: snapshot it and build the live site (`opts.out`) from the snapshot.
 /// A content error publishes nothing and keeps no snapshot.
 pub fn publish(opts: &BuildOptions) -> Result<Published, PublishError> {
+    let t = std::time::Instant::now();
     let changes = changes(&opts.root, latest(&opts.root).as_deref());
+    let listed = t.elapsed();
     let name = snapshot(&opts.root)?;
+    let snapped = t.elapsed();
     let snap = published_dir(&opts.root).join(&name);
     match build_from(opts, &snap) {
-        Ok(report) => Ok(Published {
-            snapshot: name,
-            changes,
-            report,
-        }),
+        Ok(report) => {
+            eprintln!(
+                "vitrine: published {name}: {} changed files listed in {} ms, snapshot {} ms, build {} ms ({})",
+                changes.len(),
+                listed.as_millis(),
+                (snapped - listed).as_millis(),
+                (t.elapsed() - snapped).as_millis(),
+                report
+                    .phases
+                    .iter()
+                    .map(|(p, ms)| format!("{p} {ms}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(Published {
+                snapshot: name,
+                changes,
+                report,
+            })
+        }
         Err(e) => {
             let _ = std::fs::remove_dir_all(&snap);
             Err(e.into())
@@ -302,5 +523,80 @@ mod tests {
         assert!(changes(root, Some(&snap)).is_empty());
         assert!(snapshot_path(root, "../x").is_none());
         assert!(restore(root, "nope", "lan").is_err());
+    }
+
+    #[test]
+    fn a_snapshot_writes_only_what_changed_and_links_the_rest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("museum");
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("vitrine.toml", "x");
+        write("exhibits/x/objects/A/object.toml", "a1");
+        write("exhibits/x/objects/B/object.toml", "b1");
+        write("exhibits/y/objects/C/object.toml", "c1");
+        let s1 = snapshot(&root).unwrap();
+        write("exhibits/x/objects/A/object.toml", "a2 longer");
+        let s2 = snapshot(&root).unwrap();
+        let snap = |n: &str| published_dir(&root).join(n);
+        let link = |p: PathBuf| std::fs::read_link(p).ok();
+        // Untouched folders are links to the snapshot that holds them; the changed one is new.
+        assert_eq!(
+            link(snap(&s2).join("exhibits/y")),
+            Some(Path::new("../..").join(&s1).join("exhibits/y"))
+        );
+        assert_eq!(
+            link(snap(&s2).join("exhibits/x/objects/B")),
+            Some(PathBuf::from(format!("../../../../{s1}/exhibits/x/objects/B")))
+        );
+        assert_eq!(link(snap(&s2).join("exhibits/x/objects/A")), None);
+        let read = |n: &str, rel: &str| std::fs::read_to_string(snap(n).join(rel)).unwrap();
+        assert_eq!(read(&s2, "exhibits/x/objects/A/object.toml"), "a2 longer");
+        assert_eq!(read(&s1, "exhibits/x/objects/A/object.toml"), "a1");
+        assert_eq!(read(&s2, "exhibits/y/objects/C/object.toml"), "c1");
+        // A third snapshot links one deep, to the snapshot that really holds the folder.
+        write("exhibits/x/objects/B/object.toml", "b2 longer");
+        std::fs::remove_dir_all(root.join("exhibits/y/objects/C")).unwrap();
+        assert_eq!(
+            changes(&root, latest(&root).as_deref()),
+            [
+                "exhibits/x/objects/B/object.toml (~)",
+                "exhibits/y/objects/C/object.toml (−)"
+            ]
+        );
+        let s3 = snapshot(&root).unwrap();
+        assert_eq!(
+            link(snap(&s3).join("exhibits/x/objects/A")),
+            Some(PathBuf::from(format!("../../../../{s2}/exhibits/x/objects/A")))
+        );
+        assert!(!snap(&s3).join("exhibits/y/objects/C").exists());
+        assert!(changes(&root, latest(&root).as_deref()).is_empty());
+        // Nothing changed: the whole exhibits/ folder is a link.
+        let s4 = snapshot(&root).unwrap();
+        assert_eq!(
+            link(snap(&s4).join("exhibits")),
+            Some(Path::new("..").join(&s3).join("exhibits"))
+        );
+        // The links are relative: the museum's folder can be moved. Restoring copies through them.
+        let moved = tmp.path().join("moved");
+        std::fs::rename(&root, &moved).unwrap();
+        let at = |rel: &str| std::fs::read_to_string(moved.join(rel)).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(
+                published_dir(&moved)
+                    .join(&s4)
+                    .join("exhibits/x/objects/A/object.toml")
+            )
+            .unwrap(),
+            "a2 longer"
+        );
+        restore(&moved, &s2, "lan").unwrap();
+        assert_eq!(at("exhibits/x/objects/A/object.toml"), "a2 longer");
+        assert_eq!(at("exhibits/x/objects/B/object.toml"), "b1");
+        assert_eq!(at("exhibits/y/objects/C/object.toml"), "c1");
+        assert!(!moved.join("exhibits/y").is_symlink());
     }
 }
