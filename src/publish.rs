@@ -125,29 +125,52 @@ fn now_nanos() -> i128 {
 /// The content of the working copy (vitrine.toml and every file and folder under exhibits/, names
 /// starting with '.' left out), by path relative to `root`.
 fn content_files(root: &Path) -> BTreeMap<PathBuf, Stamp> {
-    let mut out = BTreeMap::new();
-    if let Ok(m) = std::fs::metadata(root.join("vitrine.toml")) {
-        out.insert(PathBuf::from("vitrine.toml"), stamp_of(&m));
-    }
-    let mut stack = vec![PathBuf::from("exhibits")];
-    while let Some(rel) = stack.pop() {
-        let Ok(m) = std::fs::metadata(root.join(&rel)) else {
-            continue;
-        };
-        out.insert(rel.clone(), stamp_of(&m));
-        if !m.is_dir() {
-            continue;
-        }
-        let Ok(rd) = std::fs::read_dir(root.join(&rel)) else {
-            continue;
-        };
-        for e in rd.filter_map(Result::ok) {
-            if !e.file_name().to_string_lossy().starts_with('.') {
-                stack.push(rel.join(e.file_name()));
+    use rayon::prelude::*;
+    fn walk(root: &Path, top: PathBuf, out: &mut Vec<(PathBuf, Stamp)>) {
+        let mut stack = vec![top];
+        while let Some(rel) = stack.pop() {
+            let Ok(m) = std::fs::metadata(root.join(&rel)) else {
+                continue;
+            };
+            out.push((rel.clone(), stamp_of(&m)));
+            if !m.is_dir() {
+                continue;
+            }
+            let Ok(rd) = std::fs::read_dir(root.join(&rel)) else {
+                continue;
+            };
+            for e in rd.filter_map(Result::ok) {
+                if !e.file_name().to_string_lossy().starts_with('.') {
+                    stack.push(rel.join(e.file_name()));
+                }
             }
         }
     }
-    out
+    let mut out = Vec::new();
+    for top in ["vitrine.toml", "exhibits"] {
+        if let Ok(m) = std::fs::metadata(root.join(top)) {
+            out.push((PathBuf::from(top), stamp_of(&m)));
+        }
+    }
+    // Each exhibition's folder is walked on a thread of its own.
+    let exhibitions: Vec<PathBuf> = std::fs::read_dir(root.join("exhibits"))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .map(|e| Path::new("exhibits").join(e.file_name()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let found: Vec<Vec<(PathBuf, Stamp)>> = exhibitions
+        .into_par_iter()
+        .map(|top| {
+            let mut v = Vec::new();
+            walk(root, top, &mut v);
+            v
+        })
+        .collect();
+    out.extend(found.into_iter().flatten());
+    out.into_iter().collect()
 }
 
 /// The stamps a snapshot recorded, with the time they were taken; `None` for a snapshot made
@@ -233,7 +256,7 @@ fn diff(root: &Path, since: Option<&Path>) -> Diff {
                         Some((taken, stamps))
                             if stamps.get(&p) == Some(&s) && s.mtime.max(s.ctime) < taken - 2_000_000_000 =>
                         {
-                            since.join(&p).is_file()
+                            true
                         }
                         _ => same_file(&root.join(&p), &since.join(&p)),
                     });
@@ -254,13 +277,19 @@ fn diff(root: &Path, since: Option<&Path>) -> Diff {
 /// replaces files by rename, so a linked file never changes). Publishing one corrected object of
 /// a museum of thousands writes that object's folder and the folders above it.
 pub fn snapshot(root: &Path) -> std::io::Result<String> {
+    let earlier = latest(root);
+    let taken = now_nanos();
+    let d = diff(root, earlier.as_deref());
+    snapshot_after(root, earlier, taken, &d)
+}
+
+/// `snapshot`, given how the working copy differs from the latest snapshot `earlier`, as found
+/// at the time `taken`.
+fn snapshot_after(root: &Path, earlier: Option<PathBuf>, taken: i128, d: &Diff) -> std::io::Result<String> {
     let dir = published_dir(root);
     std::fs::create_dir_all(&dir)?;
     let name = new_name();
     let tmp = dir.join(format!(".making-{name}"));
-    let earlier = latest(root);
-    let taken = now_nanos();
-    let d = diff(root, earlier.as_deref());
     // Folders holding a change: made anew. Every other folder the earlier snapshot has is linked.
     let mut dirty: HashSet<&Path> = HashSet::new();
     for (p, (s, same)) in &d.now {
@@ -357,7 +386,10 @@ fn link_to(earlier: &Path, rel: &Path) -> std::io::Result<PathBuf> {
 /// The content files that differ between the working copy and a snapshot, as
 /// `exhibits/…/object.toml (~)`; all of them when there is no snapshot yet.
 pub fn changes(root: &Path, since: Option<&Path>) -> Vec<String> {
-    let d = diff(root, since);
+    changes_in(&diff(root, since), since)
+}
+
+fn changes_in(d: &Diff, since: Option<&Path>) -> Vec<String> {
     let mut out: Vec<String> = d
         .now
         .iter()
@@ -407,9 +439,12 @@ pub enum PublishError {
 /// A content error publishes nothing and keeps no snapshot.
 pub fn publish(opts: &BuildOptions) -> Result<Published, PublishError> {
     let t = std::time::Instant::now();
-    let changes = changes(&opts.root, latest(&opts.root).as_deref());
+    let earlier = latest(&opts.root);
+    let taken = now_nanos();
+    let d = diff(&opts.root, earlier.as_deref());
+    let changes = changes_in(&d, earlier.as_deref());
     let listed = t.elapsed();
-    let name = snapshot(&opts.root)?;
+    let name = snapshot_after(&opts.root, earlier, taken, &d)?;
     let snapped = t.elapsed();
     let snap = published_dir(&opts.root).join(&name);
     match build_from(opts, &snap) {
