@@ -115,4 +115,4 @@ done
 med() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo "median of $RUNS: editor save $(med "$OUT/saves") s"
 median=$(med "$OUT/times")
-echo "median of $RUNS: ${median} s"
+echo "median of $RUNS: publish → live ${median} s"

@@ -378,10 +378,12 @@ MUSEUM="$M" VITRINE="$V" RUNS="$PUBLISH_RUNS" bash benches/publish.sh > "$LOGS/p
   || { sed 's/^/    /' "$LOGS/publish.log" >&2; rm -rf "$ROOT/benches/out/publish"; die "benches/publish.sh failed"; }
 sed 's/^/    /' "$LOGS/publish.log"
 rm -rf "$ROOT/benches/out/publish" # its copy of the museum
-pm=$(awk '/^median of/ {printf "%.2f", $(NF-1)}' "$LOGS/publish.log")
+pm=$(awk '/^median of .*publish → live/ {printf "%.2f", $(NF-1)}' "$LOGS/publish.log")
+ps=$(awk '/^median of .*editor save/ {printf "%.3f", $(NF-1)}' "$LOGS/publish.log")
 pf=$(awk '/^first publication/ {printf "%.2f", $(NF-1)}' "$LOGS/publish.log")
-[ -n "$pm" ] || die "no median in the output of benches/publish.sh"
+[ -n "$pm" ] && [ -n "$ps" ] || die "no medians in the output of benches/publish.sh"
 row "publish → live, one object changed" "$pm s (first publication: $pf s)" "< 1 s" "$(verdict "$pm" 0.999)"
+row "editor save of one object" "$ps s" "< 300 ms" "$(verdict "$ps" 0.3)"
 fi
 
 # --- 7. summary --------------------------------------------------------------------------------------
