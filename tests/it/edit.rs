@@ -208,11 +208,7 @@ fn a_curator_edits_uploads_creates_previews_publishes_and_restores() {
                 after.starts_with("# Ghi chú của người phụ trách: đối chiếu sổ kiểm kê 2024.\n"),
                 "{d}: {after}"
             );
-            let changed: Vec<(&str, &str)> = commented
-                .lines()
-                .zip(after.lines())
-                .filter(|(a, b)| a != b)
-                .collect();
+            let changed = changed_lines(&commented, &after);
             assert_eq!(
                 commented.lines().count(),
                 after.lines().count(),
@@ -652,6 +648,15 @@ async fn reqwest_get(addr: std::net::SocketAddr, path: &str) -> u16 {
     head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
+/// The lines that differ between two versions of a file of the same length, as (before, after).
+fn changed_lines<'a>(before: &'a str, after: &'a str) -> Vec<(&'a str, &'a str)> {
+    before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .collect()
+}
+
 /// The raw bytes and headers of a GET as the curator.
 async fn get_raw(c: &Browser, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let res = send(&c.app, "GET", path, &c.cookie, None, &[]).await;
@@ -772,11 +777,7 @@ fn the_editor_shows_what_needs_translating_and_takes_the_translators_sheet_back(
             after.contains("en = \"Brick of the Đại Việt rampart\""),
             "{after}"
         );
-        let changed: Vec<(&str, &str)> = before
-            .lines()
-            .zip(after.lines())
-            .filter(|(a, b)| a != b)
-            .collect();
+        let changed = changed_lines(&before, &after);
         assert_eq!(changed.len(), 1, "{changed:?}");
         assert_eq!(before.lines().count(), after.lines().count());
         let (_, html) = c.get(page).await;
