@@ -138,6 +138,45 @@ fn check_references(site: &Site, d: &mut Diagnostics) {
             }
         }
     }
+    for e in &site.events {
+        for (id, pos) in &e.objects {
+            if !known(site, id) {
+                unknown_object(d, site, pos, "objects", id);
+            }
+        }
+        for (slug, pos) in &e.exhibits {
+            if site.exhibit(slug).is_none() {
+                let names: Vec<&str> = site.exhibits.iter().map(|x| x.slug.as_str()).collect();
+                d.error(
+                    "unknown-exhibit",
+                    pos.clone(),
+                    "exhibits",
+                    format!("there is no exhibition \"{slug}\""),
+                    &format!("write the name of a folder under exhibits/: {}", names.join(", ")),
+                );
+            }
+        }
+        for (slug, pos) in &e.programmes {
+            if !site.programmes.iter().any(|p| &p.slug == slug) {
+                d.error(
+                    "unknown-programme",
+                    pos.clone(),
+                    "programmes",
+                    format!("there is no programme \"{slug}\""),
+                    "write the file name of a programme under exhibits/<exhibition>/programmes/, without .toml",
+                );
+            }
+        }
+        if e.capacity.is_none() && (e.signup_opens.is_some() || e.signup_closes.is_some()) {
+            d.warn(
+                "signup-without-capacity",
+                e.pos.clone(),
+                "capacity",
+                "the event has a sign-up window but no capacity, so any number of people can sign up",
+                "add capacity = <number of people>, or remove signup_opens and signup_closes",
+            );
+        }
+    }
 }
 
 fn missing_translation(d: &mut Diagnostics, t: &Localized, fallback: &Pos, field: &str) {
@@ -226,6 +265,14 @@ fn check_translations(site: &Site, d: &mut Diagnostics) {
     for p in &site.programmes {
         missing_translation(d, &p.title, &p.pos, "title");
         missing_translation(d, &p.summary, &p.pos, "summary");
+    }
+    for e in &site.events {
+        missing_translation(d, &e.title, &e.pos, "title");
+        missing_translation(d, &e.summary, &e.pos, "summary");
+        missing_translation(d, &e.place, &e.pos, "place");
+        missing_translation(d, &e.price, &e.pos, "price");
+        let text_pos = Pos::file(e.pos.file.with_file_name(format!("{}.vi.md", e.slug)));
+        missing_translation_in(d, &e.text, &text_pos, "text", Some(&e.slug));
     }
 }
 

@@ -90,6 +90,7 @@ pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
     }
     exhibits.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
     programmes.sort_by(|a, b| a.slug.cmp(&b.slug));
+    let events = super::events::load_events(root, &mut diags);
 
     let Some(config) = config else {
         return (None, diags);
@@ -103,19 +104,20 @@ pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
             duplicates,
             broken_ids,
             programmes,
+            events,
         }),
         diags,
     )
 }
 
 /// Hidden and underscore folders are the curator's own (backups, drafts of drafts): skipped.
-fn is_ignored(p: &Path) -> bool {
+pub(super) fn is_ignored(p: &Path) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
         .is_none_or(|n| n.starts_with('.') || n.starts_with('_'))
 }
 
-fn text(raw: Option<&RawText>) -> Localized {
+pub(super) fn text(raw: Option<&RawText>) -> Localized {
     let clean = |s: &Option<String>| s.as_ref().map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
     match raw {
         Some(r) => Localized {
@@ -127,14 +129,14 @@ fn text(raw: Option<&RawText>) -> Localized {
     }
 }
 
-fn spanned_text(src: &Source, raw: Option<&Spanned<RawText>>) -> Localized {
+pub(super) fn spanned_text(src: &Source, raw: Option<&Spanned<RawText>>) -> Localized {
     let mut t = text(raw.map(|s| s.get_ref()));
     t.pos = raw.map(|s| src.pos(s.span()));
     t
 }
 
 /// Texts a page cannot do without (titles, names): an error when empty in both languages.
-fn require(diags: &mut Diagnostics, t: &Localized, fallback: &Pos, field: &str) {
+pub(super) fn require(diags: &mut Diagnostics, t: &Localized, fallback: &Pos, field: &str) {
     if t.is_empty() {
         diags.error(
             "empty-text",
@@ -398,7 +400,7 @@ fn report_config(raw: &RawReport, src: &Source, diags: &mut Diagnostics) -> Repo
 }
 
 /// Read `<stem>.vi.md` and `<stem>.en.md` (or `vi.md`/`en.md` when `stem` is empty).
-fn markdown_pair(root: &Path, dir: &Path, stem: &str, diags: &mut Diagnostics) -> Localized {
+pub(super) fn markdown_pair(root: &Path, dir: &Path, stem: &str, diags: &mut Diagnostics) -> Localized {
     let mut out = Localized::default();
     for lang in Lang::ALL {
         let name = if stem.is_empty() {

@@ -3,6 +3,7 @@
 
 pub mod edit;
 pub mod editor;
+mod events;
 mod load;
 mod raw;
 mod tomlfile;
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::diag::Pos;
+pub use events::{Audience, Event, EventStatus, Moment, PLAN_DAYS, PlanDay, VIETNAM_OFFSET};
 pub use load::{IMAGE_EXTENSIONS, load_config, load_site};
 
 /// The two languages of every page. Vietnamese is the default, served at `/`.
@@ -410,6 +412,8 @@ pub struct Site {
     /// not reported again.
     pub broken_ids: std::collections::BTreeSet<String>,
     pub programmes: Vec<Programme>,
+    /// Events (`events/<slug>.toml`), by start.
+    pub events: Vec<Event>,
 }
 
 impl Site {
@@ -425,6 +429,8 @@ pub struct Published<'a> {
     pub exhibits: Vec<&'a Exhibit>,
     pub items: std::collections::BTreeSet<&'a str>,
     pub programmes: Vec<&'a Programme>,
+    /// Published and cancelled events (drafts too in a preview), by start.
+    pub events: Vec<&'a Event>,
     /// Visible object IDs of each visible exhibition (by slug), in walking order, each once.
     pub walk: std::collections::HashMap<&'a str, Vec<&'a str>>,
     /// Visible exhibitions showing each object, in site order.
@@ -462,10 +468,16 @@ impl<'a> Published<'a> {
             }
         }
         let programmes = site.visible_programmes(drafts);
+        let events = site
+            .events
+            .iter()
+            .filter(|e| drafts || e.status != EventStatus::Draft)
+            .collect();
         Published {
             exhibits,
             items,
             programmes,
+            events,
             walk,
             shown_in,
             home,

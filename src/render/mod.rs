@@ -1,6 +1,7 @@
 // Pages: the minijinja environment over the theme, page contexts built from views, the search
 // index, sitemap and open data. Produces files in memory; knows nothing of HTTP or of writing.
 
+pub mod events;
 mod iiif;
 pub mod markdown;
 mod opendata;
@@ -501,6 +502,7 @@ pub fn render_site(
             .collect(),
     });
     files.extend(iiif::files(input, visible, exhibits));
+    files.extend(events::files(input, &published));
     // The search index (each language) and the open data: side by side, except in a large
     // collection, where their working sets added up would be the build's peak of memory (about
     // 220 MB at 30,000 objects): there one after the other.
@@ -508,12 +510,26 @@ pub fn render_site(
     let (index, open) = if side_by_side {
         rayon::join(
             || search::index_files(input, visible, exhibits, true),
-            || opendata::files(input, visible, exhibits, programmes),
+            || {
+                opendata::files(
+                    input,
+                    visible,
+                    exhibits,
+                    programmes,
+                    events::page_paths(&published),
+                )
+            },
         )
     } else {
         (
             search::index_files(input, visible, exhibits, false),
-            opendata::files(input, visible, exhibits, programmes),
+            opendata::files(
+                input,
+                visible,
+                exhibits,
+                programmes,
+                events::page_paths(&published),
+            ),
         )
     };
     files.extend(index);
@@ -631,6 +647,11 @@ fn page_specs<'a>(
             data: Value::from(Serde(context_map([
                 ("current", serde_json::to_value(&current).unwrap_or_default()),
                 ("exhibits", serde_json::to_value(&cards).unwrap_or_default()),
+                (
+                    "events",
+                    serde_json::to_value(events::next_events(&ctx, input.today, |_| true))
+                        .unwrap_or_default(),
+                ),
             ]))),
         });
     }
@@ -727,6 +748,7 @@ fn page_specs<'a>(
         }
     }
     // Each object: made one at a time by `object_spec` while the pages are rendered.
+    out.extend(events::specs(input, lang, published));
     // Programmes.
     {
         let path = "p/";

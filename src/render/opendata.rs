@@ -171,9 +171,11 @@ pub fn files(
     visible: &BTreeSet<&str>,
     exhibits: &[&Exhibit],
     programmes: &[&Programme],
+    events: Vec<String>,
 ) -> Vec<OutFile> {
     let site = input.site;
     let mut paths: Vec<String> = vec![String::new(), "e/".into(), "p/".into(), "search/".into()];
+    paths.extend(events);
     for e in exhibits {
         paths.push(format!("e/{}/", e.slug));
         paths.extend(super::views::section_page_paths(site, visible, e));

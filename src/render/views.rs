@@ -362,6 +362,8 @@ pub struct ExhibitView {
     pub intro: Option<Md>,
     pub sections: Vec<SectionView>,
     pub programmes: Vec<Link>,
+    /// The next events linked to this exhibition.
+    pub events: Vec<super::events::EventCard>,
 }
 
 pub fn exhibit_view(ctx: &Ctx, ex: &Exhibit, today: Day) -> ExhibitView {
@@ -383,6 +385,7 @@ pub fn exhibit_view(ctx: &Ctx, ex: &Exhibit, today: Day) -> ExhibitView {
         })
         .collect();
     ExhibitView {
+        events: super::events::next_events(ctx, today, |e| e.exhibits.iter().any(|(s, _)| s == &ex.slug)),
         card: exhibit_card(ctx, ex, today),
         intro: md(&ex.intro, ctx.lang),
         sections,

@@ -62,6 +62,7 @@ fn content_type(path: &str) -> &'static str {
         Some("csv") => "text/csv; charset=utf-8",
         Some("txt") => "text/plain; charset=utf-8",
         Some("pdf") => "application/pdf",
+        Some("ics") => "text/calendar; charset=utf-8",
         _ => "application/octet-stream",
     }
 }

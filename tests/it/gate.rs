@@ -141,6 +141,13 @@ fn page_types() -> Vec<String> {
         .expect("the demo has an object with an audio guide");
     let without = ids.iter().find(|id| !has_audio(&d.out, id)).unwrap();
     let prog = &site.programmes.first().expect("the demo has a programme").slug;
+    // The event with the most on its page: sign-up box, linked exhibitions and programme.
+    let event = &site
+        .events
+        .iter()
+        .find(|e| e.capacity.is_some() && !e.programmes.is_empty())
+        .expect("the demo has an event with places and a programme")
+        .slug;
     let kinds = [
         String::new(),
         "e/".into(),
@@ -157,6 +164,8 @@ fn page_types() -> Vec<String> {
         format!("e/{ex}/labels/"),
         format!("e/{ex}/labels/large/"),
         "checkin/".into(),
+        "su-kien/".into(),
+        format!("su-kien/{event}/"),
     ];
     let mut pages = Vec::new();
     for k in kinds {

@@ -5,6 +5,7 @@ mod build;
 mod cli;
 mod crash;
 mod edit;
+mod events;
 mod fuzz;
 mod gate;
 mod import;
