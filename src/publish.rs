@@ -268,8 +268,8 @@ fn diff(root: &Path, since: Option<&Path>) -> Diff {
     Diff { now, removed }
 }
 
-/// Take a snapshot of the content (vitrine.toml and exhibits/; the theme and static files are
-/// linked, they are not curators' content). Returns its name.
+/// Take a snapshot of the content (vitrine.toml and exhibits/; the theme, static files and events
+/// are linked: they are not edited through the web editor). Returns its name.
 ///
 /// Only what changed since the latest snapshot is written: a folder in which nothing changed is a
 /// link to the same folder of the snapshot that holds it, an unchanged file is a hard link, a
@@ -339,7 +339,7 @@ fn snapshot_after(root: &Path, earlier: Option<PathBuf>, taken: i128, d: &Diff) 
         }
         std::fs::copy(root.join("vitrine.toml"), tmp.join("vitrine.toml"))?;
         let abs = root.canonicalize()?;
-        for linked in ["themes", "static"] {
+        for linked in ["themes", "static", "events"] {
             if abs.join(linked).is_dir() {
                 std::os::unix::fs::symlink(abs.join(linked), tmp.join(linked))?;
             }

@@ -17,6 +17,13 @@ pub enum NewCommand {
         #[arg(long)]
         exhibit: String,
     },
+    /// A new event events/<NAME>.toml, on one of the plan's days (the soonest to come unless
+    /// --day names one: ngay-sach, ngay-sach-the-gioi, ngay-bao-tang, tuan-hoc-tap, ngay-di-san).
+    Event {
+        name: String,
+        #[arg(long)]
+        day: Option<String>,
+    },
     /// A new learning programme exhibits/<EXHIBIT>/programmes/<NAME>.toml.
     Programme {
         name: String,
@@ -30,6 +37,9 @@ pub fn run(root: &Path, c: NewCommand) -> ExitCode {
         NewCommand::Site { folder } => scaffold::new_site(&folder),
         NewCommand::Exhibit { name } => scaffold::new_exhibit(root, &name),
         NewCommand::Object { id, exhibit } => scaffold::new_item(root, &exhibit, &id),
+        NewCommand::Event { name, day } => {
+            scaffold::new_event(root, &name, day.as_deref(), crate::content::Day::today())
+        }
         NewCommand::Programme { name, exhibit } => scaffold::new_programme(root, &exhibit, &name),
     };
     match r {

@@ -11,6 +11,8 @@ pub const PROGRAMME: &str = include_str!("programme.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
+    #[error("\"{0}\" is not one of the plan's days: {1}")]
+    BadDay(String, String),
     #[error("{0} already exists; nothing was changed")]
     Exists(PathBuf),
     #[error("\"{0}\" cannot be a name here: use lower-case letters a-z, digits and '-', e.g. co-do-hoa-lu")]
@@ -101,4 +103,92 @@ pub fn new_programme(root: &Path, exhibit: &str, slug: &str) -> Result<Vec<PathB
         .join("programmes")
         .join(format!("{slug}.toml"));
     Ok(vec![write_new(&path, PROGRAMME)?])
+}
+
+/// The next date of each of the plan's days, from `today` on (this year's when still to come,
+/// else next year's), soonest first.
+pub fn coming_plan_days(
+    today: crate::content::Day,
+) -> Vec<(crate::content::Day, &'static crate::content::PlanDay)> {
+    use crate::content::{Day, PLAN_DAYS};
+    let mut v: Vec<(Day, &'static crate::content::PlanDay)> = PLAN_DAYS
+        .iter()
+        .map(|p| {
+            let this = Day {
+                year: today.year,
+                month: p.month,
+                day: p.day,
+            };
+            let d = if this >= today {
+                this
+            } else {
+                Day {
+                    year: today.year + 1,
+                    ..this
+                }
+            };
+            (d, p)
+        })
+        .collect();
+    v.sort_by_key(|(d, _)| *d);
+    v
+}
+
+/// `events/<name>.toml` for the plan day `day` (its key), or the soonest plan day to come; the
+/// plan's days of the coming year are listed in a comment, as a starting point.
+pub fn new_event(
+    root: &Path,
+    slug: &str,
+    day: Option<&str>,
+    today: crate::content::Day,
+) -> Result<Vec<PathBuf>, ScaffoldError> {
+    if !is_valid_slug(slug) {
+        return Err(ScaffoldError::BadSlug(slug.to_string()));
+    }
+    let coming = coming_plan_days(today);
+    let (date, plan) = match day {
+        None => coming[0],
+        Some(k) => *coming.iter().find(|(_, p)| p.key == k).ok_or_else(|| {
+            ScaffoldError::BadDay(
+                k.to_string(),
+                coming.iter().map(|(_, p)| p.key).collect::<Vec<_>>().join(", "),
+            )
+        })?,
+    };
+    let mut t = String::from(
+        "# An event of the museum: its page is /su-kien/<file name>/. Times are Vietnam's (UTC+7).\n\
+         # The long text goes in <file name>.vi.md and <file name>.en.md beside this file.\n\
+         # The plan's days of the coming year (occasion = \"…\"):\n",
+    );
+    for (d, p) in &coming {
+        t.push_str(&format!(
+            "#   {:02}/{:02}/{}  {:<20} {} / {}\n",
+            d.day, d.month, d.year, p.key, p.vi, p.en
+        ));
+    }
+    t.push_str("#   (the Lifelong Learning Week's dates are announced each year: correct them)\n\n");
+    t.push_str(&format!(
+        "title = {{ vi = \"{}\", en = \"{}\" }}\n\
+         summary = {{ vi = \"\", en = \"\" }}\n\
+         starts = {d}T08:00:00          # or a whole day: {d}\n\
+         ends = {d}T11:00:00\n\
+         place = {{ vi = \"\", en = \"\" }}\n\
+         audience = \"everyone\"              # everyone | families | schools | researchers\n\
+         # grades = [6, 7]                    # for school groups: 1-12, 13 = university\n\
+         # price = {{ vi = \"20.000 đ\", en = \"20,000 VND\" }}   # no price: free\n\
+         # capacity = 60                      # people; no capacity: no limit\n\
+         # signup_opens = {d}T08:00:00\n\
+         # signup_closes = {d}T17:00:00\n\
+         occasion = \"{}\"\n\
+         exhibits = []                        # e.g. [\"co-do-hoa-lu\"]\n\
+         objects = []                         # e.g. [\"HL-001\"]\n\
+         programmes = []\n\
+         status = \"draft\"                     # draft | published | cancelled\n",
+        plan.vi,
+        plan.en,
+        plan.key,
+        d = date,
+    ));
+    let path = root.join("events").join(format!("{slug}.toml"));
+    Ok(vec![write_new(&path, &t)?])
 }

@@ -78,9 +78,32 @@ fn scaffolds_load_without_errors() {
     run(&["new", "exhibit", "gom-co"]);
     run(&["new", "object", "GC-001", "--exhibit", "gom-co"]);
     run(&["new", "programme", "lop-6", "--exhibit", "gom-co"]);
+    run(&["new", "event", "ngay-bao-tang", "--day", "ngay-bao-tang"]);
+    run(&["new", "event", "sap-toi"]);
     let (loaded, d) = vitrine::build::check(&site);
     assert!(loaded.is_some());
     assert_eq!(d.errors(), 0, "{:#?}", d.list);
+    // An event on the plan day asked for, its next date; without --day the soonest plan day.
+    let events = &loaded.as_ref().unwrap().0.events;
+    let museum_day = events.iter().find(|e| e.slug == "ngay-bao-tang").unwrap();
+    let today = vitrine::content::Day::today();
+    assert_eq!((museum_day.starts.day.month, museum_day.starts.day.day), (5, 18));
+    assert!(museum_day.starts.day >= today && museum_day.starts.day.year <= today.year + 1);
+    assert_eq!(museum_day.occasion.map(|o| o.key), Some("ngay-bao-tang"));
+    let soonest = events.iter().find(|e| e.slug == "sap-toi").unwrap();
+    assert!(soonest.starts.day >= today && soonest.starts.day <= museum_day.starts.day.add_days(366));
+    assert!(
+        events.iter().all(|e| e.starts.day >= soonest.starts.day),
+        "no plan day comes before the one chosen"
+    );
+    let bad_day = vitrine()
+        .arg("--root")
+        .arg(&site)
+        .args(["new", "event", "x", "--day", "tet"])
+        .output()
+        .unwrap();
+    assert_eq!(bad_day.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad_day.stderr).contains("ngay-bao-tang"));
     assert_eq!(
         loaded.unwrap().0.items["GC-001"].title.vi.as_deref(),
         Some("Tên hiện vật")

@@ -186,6 +186,17 @@ fn events_have_pages_calendars_json_ld_and_a_place_on_the_home_page() {
     let sitemap = std::fs::read_to_string(out.join("sitemap.xml")).unwrap();
     assert!(sitemap.contains("/su-kien/gan/</loc>") && sitemap.contains("/en/su-kien/</loc>"));
     check_links(&out);
+
+    // events/ is an input of the build: a corrected event is seen by the next build.
+    let xa = root.join("events/xa.toml");
+    let text = std::fs::read_to_string(&xa)
+        .unwrap()
+        .replace("Tuần lễ học tập", "Tuần lễ hưởng ứng học tập");
+    std::fs::write(&xa, text).unwrap();
+    let again = build_into(&root, out_parent.path()).expect("builds");
+    assert!(!again.unchanged, "the build saw the change of events/xa.toml");
+    let list = parse(&out.join("su-kien/index.html"));
+    assert!(texts(&list, ".event-list h3").contains(&"Tuần lễ hưởng ứng học tập".to_string()));
 }
 
 #[test]
