@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 use toml::value::Datetime;
 
-use super::load::{is_ignored, markdown_pair, require, spanned_text, text};
+use super::load::{is_ignored, markdown_pair, require, school_grades, spanned_text, text};
 use super::raw::RawText;
 use super::tomlfile::{Source, parse_file};
 use super::{Day, Localized};
@@ -300,19 +300,7 @@ fn load_event(root: &Path, dir: &Path, path: &Path, diags: &mut Diagnostics) -> 
             Audience::Everyone
         }
     };
-    let mut grades = Vec::new();
-    for g in &raw.grades {
-        match u8::try_from(*g.get_ref()) {
-            Ok(v) if (1..=13).contains(&v) => grades.push(v),
-            _ => diags.error(
-                "invalid-grade",
-                src.pos(g.span()),
-                "grades",
-                format!("{} is not a school grade", g.get_ref()),
-                "write grades 1 to 12, or 13 for university students",
-            ),
-        }
-    }
+    let mut grades = school_grades(&src, &raw.grades, diags);
     grades.sort_unstable();
     grades.dedup();
     let capacity = raw

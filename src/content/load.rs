@@ -135,6 +135,24 @@ pub(super) fn spanned_text(src: &Source, raw: Option<&Spanned<RawText>>) -> Loca
     t
 }
 
+/// School grades as written (1–12, 13 for university students); any other number is an error.
+pub(super) fn school_grades(src: &Source, raw: &[Spanned<i64>], diags: &mut Diagnostics) -> Vec<u8> {
+    let mut grades = Vec::new();
+    for g in raw {
+        match u8::try_from(*g.get_ref()) {
+            Ok(v) if (1..=13).contains(&v) => grades.push(v),
+            _ => diags.error(
+                "invalid-grade",
+                src.pos(g.span()),
+                "grades",
+                format!("{} is not a school grade", g.get_ref()),
+                "write grades 1 to 12, or 13 for university students",
+            ),
+        }
+    }
+    grades
+}
+
 /// Texts a page cannot do without (titles, names): an error when empty in both languages.
 pub(super) fn require(diags: &mut Diagnostics, t: &Localized, fallback: &Pos, field: &str) {
     if t.is_empty() {
@@ -959,19 +977,7 @@ fn load_programme(root: &Path, path: &Path, exhibit: &str, diags: &mut Diagnosti
         &Pos::file(&src.shown),
         "title",
     );
-    let mut grades = Vec::new();
-    for g in &raw.grades {
-        match u8::try_from(*g.get_ref()) {
-            Ok(v) if (1..=13).contains(&v) => grades.push(v),
-            _ => diags.error(
-                "invalid-grade",
-                src.pos(g.span()),
-                "grades",
-                format!("{} is not a school grade", g.get_ref()),
-                "write grades 1 to 12, or 13 for university students",
-            ),
-        }
-    }
+    let grades = school_grades(&src, &raw.grades, diags);
     let duration_minutes = raw
         .duration_minutes
         .as_ref()

@@ -507,29 +507,16 @@ pub fn render_site(
     // collection, where their working sets added up would be the build's peak of memory (about
     // 220 MB at 30,000 objects): there one after the other.
     let side_by_side = visible.len() <= SIDE_BY_SIDE_UP_TO;
+    let event_paths = events::page_paths(&published);
     let (index, open) = if side_by_side {
         rayon::join(
             || search::index_files(input, visible, exhibits, true),
-            || {
-                opendata::files(
-                    input,
-                    visible,
-                    exhibits,
-                    programmes,
-                    events::page_paths(&published),
-                )
-            },
+            || opendata::files(input, visible, exhibits, programmes, event_paths),
         )
     } else {
         (
             search::index_files(input, visible, exhibits, false),
-            opendata::files(
-                input,
-                visible,
-                exhibits,
-                programmes,
-                events::page_paths(&published),
-            ),
+            opendata::files(input, visible, exhibits, programmes, event_paths),
         )
     };
     files.extend(index);
