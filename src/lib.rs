@@ -19,6 +19,7 @@ pub mod report;
 pub mod scaffold;
 pub mod serve;
 pub mod sheet;
+pub mod signups;
 pub mod store;
 pub mod text;
 pub mod visits;

@@ -74,7 +74,7 @@ fn weekday(d: Day, lang: Lang) -> &'static str {
     }
 }
 
-fn moment_text(m: Moment, lang: Lang) -> String {
+pub fn moment_text(m: Moment, lang: Lang) -> String {
     let day = format_day(m.day, lang);
     match (m.clock(), lang) {
         (Some(c), Lang::Vi) => format!("{c}, {day}"),

@@ -237,6 +237,20 @@ impl SiteFiles {
     }
 }
 
+impl StaticFile {
+    /// The file's bytes, uncompressed (for a page the server completes before sending).
+    pub async fn bytes(&self) -> std::io::Result<Bytes> {
+        match &self.body {
+            Stored::Memory(b) => Ok(b.clone()),
+            Stored::Gzipped => match &self.gzip {
+                Some(z) => gunzip(z).map(Bytes::from),
+                None => Err(std::io::Error::other("no body")),
+            },
+            Stored::Disk(p) => tokio::fs::read(p).await.map(Bytes::from),
+        }
+    }
+}
+
 fn gunzip(z: &[u8]) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut out = Vec::with_capacity(z.len() * 4);

@@ -5,6 +5,7 @@
 
 pub mod auth;
 mod checkin;
+mod door;
 mod edit;
 pub mod files;
 pub mod hits;
@@ -13,6 +14,7 @@ pub mod pages;
 pub mod publish;
 mod reports;
 mod sheets;
+mod signup;
 mod staff;
 mod teach;
 pub mod watch;
@@ -62,6 +64,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The published learning programmes by slug, with their answers (for marking).
     pub programmes: Arc<std::collections::BTreeMap<String, crate::content::Programme>>,
+    /// The published and cancelled events by slug (their places, sign-up windows and titles).
+    pub events: Arc<std::collections::BTreeMap<String, crate::content::Event>>,
     /// The site's public address (`base_url`), for the links and QR codes handed to classes.
     pub base_url: String,
     /// The content folders for the web editor and publishing (`None`: this server does not edit).
@@ -75,7 +79,7 @@ impl AppState {
     pub fn new(root: &Path, public: &Path, store: Store, hits: Hits) -> std::io::Result<AppState> {
         let site = site_or_none(public, None)?;
         let (found, _) = crate::build::check(root);
-        let (theme, catalogue, museum, programmes, base_url) = match found {
+        let (theme, catalogue, museum, programmes, events, base_url) = match found {
             Some((site, theme)) => (
                 theme,
                 reports::Catalogue::of(&site),
@@ -84,12 +88,18 @@ impl AppState {
                     .into_iter()
                     .map(|p| (p.slug.clone(), p.clone()))
                     .collect(),
+                site.events
+                    .iter()
+                    .filter(|e| e.status != crate::content::EventStatus::Draft)
+                    .map(|e| (e.slug.clone(), e.clone()))
+                    .collect(),
                 site.config.base_url.clone(),
             ),
             None => (
                 crate::render::theme::Theme::load(root, "default")?,
                 reports::Catalogue::default(),
                 Localized::default(),
+                Default::default(),
                 Default::default(),
                 String::new(),
             ),
@@ -121,6 +131,7 @@ impl AppState {
             museum,
             secure_cookies: false,
             programmes: Arc::new(programmes),
+            events: Arc::new(events),
             base_url,
             workspace: None,
         })
@@ -189,6 +200,8 @@ pub fn router(state: AppState) -> Router {
         .merge(edit::routes())
         .merge(publish::routes())
         .merge(sheets::routes())
+        .merge(signup::routes())
+        .merge(door::routes())
         .fallback(static_file)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -197,10 +210,9 @@ pub fn router(state: AppState) -> Router {
 async fn security_headers(mut res: Response) -> Response {
     let h = res.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert(
-        "referrer-policy",
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
+    // A page whose address is a secret (a sign-up's) sets a stricter one itself.
+    h.entry("referrer-policy")
+        .or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
     h.insert(
         "content-security-policy",
         HeaderValue::from_static(
@@ -422,6 +434,13 @@ async fn retention(store: Store, days: u32, tour_days: u32) {
                 eprintln!("vitrine: erased names and contacts of {n} visit records dated before {cutoff}")
             }
             Err(e) => eprintln!("vitrine: the retention pass failed: {e}"),
+        }
+        match store.erase_signup_personal_data_before(&cutoff, now).await {
+            Ok(0) => {}
+            Ok(n) => {
+                eprintln!("vitrine: erased names and contacts of {n} event sign-ups dated before {cutoff}")
+            }
+            Err(e) => eprintln!("vitrine: the sign-up retention pass failed: {e}"),
         }
         let closed_before = crate::learn::tour_cutoff(crate::content::Day::today(), tour_days).to_string();
         match store.erase_assignments(&closed_before, None, now).await {

@@ -170,6 +170,63 @@ struct Figures {
     chart_objects: String,
     years: Vec<i32>,
     programmes: ProgrammeFigures,
+    events: EventFigures,
+}
+
+/// Events of the period (by their first day): sign-ups and attendance, this year and the same
+/// period a year earlier. Attendances are visit records already (counted above); this shows
+/// which events brought them.
+#[derive(Serialize)]
+struct EventFigures {
+    /// [events with sign-ups or attendance, people signed up, people who came], formatted.
+    this: [String; 3],
+    last: [String; 3],
+    /// Per event this year: day, title, signed up, came (walk-ins included), walk-ins.
+    rows: Vec<[String; 5]>,
+}
+
+async fn event_figures(state: &AppState, lang: Lang, now: Period) -> Result<EventFigures, WebError> {
+    let read = |p: Period| async move {
+        state
+            .store
+            .event_numbers(&p.from.to_string(), &p.to.to_string())
+            .await
+            .map_err(|e| state.internal(lang, "reading event figures failed", e))
+    };
+    let this = read(now).await?;
+    let last = read(now.year_before()).await?;
+    let sums = |rows: &[crate::store::EventNumbers]| {
+        let (a, b) = rows
+            .iter()
+            .fold((0, 0), |(a, b), n| (a + n.confirmed, b + n.came));
+        [
+            fmt_int(rows.len() as i64, lang),
+            fmt_int(a, lang),
+            fmt_int(b, lang),
+        ]
+    };
+    let rows = this
+        .iter()
+        .map(|n| {
+            let title = state
+                .events
+                .get(&n.event)
+                .and_then(|e| e.title.pick(lang).map(|(t, _)| t.to_string()))
+                .unwrap_or_else(|| n.event.clone());
+            [
+                n.event_day.clone(),
+                title,
+                fmt_int(n.confirmed, lang),
+                fmt_int(n.came, lang),
+                fmt_int(n.walk_ins, lang),
+            ]
+        })
+        .collect();
+    Ok(EventFigures {
+        this: sums(&this),
+        last: sums(&last),
+        rows,
+    })
 }
 
 /// Class tours of the learning programmes: assignments opened in the period, students who
@@ -421,6 +478,7 @@ async fn figures(state: &AppState, lang: Lang, q: &YearQuery, top: usize) -> Res
         chart_objects,
         years: ((current - 4).max(2021)..=current).rev().collect(),
         programmes: programme_figures(state, lang, now).await?,
+        events: event_figures(state, lang, now).await?,
     })
 }
 

@@ -282,6 +282,11 @@ async fn visible(state: &AppState, me: &Anyone, id: i64) -> Result<Assignment, W
 /// The address a class types or scans: `/T/<CODE>` under the site's address, upper case when the
 /// site is at the root of its host (QR alphanumeric mode: a smaller code that scans from afar).
 fn class_link(state: &AppState, host: Option<&str>, code: &str) -> String {
+    short_link(state, host, "T", code)
+}
+
+/// `<base>/<letter>/<CODE>`, upper case when the site is at its host's root (see `class_link`).
+pub(super) fn short_link(state: &AppState, host: Option<&str>, letter: &str, code: &str) -> String {
     let base = if state.base_url.is_empty() {
         format!("http://{}", host.unwrap_or("localhost"))
     } else {
@@ -290,11 +295,11 @@ fn class_link(state: &AppState, host: Option<&str>, code: &str) -> String {
     let at_root = base
         .split_once("://")
         .is_some_and(|(_, rest)| !rest.contains('/'));
-    let upper = format!("{}/T/{code}", base.to_uppercase());
+    let upper = format!("{}/{letter}/{code}", base.to_uppercase());
     if at_root && crate::media::qr::is_alphanumeric(&upper) {
         upper
     } else {
-        format!("{base}/T/{code}")
+        format!("{base}/{letter}/{code}")
     }
 }
 

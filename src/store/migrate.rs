@@ -110,6 +110,39 @@ const SQLITE: &[(i64, &str)] = &[
         millis BIGINT NOT NULL
     )",
     ),
+    (
+        5,
+        "CREATE TABLE event_places (
+        event TEXT PRIMARY KEY,
+        capacity BIGINT,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE TABLE signups (
+        id INTEGER PRIMARY KEY,
+        event TEXT NOT NULL,
+        event_day TEXT NOT NULL,
+        code TEXT NOT NULL UNIQUE,
+        token_hash TEXT UNIQUE,
+        kind TEXT NOT NULL,
+        people BIGINT NOT NULL CHECK (people BETWEEN 1 AND 10000),
+        organisation TEXT NOT NULL DEFAULT '',
+        grade TEXT NOT NULL DEFAULT '',
+        name TEXT,
+        contact TEXT,
+        consent TEXT,
+        lang TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        moved_up_at BIGINT,
+        cancelled_at BIGINT,
+        came BIGINT,
+        checked_at BIGINT,
+        visit_id BIGINT REFERENCES visits (id) ON DELETE SET NULL,
+        personal_erased_at BIGINT
+    );
+    CREATE INDEX signups_event ON signups (event, status, id);
+    CREATE INDEX signups_day ON signups (event_day)",
+    ),
 ];
 
 /// The same schema for PostgreSQL.
@@ -217,6 +250,39 @@ const POSTGRES: &[(i64, &str)] = &[
         changes TEXT NOT NULL,
         millis BIGINT NOT NULL
     )",
+    ),
+    (
+        5,
+        "CREATE TABLE event_places (
+        event TEXT PRIMARY KEY,
+        capacity BIGINT,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE TABLE signups (
+        id BIGSERIAL PRIMARY KEY,
+        event TEXT NOT NULL,
+        event_day TEXT NOT NULL,
+        code TEXT NOT NULL UNIQUE,
+        token_hash TEXT UNIQUE,
+        kind TEXT NOT NULL,
+        people BIGINT NOT NULL CHECK (people BETWEEN 1 AND 10000),
+        organisation TEXT NOT NULL DEFAULT '',
+        grade TEXT NOT NULL DEFAULT '',
+        name TEXT,
+        contact TEXT,
+        consent TEXT,
+        lang TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        moved_up_at BIGINT,
+        cancelled_at BIGINT,
+        came BIGINT,
+        checked_at BIGINT,
+        visit_id BIGINT REFERENCES visits (id) ON DELETE SET NULL,
+        personal_erased_at BIGINT
+    );
+    CREATE INDEX signups_event ON signups (event, status, id);
+    CREATE INDEX signups_day ON signups (event_day)",
     ),
 ];
 

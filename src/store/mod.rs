@@ -51,9 +51,16 @@ macro_rules! on_pool {
 mod accounts;
 mod learn;
 mod publish;
+mod signups;
 pub use accounts::Login;
 pub use learn::{Answer, AssignmentSummary, ProgrammeTotal, Student};
 pub use publish::Publish;
+pub use signups::{EventNumbers, SignedUp};
+
+/// Insert a whole visit (`$13` is both its creation and update time); returns its id.
+const INSERT_VISIT: &str = "INSERT INTO visits (visit_date, visitor_type, purpose, group_size, organisation, \
+     grade, origin, name, contact, consent, source, lang, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id";
 
 /// One request for an object page: through its QR code (`/O/<ID>/`) or an ordinary view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,10 +195,7 @@ impl Store {
 
     /// Add a study-visit record; returns its id.
     pub async fn add_visit(&self, v: &Visit, now: i64) -> Result<i64> {
-        const SQL: &str = "INSERT INTO visits (visit_date, visitor_type, purpose, group_size, organisation, \
-             grade, origin, name, contact, consent, source, lang, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id";
-        let id: i64 = on_pool!(self, p => sqlx::query_scalar(SQL)
+        let id: i64 = on_pool!(self, p => sqlx::query_scalar(INSERT_VISIT)
             .bind(&v.date)
             .bind(v.visitor_type.code())
             .bind(v.purpose.code())

@@ -8,12 +8,12 @@ use vitrine::diag::Severity;
 
 use crate::support::*;
 
-fn day_text(d: Day) -> String {
+pub(crate) fn day_text(d: Day) -> String {
     format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
 }
 
 /// Events around today (the build decides upcoming and past by the day it runs).
-fn write_events(root: &Path) {
+pub(crate) fn write_events(root: &Path) {
     let today = Day::today();
     let dir = root.join("events");
     std::fs::create_dir_all(&dir).unwrap();

@@ -15,6 +15,7 @@ mod load;
 mod media;
 mod search;
 mod serve;
+mod signup;
 mod staff;
 mod support;
 mod watch;
