@@ -432,18 +432,15 @@ fn a_class_and_a_family_sign_up_get_codes_the_door_marks_them_and_the_report_cou
             assert!(store.signups_of("gan").await.unwrap().is_empty(), "{d}");
 
             // A teacher signs up a class of 30, a family of 10 fills the event, the next waits.
-            let signup = |pairs: Vec<(&'static str, &'static str)>, en: bool| {
-                let post = post;
-                async move {
-                    let path = if en {
-                        "/en/su-kien/gan/dang-ky/"
-                    } else {
-                        "/su-kien/gan/dang-ky/"
-                    };
-                    let res = post(path, &pairs).await;
-                    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-                    res.headers()[header::LOCATION].to_str().unwrap().to_string()
-                }
+            let signup = |pairs: Vec<(&'static str, &'static str)>, en: bool| async move {
+                let path = if en {
+                    "/en/su-kien/gan/dang-ky/"
+                } else {
+                    "/su-kien/gan/dang-ky/"
+                };
+                let res = post(path, &pairs).await;
+                assert_eq!(res.status(), StatusCode::SEE_OTHER);
+                res.headers()[header::LOCATION].to_str().unwrap().to_string()
             };
             let class = signup(
                 vec![
