@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::diag::Pos;
-pub use events::{Audience, Event, EventStatus, Moment, PLAN_DAYS, PlanDay, VIETNAM_OFFSET};
+pub use events::{Audience, Event, EventStatus, Moment, PLAN_DAYS, PlanDay, VIETNAM_OFFSET, load_events};
 pub use load::{IMAGE_EXTENSIONS, load_config, load_site};
 
 /// The two languages of every page. Vietnamese is the default, served at `/`.

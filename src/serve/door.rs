@@ -85,7 +85,8 @@ async fn list(State(state): State<AppState>, me: Staff) -> Result<Response, WebE
     let mut by_event: BTreeMap<String, EventNumbers> =
         numbers.into_iter().map(|n| (n.event.clone(), n)).collect();
     let today = Day::today();
-    let mut events: Vec<&Event> = state.events.values().collect();
+    let events_now = state.events();
+    let mut events: Vec<&Event> = events_now.values().collect();
     events.sort_by_key(|e| e.starts);
     let (mut upcoming, mut past) = (Vec::new(), Vec::new());
     for e in events {
@@ -168,7 +169,7 @@ fn line(state: &AppState, lang: Lang, s: &Signup, asked: &str) -> Line {
 }
 
 fn the_event(state: &AppState, lang: Lang, slug: &str) -> Result<Event, WebError> {
-    state.events.get(slug).cloned().ok_or_else(|| {
+    state.events().get(slug).cloned().ok_or_else(|| {
         state.error_page(
             lang,
             StatusCode::NOT_FOUND,
@@ -226,7 +227,12 @@ async fn door(
         .find(|s| !asked.is_empty() && s.code == asked)
         .map(|s| line(&state, lang, s, &asked));
     let notice = if let Some(code) = &q.marked {
-        Some(state.locales.text(lang, "door.marked").replace("{code}", code))
+        Some(
+            state
+                .locales
+                .text(lang, "door.marked")
+                .replace("{code}", &crate::learn::spaced_code(code)),
+        )
     } else {
         q.walk_in.map(|n| {
             state

@@ -35,6 +35,9 @@ use crate::store::{PageHit, Store};
 use files::{Lookup, SiteFiles};
 use hits::Hits;
 
+/// The published and cancelled events by slug.
+pub type Events = std::collections::BTreeMap<String, crate::content::Event>;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -65,7 +68,7 @@ pub struct AppState {
     /// The published learning programmes by slug, with their answers (for marking).
     pub programmes: Arc<std::collections::BTreeMap<String, crate::content::Programme>>,
     /// The published and cancelled events by slug (their places, sign-up windows and titles).
-    pub events: Arc<std::collections::BTreeMap<String, crate::content::Event>>,
+    pub events: Arc<std::sync::RwLock<Arc<Events>>>,
     /// The site's public address (`base_url`), for the links and QR codes handed to classes.
     pub base_url: String,
     /// The content folders for the web editor and publishing (`None`: this server does not edit).
@@ -131,7 +134,7 @@ impl AppState {
             museum,
             secure_cookies: false,
             programmes: Arc::new(programmes),
-            events: Arc::new(events),
+            events: Arc::new(std::sync::RwLock::new(Arc::new(events))),
             base_url,
             workspace: None,
         })
@@ -144,6 +147,23 @@ impl AppState {
 
     pub fn set_site(&self, site: SiteFiles) {
         *self.site.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(site);
+    }
+
+    /// The events being served now.
+    pub fn events(&self) -> Arc<Events> {
+        self.events.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Read `events/` again after a rebuild or a publication (its places and windows may have
+    /// changed). Its problems were reported by the build.
+    pub fn refresh_events(&self, root: &Path) {
+        let mut diags = crate::diag::Diagnostics::default();
+        let events: Events = crate::content::load_events(root, &mut diags)
+            .into_iter()
+            .filter(|e| e.status != crate::content::EventStatus::Draft)
+            .map(|e| (e.slug.clone(), e))
+            .collect();
+        *self.events.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(events);
     }
 
     /// The errors of the last build, when it failed.

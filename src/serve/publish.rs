@@ -352,6 +352,7 @@ async fn go_live(
         .map_err(|e| state.internal(me.lang, "loading the new site failed", e))?
         .map_err(|e| state.internal(me.lang, "loading the new site failed", e))?;
     state.set_site(site);
+    state.refresh_events(&ws.build.root);
     let millis = started.elapsed().as_millis() as i64;
     let record = Publish {
         id: 0,

@@ -205,11 +205,11 @@ async fn event_figures(state: &AppState, lang: Lang, now: Period) -> Result<Even
             fmt_int(b, lang),
         ]
     };
+    let events_now = state.events();
     let rows = this
         .iter()
         .map(|n| {
-            let title = state
-                .events
+            let title = events_now
                 .get(&n.event)
                 .and_then(|e| e.title.pick(lang).map(|(t, _)| t.to_string()))
                 .unwrap_or_else(|| n.event.clone());

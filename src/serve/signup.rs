@@ -48,7 +48,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The event with this slug, if it is published (drafts are not served).
 fn event_of(state: &AppState, slug: &str) -> Option<Event> {
-    state.events.get(slug).cloned()
+    state.events().get(slug).cloned()
 }
 
 fn capacity(e: &Event) -> Option<i64> {
@@ -501,7 +501,7 @@ async fn cancel(
         return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["form.cross_site"]));
     }
     let hash = accounts::token_hash(&state.secret, &token);
-    let events = state.events.clone();
+    let events = state.events();
     let done = state
         .store
         .cancel_signup(

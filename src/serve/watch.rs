@@ -223,6 +223,7 @@ async fn rebuild_on_changes(
                 match site {
                     Ok(site) => {
                         state.set_site(site);
+                        state.refresh_events(&build.root);
                         eprint!("{}", report.diagnostics.report());
                         eprintln!(
                             "vitrine: rebuilt {} files in {} ms; pages reload",

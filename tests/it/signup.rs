@@ -343,7 +343,8 @@ fn a_class_and_a_family_sign_up_get_codes_the_door_marks_them_and_the_report_cou
         for (store, schema) in stores(db.path()).await {
             let d = store.dialect();
             let (hits, _writer) = Hits::start(store.clone());
-            let app = router(AppState::new(&root, &out, store.clone(), hits).unwrap());
+            let state = AppState::new(&root, &out, store.clone(), hits).unwrap();
+            let app = router(state.clone());
             let get = |path: &'static str| {
                 let app = app.clone();
                 async move {
@@ -606,7 +607,86 @@ fn a_class_and_a_family_sign_up_get_codes_the_door_marks_them_and_the_report_cou
                 ("1", "32", "32"),
                 "{d}: 30 + 2 signed up; 29 + 3 came"
             );
+            // A capacity the curator raises is seen after the next rebuild or publication.
+            let toml = root.join("events/gan.toml");
+            let text = std::fs::read_to_string(&toml).unwrap();
+            std::fs::write(&toml, text.replace("capacity = 40", "capacity = 45")).unwrap();
+            state.refresh_events(&root);
+            let (_, raised) = get("/su-kien/gan/").await;
+            assert!(raised.contains("Còn 13 trên 45 chỗ"), "{d}");
+            std::fs::write(&toml, text).unwrap();
             drop_schema(&store, &schema).await;
         }
     });
+}
+
+/// In a real Chromium on a 360 px phone: a family and a teacher's class sign up, staff record
+/// the family at the door; axe-core finds nothing on the pages passed, at both sizes.
+#[test]
+fn on_a_phone_a_family_and_a_class_sign_up_and_the_door_records_them_in_chromium() {
+    if !crate::gate::checkers() {
+        return;
+    }
+    let (_tmp, root) = copy_fixture("tiny");
+    write_events(&root);
+    let out_parent = tempfile::tempdir().unwrap();
+    build_into(&root, out_parent.path()).expect("builds");
+    let out = out_parent.path().join("public");
+    let db = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let (addr, store) = rt.block_on(async {
+        let store = Store::open(&format!("sqlite:{}", db.path().join("v.db").display()))
+            .await
+            .unwrap();
+        store
+            .add_user(
+                "cua",
+                "",
+                Role::Staff,
+                &vitrine::accounts::hash_password("door-password"),
+                0,
+            )
+            .await
+            .unwrap();
+        let (hits, _writer) = Hits::start(store.clone());
+        let app = router(AppState::new(&root, &out, store.clone(), hits).unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap()
+        });
+        (addr, store)
+    });
+    let run = std::process::Command::new("node")
+        .arg(crate::gate::browser_dir().join("signup.mjs"))
+        .arg(format!("http://{addr}"))
+        .args(["cua", "door-password"])
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "the browser run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(r["family"]["h1"], "Bạn đã có chỗ", "{r}");
+    assert_eq!(r["family"]["qr"], 1, "{r}");
+    assert_eq!(r["klass"]["h1"], "Bạn đã có chỗ", "{r}");
+    assert!(r["refused"].as_str().unwrap().contains("tên trường"), "{r}");
+    assert!(r["marked"].as_str().unwrap().starts_with("Đã ghi nhận mã"), "{r}");
+    assert_eq!(r["wide"], serde_json::json!([]), "nothing wider than the phone");
+    assert_eq!(r["violations"], serde_json::json!([]), "axe");
+    let all = rt.block_on(store.signups_of("gan")).unwrap();
+    let people: Vec<(Kind, i64, Option<i64>)> = all.iter().map(|s| (s.kind, s.people, s.came)).collect();
+    assert_eq!(
+        people,
+        [(Kind::Individual, 3, Some(3)), (Kind::SchoolGroup, 35, None)]
+    );
+    assert_eq!(rt.block_on(visits(&store)).len(), 1);
 }
