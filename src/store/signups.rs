@@ -331,10 +331,11 @@ impl Store {
         };
         let capacity = capacity_of(&s.event);
         let out = with_event_locked!(self, &s.event, capacity, now, |tx, cap| {
-            // Read again under the lock: a second click finds it cancelled.
+            // Read again under the lock: a second click finds it cancelled, and a sign-up marked
+            // at the door stays as it is.
             let changed = sqlx::query(
                 "UPDATE signups SET status = 'cancelled', cancelled_at = $2 \
-                 WHERE id = $1 AND status IN ('confirmed', 'waiting')",
+                 WHERE id = $1 AND status IN ('confirmed', 'waiting') AND came IS NULL",
             )
             .bind(s.id)
             .bind(now)

@@ -227,6 +227,9 @@ fn concurrent_sign_ups_never_overbook_and_the_waiting_list_moves_up_in_order() {
                 ),
                 "{d}: a class counts as a school programme"
             );
+            // Once marked at the door, the link no longer cancels it.
+            let kept = store.cancel_signup("b", |_| Some(8), 11).await.unwrap().unwrap();
+            assert_eq!(kept.signup.status, Status::Confirmed, "{d}");
             store
                 .mark_came(ev, Some(8), class.id, 0, "2027-05-18", 12)
                 .await
