@@ -23,6 +23,10 @@ use crate::report::csv;
 use crate::signups::{self, Kind, Signup, Status};
 use crate::store::EventNumbers;
 
+/// Every day: an event's numbers are found by its name, whatever day its sign-ups were made for
+/// (a curator may move the event).
+pub(super) const ALL_DAYS: (&str, &str) = ("0000-01-01", "9999-12-31");
+
 pub fn routes() -> Router<AppState> {
     let mut r = Router::new();
     for p in ["/staff", "/en/staff"] {
@@ -79,7 +83,7 @@ async fn list(State(state): State<AppState>, me: Staff) -> Result<Response, WebE
     let lang = me.lang;
     let numbers = state
         .store
-        .event_numbers("0000-01-01", "9999-12-31")
+        .event_numbers(ALL_DAYS.0, ALL_DAYS.1)
         .await
         .map_err(|e| state.internal(lang, "reading event numbers failed", e))?;
     let mut by_event: BTreeMap<String, EventNumbers> =
@@ -199,10 +203,9 @@ async fn door(
         .signups_of(&slug)
         .await
         .map_err(|err| state.internal(lang, "reading sign-ups failed", err))?;
-    let day = e.starts.day.to_string();
     let n = state
         .store
-        .event_numbers(&day, &day)
+        .event_numbers(ALL_DAYS.0, ALL_DAYS.1)
         .await
         .map_err(|err| state.internal(lang, "reading event numbers failed", err))?
         .into_iter()

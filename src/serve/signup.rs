@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use super::AppState;
 use super::auth::same_origin;
+use super::door::ALL_DAYS;
 use super::pages::{Ui, WebError};
 use crate::accounts;
 use crate::content::{Event, Lang};
@@ -81,10 +82,9 @@ struct EventFacts {
 }
 
 async fn facts(state: &AppState, e: &Event, lang: Lang) -> Result<EventFacts, WebError> {
-    let day = e.starts.day.to_string();
     let numbers = state
         .store
-        .event_numbers(&day, &day)
+        .event_numbers(ALL_DAYS.0, ALL_DAYS.1)
         .await
         .map_err(|err| state.internal(lang, "reading sign-ups failed", err))?;
     let n = numbers

@@ -88,16 +88,31 @@ macro_rules! with_event_locked {
             Store::Sqlite(p) => {
                 let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 let $cap = lock_event!(&mut *$tx, $event, $capacity, $now, "");
-                let r = $body;
-                $tx.commit().await?;
-                r
+                let r: Result<_> = async { Ok($body) }.await;
+                finish!($tx, r)
             }
             Store::Postgres(p) => {
                 let mut $tx = p.begin().await?;
                 let $cap = lock_event!(&mut *$tx, $event, $capacity, $now, " FOR UPDATE");
-                let r = $body;
+                let r: Result<_> = async { Ok($body) }.await;
+                finish!($tx, r)
+            }
+        }
+    };
+}
+
+/// Commit when the body succeeded; otherwise roll back at once (a transaction only dropped is
+/// rolled back later, and SQLite's write lock would be held until then) and return the error.
+macro_rules! finish {
+    ($tx:ident, $r:expr) => {
+        match $r {
+            Ok(v) => {
                 $tx.commit().await?;
-                r
+                v
+            }
+            Err(e) => {
+                let _ = $tx.rollback().await;
+                return Err(e);
             }
         }
     };
@@ -422,8 +437,14 @@ impl Store {
     /// People who came without signing up: a walk-in line of the event and its visit record,
     /// together. They hold no place.
     pub async fn add_walk_in(&self, s: &NewSignup, date: &str, now: i64) -> Result<Signup> {
+        // SQLite: take the write lock first, so that this read-then-write transaction waits for
+        // another writer instead of failing with "database is locked".
+        let begin = match self {
+            Store::Sqlite(_) => "BEGIN IMMEDIATE",
+            Store::Postgres(_) => "BEGIN",
+        };
         on_pool!(self, p => {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_with(begin).await?;
             let code = free_code!(tx);
             let id: i64 = sqlx::query_scalar(INSERT_SIGNUP)
                 .bind(&s.event)
