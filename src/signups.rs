@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use crate::content::{Audience, Event, EventStatus, Moment};
-use crate::text::nfc;
 use crate::visits::{FieldError, Purpose, Source, Visit, VisitorType};
 
 /// Who signs up: one person (with the people who come with them), a teacher for a class, or an
@@ -157,10 +156,7 @@ pub fn validate(
 ) -> Result<NewSignup, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut err = |field: &'static str, key: &'static str| errors.push(FieldError { field, key });
-    let text = |name: &str| -> String {
-        let v = form.get(name).map(String::as_str).unwrap_or("");
-        nfc(v.trim()).chars().filter(|c| !c.is_control()).collect()
-    };
+    let text = |name: &str| crate::visits::field(form, name);
     let mut bounded = |name: &'static str, max: usize| -> String {
         let v = text(name);
         if v.chars().count() > max {
@@ -201,27 +197,21 @@ pub fn validate(
         err("organisation", "form.need_organisation");
     }
     let grade = if kind == Some(Kind::SchoolGroup) {
-        match grade_text.parse::<u8>() {
-            Ok(g @ 1..=12) => g.to_string(),
-            _ => {
-                err("grade", "form.bad_grade");
-                String::new()
-            }
-        }
+        crate::visits::school_grade(&grade_text).unwrap_or_else(|| {
+            err("grade", "form.bad_grade");
+            String::new()
+        })
     } else {
         String::new()
     };
-    let consented = form.get("consent").is_some_and(|v| v == "yes");
+    let consented = crate::visits::consented(form);
     if !consented && (!name.is_empty() || !contact.is_empty()) {
         err("consent", "form.need_consent");
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let personal = |s: String| (consented && !s.is_empty()).then_some(s);
-    let name = personal(name);
-    let contact = personal(contact);
-    let consent = (name.is_some() || contact.is_some()).then(|| consent_text.to_string());
+    let (name, contact, consent) = crate::visits::personal(consented, name, contact, consent_text);
     Ok(NewSignup {
         event: event.slug.clone(),
         event_day: event.starts.day.to_string(),

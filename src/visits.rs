@@ -141,10 +141,7 @@ pub fn validate(
 ) -> Result<Visit, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut err = |field: &'static str, key: &'static str| errors.push(FieldError { field, key });
-    let text = |name: &str| -> String {
-        let v = form.get(name).map(String::as_str).unwrap_or("");
-        nfc(v.trim()).chars().filter(|c| !c.is_control()).collect()
-    };
+    let text = |name: &str| field(form, name);
     let mut bounded = |name: &'static str, max: usize| -> String {
         let v = text(name);
         if v.chars().count() > max {
@@ -210,27 +207,21 @@ pub fn validate(
         err("organisation", "form.need_organisation");
     }
     let grade = if visitor_type == Some(VisitorType::SchoolGroup) {
-        match grade_text.parse::<u8>() {
-            Ok(g @ 1..=12) => g.to_string(),
-            _ => {
-                err("grade", "form.bad_grade");
-                String::new()
-            }
-        }
+        school_grade(&grade_text).unwrap_or_else(|| {
+            err("grade", "form.bad_grade");
+            String::new()
+        })
     } else {
         String::new()
     };
-    let consented = form.get("consent").is_some_and(|v| v == "yes");
+    let consented = consented(form);
     if !consented && (!name.is_empty() || !contact.is_empty()) {
         err("consent", "form.need_consent");
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let personal = |s: String| (consented && !s.is_empty()).then_some(s);
-    let name = personal(name);
-    let contact = personal(contact);
-    let consent = (name.is_some() || contact.is_some()).then(|| consent_text.to_string());
+    let (name, contact, consent) = personal(consented, name, contact, consent_text);
     Ok(Visit {
         date: date_ok.map(|d| d.to_string()).unwrap_or_default(),
         visitor_type: visitor_type.unwrap_or(VisitorType::Individual),
@@ -245,6 +236,39 @@ pub fn validate(
         source,
         lang: lang.to_string(),
     })
+}
+
+/// A form field as typed: NFC, trimmed, without control characters ("" when absent).
+pub fn field(form: &BTreeMap<String, String>, name: &str) -> String {
+    let v = form.get(name).map(String::as_str).unwrap_or("");
+    nfc(v.trim()).chars().filter(|c| !c.is_control()).collect()
+}
+
+/// A school grade 1–12 as typed, or None.
+pub fn school_grade(text: &str) -> Option<String> {
+    match text.parse::<u8>() {
+        Ok(g @ 1..=12) => Some(g.to_string()),
+        _ => None,
+    }
+}
+
+/// Whether the consent box was ticked.
+pub fn consented(form: &BTreeMap<String, String>) -> bool {
+    form.get("consent").is_some_and(|v| v == "yes")
+}
+
+/// The name and contact kept (only given ones, only with consent), and the consent text kept
+/// with them.
+pub fn personal(
+    consented: bool,
+    name: String,
+    contact: String,
+    consent_text: &str,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let keep = |s: String| (consented && !s.is_empty()).then_some(s);
+    let (name, contact) = (keep(name), keep(contact));
+    let consent = (name.is_some() || contact.is_some()).then(|| consent_text.to_string());
+    (name, contact, consent)
 }
 
 /// Default number of days a name or contact is kept after the visit (Decree 13/2023/NĐ-CP asks

@@ -48,6 +48,30 @@ macro_rules! on_pool {
     };
 }
 
+/// Insert visit `$v` through `$exec` (a pool or `&mut *tx`); evaluates to its id.
+macro_rules! insert_visit {
+    ($exec:expr, $v:expr, $now:expr) => {{
+        let v: &crate::visits::Visit = $v;
+        let id: i64 = sqlx::query_scalar($crate::store::INSERT_VISIT)
+            .bind(&v.date)
+            .bind(v.visitor_type.code())
+            .bind(v.purpose.code())
+            .bind(v.group_size)
+            .bind(&v.organisation)
+            .bind(&v.grade)
+            .bind(&v.origin)
+            .bind(&v.name)
+            .bind(&v.contact)
+            .bind(&v.consent)
+            .bind(v.source.code())
+            .bind(&v.lang)
+            .bind($now)
+            .fetch_one($exec)
+            .await?;
+        id
+    }};
+}
+
 mod accounts;
 mod learn;
 mod publish;
@@ -58,7 +82,7 @@ pub use publish::Publish;
 pub use signups::{EventNumbers, SignedUp};
 
 /// Insert a whole visit (`$13` is both its creation and update time); returns its id.
-const INSERT_VISIT: &str = "INSERT INTO visits (visit_date, visitor_type, purpose, group_size, organisation, \
+pub(crate) const INSERT_VISIT: &str = "INSERT INTO visits (visit_date, visitor_type, purpose, group_size, organisation, \
      grade, origin, name, contact, consent, source, lang, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id";
 
@@ -195,23 +219,7 @@ impl Store {
 
     /// Add a study-visit record; returns its id.
     pub async fn add_visit(&self, v: &Visit, now: i64) -> Result<i64> {
-        let id: i64 = on_pool!(self, p => sqlx::query_scalar(INSERT_VISIT)
-            .bind(&v.date)
-            .bind(v.visitor_type.code())
-            .bind(v.purpose.code())
-            .bind(v.group_size)
-            .bind(&v.organisation)
-            .bind(&v.grade)
-            .bind(&v.origin)
-            .bind(&v.name)
-            .bind(&v.contact)
-            .bind(&v.consent)
-            .bind(v.source.code())
-            .bind(&v.lang)
-            .bind(now)
-            .fetch_one(p)
-            .await?);
-        Ok(id)
+        Ok(on_pool!(self, p => insert_visit!(p, v, now)))
     }
 
     /// Replace the fields of visit `id`; false when there is no such record.

@@ -5,9 +5,8 @@
 // do not). The event's capacity comes from its content file and is written into `event_places`
 // by each of these transactions, so a capacity raised by the curator moves people up too.
 
-use super::{INSERT_VISIT, Result, Store, StoreError};
+use super::{Result, Store, StoreError};
 use crate::signups::{Kind, NewSignup, Signup, Status};
-use crate::visits::Visit;
 
 /// The columns of `Signup`, in its order.
 const SELECT_SIGNUP: &str = "SELECT id, event, event_day, code, kind, people, organisation, grade, name, contact, \
@@ -208,29 +207,6 @@ macro_rules! free_code {
     }};
 }
 
-macro_rules! insert_visit {
-    ($conn:expr, $v:expr, $now:expr) => {{
-        let v: &Visit = $v;
-        let id: i64 = sqlx::query_scalar(INSERT_VISIT)
-            .bind(&v.date)
-            .bind(v.visitor_type.code())
-            .bind(v.purpose.code())
-            .bind(v.group_size)
-            .bind(&v.organisation)
-            .bind(&v.grade)
-            .bind(&v.origin)
-            .bind(&v.name)
-            .bind(&v.contact)
-            .bind(&v.consent)
-            .bind(v.source.code())
-            .bind(&v.lang)
-            .bind($now)
-            .fetch_one(&mut *$conn)
-            .await?;
-        id
-    }};
-}
-
 const INSERT_SIGNUP: &str = "INSERT INTO signups (event, event_day, code, token_hash, kind, people, organisation, grade, \
      name, contact, consent, lang, status, created_at, came, checked_at, visit_id) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id";
@@ -293,21 +269,19 @@ impl Store {
 
     /// The sign-up behind a secret link, with its waiting-list position.
     pub async fn signup_by_token(&self, token_hash: &str) -> Result<Option<(Signup, Option<i64>)>> {
-        let sql = format!("{SELECT_SIGNUP} WHERE token_hash = $1");
-        let row: Option<SignupRow> =
-            on_pool!(self, p => sqlx::query_as(&sql).bind(token_hash).fetch_optional(p).await?);
-        let Some(s) = row.map(signup) else {
-            return Ok(None);
-        };
-        let pos = self.position(&s).await?;
-        Ok(Some((s, pos)))
+        self.signup_where("token_hash", token_hash).await
     }
 
     /// The sign-up with this code (as shown at the door).
     pub async fn signup_by_code(&self, code: &str) -> Result<Option<(Signup, Option<i64>)>> {
-        let sql = format!("{SELECT_SIGNUP} WHERE code = $1");
+        self.signup_where("code", code).await
+    }
+
+    /// The sign-up whose unique `column` holds `value`, with its waiting-list position.
+    async fn signup_where(&self, column: &'static str, value: &str) -> Result<Option<(Signup, Option<i64>)>> {
+        let sql = format!("{SELECT_SIGNUP} WHERE {column} = $1");
         let row: Option<SignupRow> =
-            on_pool!(self, p => sqlx::query_as(&sql).bind(code).fetch_optional(p).await?);
+            on_pool!(self, p => sqlx::query_as(&sql).bind(value).fetch_optional(p).await?);
         let Some(s) = row.map(signup) else {
             return Ok(None);
         };
@@ -416,7 +390,7 @@ impl Store {
                 }
                 (n, None) => {
                     let v = crate::signups::visit_of(&s, n, date, crate::visits::Source::Booking);
-                    Some(insert_visit!(tx, &v, now))
+                    Some(insert_visit!(&mut *tx, &v, now))
                 }
             };
             sqlx::query("UPDATE signups SET came = $2, checked_at = $3, visit_id = $4 WHERE id = $1")
@@ -472,7 +446,7 @@ impl Store {
                 .await?;
             let w = signup(row);
             let v = crate::signups::visit_of(&w, s.people, date, crate::visits::Source::WalkIn);
-            let visit = insert_visit!(tx, &v, now);
+            let visit = insert_visit!(&mut *tx, &v, now);
             sqlx::query("UPDATE signups SET visit_id = $2 WHERE id = $1")
                 .bind(id)
                 .bind(visit)
