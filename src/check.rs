@@ -177,6 +177,39 @@ fn check_references(site: &Site, d: &mut Diagnostics) {
             );
         }
     }
+    for c in &site.contests {
+        for (slug, pos) in &c.exhibits {
+            if site.exhibit(slug).is_none() {
+                let names: Vec<&str> = site.exhibits.iter().map(|x| x.slug.as_str()).collect();
+                d.error(
+                    "unknown-exhibit",
+                    pos.clone(),
+                    "exhibits",
+                    format!("there is no exhibition \"{slug}\""),
+                    &format!("write the name of a folder under exhibits/: {}", names.join(", ")),
+                );
+            }
+        }
+        if let Some((slug, pos)) = &c.event
+            && !site.events.iter().any(|e| &e.slug == slug)
+        {
+            d.error(
+                "unknown-event",
+                pos.clone(),
+                "event",
+                format!("there is no event \"{slug}\""),
+                "write the file name of an event under events/, without .toml",
+            );
+        }
+        for (i, q) in c.questions.iter().enumerate() {
+            if let Some((target, pos)) = &q.learn
+                && !known(site, target)
+                && site.exhibit(target).is_none()
+            {
+                unknown_object(d, site, pos, &format!("question[{}].learn", i + 1), target);
+            }
+        }
+    }
 }
 
 fn missing_translation(d: &mut Diagnostics, t: &Localized, fallback: &Pos, field: &str) {
@@ -273,6 +306,37 @@ fn check_translations(site: &Site, d: &mut Diagnostics) {
         missing_translation(d, &e.price, &e.pos, "price");
         let text_pos = Pos::file(e.pos.file.with_file_name(format!("{}.vi.md", e.slug)));
         missing_translation_in(d, &e.text, &text_pos, "text", Some(&e.slug));
+    }
+    for c in &site.contests {
+        missing_translation(d, &c.title, &c.pos, "title");
+        missing_translation(d, &c.summary, &c.pos, "summary");
+        let text_pos = Pos::file(c.pos.file.with_file_name(format!("{}.vi.md", c.slug)));
+        missing_translation_in(d, &c.text, &text_pos, "text", Some(&c.slug));
+        for (i, r) in c.rounds.iter().enumerate() {
+            missing_translation(d, &r.title, &c.pos, &format!("round[{}].title", i + 1));
+        }
+        for (i, q) in c.questions.iter().enumerate() {
+            missing_translation(
+                d,
+                &q.question.prompt,
+                &q.pos,
+                &format!("question[{}].prompt", i + 1),
+            );
+            for (j, ch) in q.question.choices.iter().enumerate() {
+                missing_translation(
+                    d,
+                    &ch.text,
+                    &q.pos,
+                    &format!("question[{}].choices[{}]", i + 1, j + 1),
+                );
+            }
+            missing_translation(
+                d,
+                &q.question.answer,
+                &q.pos,
+                &format!("question[{}].answer", i + 1),
+            );
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod build;
 pub mod check;
 pub mod cli;
 pub mod content;
+pub mod contests;
 pub mod diag;
 pub mod learn;
 pub mod media;

@@ -205,7 +205,12 @@ pub fn load_events(root: &Path, diags: &mut Diagnostics) -> Vec<Event> {
 
 /// A TOML date (`2027-05-18`) or local date-time (`2027-05-18 08:30` is written
 /// `2027-05-18T08:30:00` or `2027-05-18 08:30:00`); an offset is turned into Vietnam's time.
-fn moment(src: &Source, raw: &Spanned<Datetime>, field: &str, diags: &mut Diagnostics) -> Option<Moment> {
+pub(super) fn moment(
+    src: &Source,
+    raw: &Spanned<Datetime>,
+    field: &str,
+    diags: &mut Diagnostics,
+) -> Option<Moment> {
     let dt = raw.get_ref();
     let bad = |diags: &mut Diagnostics, why: &str| {
         diags.error(

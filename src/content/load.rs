@@ -91,6 +91,7 @@ pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
     exhibits.sort_by(|a, b| (a.order, &a.slug).cmp(&(b.order, &b.slug)));
     programmes.sort_by(|a, b| a.slug.cmp(&b.slug));
     let events = super::events::load_events(root, &mut diags);
+    let contests = super::contests::load_contests(root, &mut diags);
 
     let Some(config) = config else {
         return (None, diags);
@@ -105,6 +106,7 @@ pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
             broken_ids,
             programmes,
             events,
+            contests,
         }),
         diags,
     )
@@ -998,65 +1000,8 @@ fn load_programme(root: &Path, path: &Path, exhibit: &str, diags: &mut Diagnosti
     for (i, s) in raw.stop.iter().enumerate() {
         let r = s.get_ref();
         let question = r.question.as_ref().and_then(|q| {
-            let qr = q.get_ref();
             let field = format!("stop[{}].question", i + 1);
-            let kind = match qr.kind.get_ref().as_str() {
-                "single" => QuestionKind::Single,
-                "multiple" => QuestionKind::Multiple,
-                "text" => QuestionKind::Text,
-                "find" => QuestionKind::Find,
-                other => {
-                    diags.error(
-                        "invalid-question",
-                        src.pos(qr.kind.span()),
-                        &format!("{field}.type"),
-                        format!("\"{other}\" is not a question type"),
-                        "write type = \"single\", \"multiple\", \"text\" or \"find\"",
-                    );
-                    return None;
-                }
-            };
-            let correct = qr.choices.iter().filter(|c| c.correct).count();
-            let choice_based = matches!(kind, QuestionKind::Single | QuestionKind::Multiple);
-            let problem = match kind {
-                _ if choice_based && qr.choices.len() < 2 => Some("a choice question needs at least two choices"),
-                QuestionKind::Single if correct != 1 => {
-                    Some("a single-choice question needs exactly one choice with correct = true")
-                }
-                QuestionKind::Multiple if correct == 0 => {
-                    Some("a multiple-choice question needs at least one choice with correct = true")
-                }
-                QuestionKind::Text | QuestionKind::Find if !qr.choices.is_empty() => {
-                    Some("only single and multiple choice questions have choices")
-                }
-                _ => None,
-            };
-            let empty_choice = qr.choices.iter().any(|c| {
-                c.vi.as_deref().is_none_or(|t| t.trim().is_empty()) && c.en.as_deref().is_none_or(|t| t.trim().is_empty())
-            });
-            let problem = problem.or(empty_choice.then_some("a choice is empty in both languages"));
-            if let Some(p) = problem {
-                diags.error(
-                    "invalid-question",
-                    src.pos(q.span()),
-                    &field,
-                    p,
-                    "mark the right answers with correct = true, e.g. { vi = \"…\", en = \"…\", correct = true }",
-                );
-            }
-            Some(Question {
-                kind,
-                prompt: spanned_text(&src, Some(&qr.prompt)),
-                choices: qr
-                    .choices
-                    .iter()
-                    .map(|c| Choice {
-                        text: text(Some(&RawText { vi: c.vi.clone(), en: c.en.clone() })),
-                        correct: c.correct,
-                    })
-                    .collect(),
-                answer: text(qr.answer.as_ref()),
-            })
+            load_question(&src, q.get_ref(), src.pos(q.span()), &field, false, diags)
         });
         stops.push(Stop {
             item: r.object.get_ref().trim().to_string(),
@@ -1077,5 +1022,88 @@ fn load_programme(root: &Path, path: &Path, exhibit: &str, diags: &mut Diagnosti
         duration_minutes,
         objectives: list(raw.objectives.as_ref()),
         stops,
+    })
+}
+
+/// A question of a programme's stop or of a contest's bank. `choices_only`: only single and
+/// multiple choice are allowed (a contest is marked by the server alone).
+pub(super) fn load_question(
+    src: &Source,
+    qr: &RawQuestion,
+    at: Pos,
+    field: &str,
+    choices_only: bool,
+    diags: &mut Diagnostics,
+) -> Option<Question> {
+    let kind = match qr.kind.get_ref().as_str() {
+        "single" => QuestionKind::Single,
+        "multiple" => QuestionKind::Multiple,
+        "text" => QuestionKind::Text,
+        "find" => QuestionKind::Find,
+        other => {
+            diags.error(
+                "invalid-question",
+                src.pos(qr.kind.span()),
+                &format!("{field}.type"),
+                format!("\"{other}\" is not a question type"),
+                "write type = \"single\", \"multiple\", \"text\" or \"find\"",
+            );
+            return None;
+        }
+    };
+    let correct = qr.choices.iter().filter(|c| c.correct).count();
+    let choice_based = matches!(kind, QuestionKind::Single | QuestionKind::Multiple);
+    if choices_only && !choice_based {
+        diags.error(
+            "invalid-question",
+            src.pos(qr.kind.span()),
+            &format!("{field}.type"),
+            format!("a contest question cannot be of type \"{}\"", qr.kind.get_ref()),
+            "write type = \"single\" or \"multiple\": a contest's answers are marked by the server",
+        );
+        return None;
+    }
+    let problem = match kind {
+        _ if choice_based && qr.choices.len() < 2 => Some("a choice question needs at least two choices"),
+        QuestionKind::Single if correct != 1 => {
+            Some("a single-choice question needs exactly one choice with correct = true")
+        }
+        QuestionKind::Multiple if correct == 0 => {
+            Some("a multiple-choice question needs at least one choice with correct = true")
+        }
+        QuestionKind::Text | QuestionKind::Find if !qr.choices.is_empty() => {
+            Some("only single and multiple choice questions have choices")
+        }
+        _ => None,
+    };
+    let empty_choice = qr.choices.iter().any(|c| {
+        c.vi.as_deref().is_none_or(|t| t.trim().is_empty())
+            && c.en.as_deref().is_none_or(|t| t.trim().is_empty())
+    });
+    let problem = problem.or(empty_choice.then_some("a choice is empty in both languages"));
+    if let Some(p) = problem {
+        diags.error(
+            "invalid-question",
+            at,
+            field,
+            p,
+            "mark the right answers with correct = true, e.g. { vi = \"…\", en = \"…\", correct = true }",
+        );
+    }
+    Some(Question {
+        kind,
+        prompt: spanned_text(src, Some(&qr.prompt)),
+        choices: qr
+            .choices
+            .iter()
+            .map(|c| Choice {
+                text: text(Some(&RawText {
+                    vi: c.vi.clone(),
+                    en: c.en.clone(),
+                })),
+                correct: c.correct,
+            })
+            .collect(),
+        answer: text(qr.answer.as_ref()),
     })
 }

@@ -1,6 +1,7 @@
 // The content model: a museum site as curators wrote it (exhibits, sections, items, programmes),
 // validated and typed. Knows nothing about HTML, images' derivatives or HTTP.
 
+mod contests;
 pub mod edit;
 pub mod editor;
 mod events;
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::diag::Pos;
+pub use contests::{BankQuestion, Contest, MAX_QUESTIONS_PER_ENTRY, NameStyle, Phase, Round, load_contests};
 pub use events::{Audience, Event, EventStatus, Moment, PLAN_DAYS, PlanDay, VIETNAM_OFFSET, load_events};
 pub use load::{IMAGE_EXTENSIONS, load_config, load_site};
 
@@ -414,6 +416,8 @@ pub struct Site {
     pub programmes: Vec<Programme>,
     /// Events (`events/<slug>.toml`), by start.
     pub events: Vec<Event>,
+    /// Quiz contests (`contests/<slug>.toml`), by first round.
+    pub contests: Vec<Contest>,
 }
 
 impl Site {
@@ -431,6 +435,8 @@ pub struct Published<'a> {
     pub programmes: Vec<&'a Programme>,
     /// Published and cancelled events (drafts too in a preview), by start.
     pub events: Vec<&'a Event>,
+    /// Published contests (drafts too in a preview), by first round.
+    pub contests: Vec<&'a Contest>,
     /// Visible object IDs of each visible exhibition (by slug), in walking order, each once.
     pub walk: std::collections::HashMap<&'a str, Vec<&'a str>>,
     /// Visible exhibitions showing each object, in site order.
@@ -473,11 +479,17 @@ impl<'a> Published<'a> {
             .iter()
             .filter(|e| drafts || e.status != EventStatus::Draft)
             .collect();
+        let contests = site
+            .contests
+            .iter()
+            .filter(|c| drafts || c.status != EventStatus::Draft)
+            .collect();
         Published {
             exhibits,
             items,
             programmes,
             events,
+            contests,
             walk,
             shown_in,
             home,

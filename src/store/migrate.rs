@@ -143,6 +143,34 @@ const SQLITE: &[(i64, &str)] = &[
     CREATE INDEX signups_event ON signups (event, status, id);
     CREATE INDEX signups_day ON signups (event_day)",
     ),
+    (
+        6,
+        "CREATE TABLE contest_entries (
+        id INTEGER PRIMARY KEY,
+        contest TEXT NOT NULL,
+        round BIGINT NOT NULL,
+        person_hash TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        name TEXT,
+        school TEXT NOT NULL,
+        grade BIGINT,
+        birth_year BIGINT,
+        contact TEXT,
+        consent TEXT,
+        drawn TEXT NOT NULL,
+        answers TEXT,
+        score BIGINT,
+        total BIGINT NOT NULL DEFAULT 0,
+        prediction BIGINT,
+        started_ms BIGINT NOT NULL,
+        deadline_ms BIGINT NOT NULL,
+        submitted_ms BIGINT,
+        lang TEXT NOT NULL,
+        personal_erased_at BIGINT,
+        UNIQUE (contest, round, person_hash)
+    );
+    CREATE INDEX contest_entries_submitted ON contest_entries (submitted_ms)",
+    ),
 ];
 
 /// The same schema for PostgreSQL.
@@ -283,6 +311,34 @@ const POSTGRES: &[(i64, &str)] = &[
     );
     CREATE INDEX signups_event ON signups (event, status, id);
     CREATE INDEX signups_day ON signups (event_day)",
+    ),
+    (
+        6,
+        "CREATE TABLE contest_entries (
+        id BIGSERIAL PRIMARY KEY,
+        contest TEXT NOT NULL,
+        round BIGINT NOT NULL,
+        person_hash TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        name TEXT,
+        school TEXT NOT NULL,
+        grade BIGINT,
+        birth_year BIGINT,
+        contact TEXT,
+        consent TEXT,
+        drawn TEXT NOT NULL,
+        answers TEXT,
+        score BIGINT,
+        total BIGINT NOT NULL DEFAULT 0,
+        prediction BIGINT,
+        started_ms BIGINT NOT NULL,
+        deadline_ms BIGINT NOT NULL,
+        submitted_ms BIGINT,
+        lang TEXT NOT NULL,
+        personal_erased_at BIGINT,
+        UNIQUE (contest, round, person_hash)
+    );
+    CREATE INDEX contest_entries_submitted ON contest_entries (submitted_ms)",
     ),
 ];
 

@@ -73,10 +73,12 @@ macro_rules! insert_visit {
 }
 
 mod accounts;
+mod contests;
 mod learn;
 mod publish;
 mod signups;
 pub use accounts::Login;
+pub use contests::Started;
 pub use learn::{Answer, AssignmentSummary, ProgrammeTotal, Student};
 pub use publish::Publish;
 pub use signups::{EventNumbers, SignedUp};
