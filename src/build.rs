@@ -283,7 +283,7 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
 }
 
 /// A description of every input of a build (the size and modification time of each file under
-/// vitrine.toml, exhibits/, events/, themes/ and static/, the day, the options and Vitrine's version), or
+/// vitrine.toml, exhibits/, events/, contests/, themes/ and static/, the day, the options and Vitrine's version), or
 /// None when a file changed so recently that a second change in the same clock tick could go
 /// unseen (such a build reads the content and writes only what differs). Equal stamps mean the same site.
 fn input_stamp(opts: &BuildOptions) -> Option<String> {
@@ -308,7 +308,14 @@ fn input_stamp(opts: &BuildOptions) -> Option<String> {
         h.update(&ctime.to_le_bytes());
         h.update(&m.ino().to_le_bytes());
     };
-    for top in ["vitrine.toml", "exhibits", "events", "themes", "static"] {
+    for top in [
+        "vitrine.toml",
+        "exhibits",
+        "events",
+        "contests",
+        "themes",
+        "static",
+    ] {
         let mut stack = vec![opts.root.join(top)];
         while let Some(p) = stack.pop() {
             let Ok(m) = std::fs::symlink_metadata(&p) else {

@@ -339,7 +339,7 @@ fn snapshot_after(root: &Path, earlier: Option<PathBuf>, taken: i128, d: &Diff) 
         }
         std::fs::copy(root.join("vitrine.toml"), tmp.join("vitrine.toml"))?;
         let abs = root.canonicalize()?;
-        for linked in ["themes", "static", "events"] {
+        for linked in ["themes", "static", "events", "contests"] {
             if abs.join(linked).is_dir() {
                 std::os::unix::fs::symlink(abs.join(linked), tmp.join(linked))?;
             }

@@ -210,6 +210,7 @@ pub(super) fn specs(input: &RenderInput, lang: Lang, published: &Published) -> V
                 "upcoming": cards(upcoming),
                 "past": cards(past),
                 "ics": format!("{}{}su-kien/lich.ics", ctx.root, lang.prefix()),
+                "contests": super::contests::cards(&ctx, published, input.today),
                 "today": format_day(input.today, lang),
             }))),
             ..Default::default()

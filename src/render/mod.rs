@@ -1,6 +1,7 @@
 // Pages: the minijinja environment over the theme, page contexts built from views, the search
 // index, sitemap and open data. Produces files in memory; knows nothing of HTTP or of writing.
 
+pub mod contests;
 pub mod events;
 mod iiif;
 pub mod markdown;
@@ -507,7 +508,8 @@ pub fn render_site(
     // collection, where their working sets added up would be the build's peak of memory (about
     // 220 MB at 30,000 objects): there one after the other.
     let side_by_side = visible.len() <= SIDE_BY_SIDE_UP_TO;
-    let event_paths = events::page_paths(&published);
+    let mut event_paths = events::page_paths(&published);
+    event_paths.extend(contests::page_paths(&published));
     let (index, open) = if side_by_side {
         rayon::join(
             || search::index_files(input, visible, exhibits, true),
@@ -736,6 +738,7 @@ fn page_specs<'a>(
     }
     // Each object: made one at a time by `object_spec` while the pages are rendered.
     out.extend(events::specs(input, lang, published));
+    out.extend(contests::specs(input, lang, published));
     // Programmes.
     {
         let path = "p/";

@@ -5,6 +5,7 @@
 
 pub mod auth;
 mod checkin;
+mod contest;
 mod door;
 mod edit;
 pub mod files;
@@ -12,6 +13,7 @@ pub mod hits;
 pub mod learn;
 pub mod pages;
 pub mod publish;
+mod ranking;
 mod reports;
 mod sheets;
 mod signup;
@@ -37,6 +39,27 @@ use hits::Hits;
 
 /// The published and cancelled events by slug.
 pub type Events = std::collections::BTreeMap<String, crate::content::Event>;
+pub type Contests = std::collections::BTreeMap<String, crate::content::Contest>;
+
+/// The events and contests that are not drafts, by slug.
+fn published_dated(
+    events: Vec<crate::content::Event>,
+    contests: Vec<crate::content::Contest>,
+) -> (Events, Contests) {
+    use crate::content::EventStatus::Draft;
+    (
+        events
+            .into_iter()
+            .filter(|e| e.status != Draft)
+            .map(|e| (e.slug.clone(), e))
+            .collect(),
+        contests
+            .into_iter()
+            .filter(|c| c.status != Draft)
+            .map(|c| (c.slug.clone(), c))
+            .collect(),
+    )
+}
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -69,6 +92,8 @@ pub struct AppState {
     pub programmes: Arc<std::collections::BTreeMap<String, crate::content::Programme>>,
     /// The published and cancelled events by slug (their places, sign-up windows and titles).
     pub events: Arc<std::sync::RwLock<Arc<Events>>>,
+    /// The published contests by slug, with their question banks (for drawing and marking).
+    pub contests: Arc<std::sync::RwLock<Arc<Contests>>>,
     /// The site's public address (`base_url`), for the links and QR codes handed to classes.
     pub base_url: String,
     /// The content folders for the web editor and publishing (`None`: this server does not edit).
@@ -82,7 +107,7 @@ impl AppState {
     pub fn new(root: &Path, public: &Path, store: Store, hits: Hits) -> std::io::Result<AppState> {
         let site = site_or_none(public, None)?;
         let (found, _) = crate::build::check(root);
-        let (theme, catalogue, museum, programmes, events, base_url) = match found {
+        let (theme, catalogue, museum, programmes, (events, contests), base_url) = match found {
             Some((site, theme)) => (
                 theme,
                 reports::Catalogue::of(&site),
@@ -91,11 +116,7 @@ impl AppState {
                     .into_iter()
                     .map(|p| (p.slug.clone(), p.clone()))
                     .collect(),
-                site.events
-                    .iter()
-                    .filter(|e| e.status != crate::content::EventStatus::Draft)
-                    .map(|e| (e.slug.clone(), e.clone()))
-                    .collect(),
+                published_dated(site.events.clone(), site.contests.clone()),
                 site.config.base_url.clone(),
             ),
             None => (
@@ -135,6 +156,7 @@ impl AppState {
             secure_cookies: false,
             programmes: Arc::new(programmes),
             events: Arc::new(std::sync::RwLock::new(Arc::new(events))),
+            contests: Arc::new(std::sync::RwLock::new(Arc::new(contests))),
             base_url,
             workspace: None,
         })
@@ -154,16 +176,21 @@ impl AppState {
         self.events.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Read `events/` again after a rebuild or a publication (its places and windows may have
-    /// changed). Its problems were reported by the build.
+    /// The published contests now.
+    pub fn contests(&self) -> Arc<Contests> {
+        self.contests.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Read `events/` and `contests/` again after a rebuild or a publication (places, windows,
+    /// rounds and questions may have changed). Their problems were reported by the build.
     pub fn refresh_events(&self, root: &Path) {
         let mut diags = crate::diag::Diagnostics::default();
-        let events: Events = crate::content::load_events(root, &mut diags)
-            .into_iter()
-            .filter(|e| e.status != crate::content::EventStatus::Draft)
-            .map(|e| (e.slug.clone(), e))
-            .collect();
+        let (events, contests) = published_dated(
+            crate::content::load_events(root, &mut diags),
+            crate::content::load_contests(root, &mut diags),
+        );
         *self.events.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(events);
+        *self.contests.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(contests);
     }
 
     /// The errors of the last build, when it failed.
@@ -222,6 +249,8 @@ pub fn router(state: AppState) -> Router {
         .merge(sheets::routes())
         .merge(signup::routes())
         .merge(door::routes())
+        .merge(contest::routes())
+        .merge(ranking::routes())
         .fallback(static_file)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

@@ -40,6 +40,14 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
+    pub fn has_object(&self, id: &str) -> bool {
+        self.objects.contains_key(id)
+    }
+
+    pub fn has_exhibit(&self, slug: &str) -> bool {
+        self.exhibits.iter().any(|(s, _)| s == slug)
+    }
+
     pub fn of(site: &Site) -> Catalogue {
         let mut objects: BTreeMap<String, (Localized, Vec<String>)> = site
             .items

@@ -56,7 +56,7 @@ fn capacity(e: &Event) -> Option<i64> {
     e.capacity.map(i64::from)
 }
 
-fn pick(l: &crate::content::Localized, lang: Lang) -> String {
+pub(super) fn pick(l: &crate::content::Localized, lang: Lang) -> String {
     l.pick(lang).map(|(s, _)| s.to_string()).unwrap_or_default()
 }
 
@@ -117,7 +117,7 @@ async fn facts(state: &AppState, e: &Event, lang: Lang) -> Result<EventFacts, We
 }
 
 #[derive(Serialize)]
-struct Frame {
+pub(super) struct Frame {
     lang: &'static str,
     other_lang: &'static str,
     twin: String,
@@ -126,7 +126,7 @@ struct Frame {
     museum: String,
 }
 
-fn frame(state: &AppState, lang: Lang, path_after_lang: &str) -> Frame {
+pub(super) fn frame(state: &AppState, lang: Lang, path_after_lang: &str) -> Frame {
     Frame {
         lang: lang.code(),
         other_lang: lang.other().code(),
