@@ -491,6 +491,20 @@ async fn retention(store: Store, days: u32, tour_days: u32) {
             }
             Err(e) => eprintln!("vitrine: the sign-up retention pass failed: {e}"),
         }
+        // Contest entrants: erased with the same period, counted from when the entry started.
+        match store
+            .erase_contest_personal_data_before(
+                crate::visits::retention_cutoff(now, days).to_unix() * 1000,
+                now,
+            )
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => {
+                eprintln!("vitrine: erased names and contacts of {n} contest entries started before {cutoff}")
+            }
+            Err(e) => eprintln!("vitrine: the contest retention pass failed: {e}"),
+        }
         let closed_before = crate::learn::tour_cutoff(crate::content::Day::today(), tour_days).to_string();
         match store.erase_assignments(&closed_before, None, now).await {
             Ok(0) => {}

@@ -191,6 +191,11 @@ struct EventFigures {
     last: [String; 3],
     /// Per event this year: day, title, signed up, came (walk-ins included), walk-ins.
     rows: Vec<[String; 5]>,
+    /// Online learners: contest entries sent in the period, this year and the year before. They
+    /// are not visits and are counted apart.
+    online: [String; 2],
+    /// Per contest this year: title, entries sent.
+    contests: Vec<[String; 2]>,
 }
 
 async fn event_figures(state: &AppState, lang: Lang, now: Period) -> Result<EventFigures, WebError> {
@@ -230,10 +235,33 @@ async fn event_figures(state: &AppState, lang: Lang, now: Period) -> Result<Even
             ]
         })
         .collect();
+    let entries = |p: Period| async move {
+        let ms = |d: crate::content::Day| (d.to_unix() - crate::content::VIETNAM_OFFSET) * 1000;
+        state
+            .store
+            .contest_numbers(ms(p.from), ms(p.to.add_days(1)))
+            .await
+            .map_err(|e| state.internal(lang, "reading contest figures failed", e))
+    };
+    let contests_this = entries(now).await?;
+    let contests_last = entries(now.year_before()).await?;
+    let total = |rows: &[(String, i64)]| fmt_int(rows.iter().map(|r| r.1).sum(), lang);
+    let contests_now = state.contests();
     Ok(EventFigures {
         this: sums(&this),
         last: sums(&last),
         rows,
+        online: [total(&contests_this), total(&contests_last)],
+        contests: contests_this
+            .iter()
+            .map(|(slug, n)| {
+                let title = contests_now
+                    .get(slug)
+                    .and_then(|c| c.title.pick(lang).map(|(t, _)| t.to_string()))
+                    .unwrap_or_else(|| slug.clone());
+                [title, fmt_int(*n, lang)]
+            })
+            .collect(),
     })
 }
 

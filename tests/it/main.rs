@@ -3,6 +3,7 @@
 
 mod build;
 mod cli;
+mod contest;
 mod crash;
 mod edit;
 mod events;

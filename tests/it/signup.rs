@@ -604,7 +604,12 @@ fn a_class_and_a_family_sign_up_get_codes_the_door_marks_them_and_the_report_cou
                 .select(&sel("#event-figures tbody tr td"))
                 .map(|e| e.text().collect::<String>())
                 .collect();
-            assert_eq!(row.len(), 6, "{d}: {row:?}");
+            assert_eq!(row.len(), 8, "{d}: {row:?}");
+            assert_eq!(
+                (row[6].as_str(), row[7].as_str()),
+                ("0", "0"),
+                "{d}: no online learner"
+            );
             assert_eq!(
                 (row[0].as_str(), row[2].as_str(), row[4].as_str()),
                 ("1", "32", "32"),
