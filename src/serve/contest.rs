@@ -581,9 +581,10 @@ fn sheet_response(
     view: &SheetView,
 ) -> Result<Response, WebError> {
     let mut res = state.page(status, "contests/sheet.html", lang, view)?;
-    // The address is the entry's key: never sent on to other sites.
+    // The address is the entry's key: never sent on to other sites. (Not `no-referrer`: with
+    // it a browser sends `Origin: null` with the sheet, which is then refused as cross-site.)
     res.headers_mut()
-        .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        .insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     Ok(res)
 }
 

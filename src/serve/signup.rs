@@ -485,9 +485,10 @@ async fn confirmation(
         event: facts(&state, &e, lang).await?,
     };
     let mut res = state.page(StatusCode::OK, "events/confirmed.html", lang, &view)?;
-    // The address is the sign-up's key: never sent on to other sites.
+    // The address is the sign-up's key: never sent on to other sites. (Not `no-referrer`: with
+    // it a browser sends `Origin: null` with the page's own cancel form, which is then refused.)
     res.headers_mut()
-        .insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        .insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     Ok(res)
 }
 

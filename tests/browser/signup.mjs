@@ -4,6 +4,7 @@
 // page, a teacher signs up a class (after one refused try), then staff sign in, find the
 // family's code on the door list and record that they came. The pages passed are audited with
 // axe-core (WCAG 2.2 A/AA) at the phone size, and the form and the door list again on a desktop.
+// The class then cancels from its confirmation page.
 // Prints one JSON line: {family, klass, refused, wide, marked, violations: [{page, id, nodes}]}.
 import { axeAudit, launch, VIEWPORTS } from './common.mjs';
 
@@ -48,6 +49,9 @@ try {
   await page.fill('#organisation', 'THCS Trương Hán Siêu');
   await Promise.all([page.waitForURL('**/dang-ky/*/'), page.click('form.signup-form button[type=submit]')]);
   out.klass = { h1: (await page.textContent('h1')).trim() };
+  // The class cannot come after all: cancelled from its own confirmation page.
+  await Promise.all([page.waitForURL('**/dang-ky/*/'), page.click('form.cancel-signup button[type=submit]')]);
+  out.klass.cancelled = (await page.textContent('h1')).trim();
 
   // At the door: staff sign in, type the family's code and record that 3 came.
   await page.goto(`${base}/staff/events/`, { waitUntil: 'load' });

@@ -180,8 +180,16 @@ fn one_entry_per_person_and_round_holds_under_concurrent_starts_and_a_sheet_is_t
     });
 }
 
-/// Questions of the test contest: (id, type, prompt, [(choice, correct)], explanation).
-const BANK: &[(&str, &str, &str, &[(&str, bool)], &str)] = &[
+/// A question of the test contest: (id, type, prompt, [(choice, correct)], explanation).
+type BankLine = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, bool)],
+    &'static str,
+);
+
+const BANK: &[BankLine] = &[
     (
         "nam",
         "single",
@@ -920,4 +928,81 @@ fn walkdir(dir: &Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn on_a_phone_an_entrant_takes_part_and_staff_open_the_ranking_in_chromium() {
+    if !crate::gate::checkers() {
+        return;
+    }
+    let (_tmp, root) = copy_fixture("tiny");
+    write_contests(&root);
+    let out_parent = tempfile::tempdir().unwrap();
+    build_into(&root, out_parent.path()).expect("builds");
+    let out = out_parent.path().join("public");
+    let db = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    let (addr, store) = rt.block_on(async {
+        let store = vitrine::store::Store::open(&format!("sqlite:{}", db.path().join("v.db").display()))
+            .await
+            .unwrap();
+        store
+            .add_user(
+                "giamkhao",
+                "",
+                Role::Staff,
+                &vitrine::accounts::hash_password("judge-password"),
+                0,
+            )
+            .await
+            .unwrap();
+        let (hits, _writer) = Hits::start(store.clone());
+        let app = router(AppState::new(&root, &out, store.clone(), hits).unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap()
+        });
+        (addr, store)
+    });
+    let run = std::process::Command::new("node")
+        .arg(crate::gate::browser_dir().join("contest.mjs"))
+        .arg(format!("http://{addr}"))
+        .args(["giamkhao", "judge-password"])
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "the browser run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(r["questions"], 3, "{r}");
+    assert!(r["refused"].as_str().unwrap().contains("trường"), "{r}");
+    assert!(
+        r["received"].as_str().unwrap().starts_with("Bảo tàng đã nhận"),
+        "{r}"
+    );
+    assert_eq!(r["ranked"], "Nguyễn Thị Lan", "{r}");
+    assert_eq!(r["certificate"], "Nguyễn Thị Lan", "{r}");
+    assert_eq!(r["wide"], serde_json::json!([]), "nothing wider than the phone");
+    assert_eq!(r["violations"], serde_json::json!([]), "axe");
+    let entries = rt.block_on(store.entries_of("thi", 2)).unwrap();
+    let sent: Vec<(Option<String>, bool)> = entries
+        .iter()
+        .map(|e| (e.name.clone(), e.submitted_ms.is_some()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            (Some("Nguyễn Thị Lan".to_string()), true),
+            (Some("Trần Văn Minh".to_string()), false)
+        ]
+    );
 }

@@ -468,7 +468,7 @@ fn a_class_and_a_family_sign_up_get_codes_the_door_marks_them_and_the_report_cou
                 async move {
                     let res = send(&app, "GET", &url, "", None, &[]).await;
                     assert_eq!(res.status(), StatusCode::OK, "{url}");
-                    assert_eq!(res.headers()[header::REFERRER_POLICY], "no-referrer");
+                    assert_eq!(res.headers()[header::REFERRER_POLICY], "same-origin");
                     String::from_utf8(body(res).await).unwrap()
                 }
             };
@@ -686,6 +686,7 @@ fn on_a_phone_a_family_and_a_class_sign_up_and_the_door_records_them_in_chromium
     assert_eq!(r["family"]["h1"], "Bạn đã có chỗ", "{r}");
     assert_eq!(r["family"]["qr"], 1, "{r}");
     assert_eq!(r["klass"]["h1"], "Bạn đã có chỗ", "{r}");
+    assert_eq!(r["klass"]["cancelled"], "Đăng ký đã huỷ", "{r}");
     assert!(r["refused"].as_str().unwrap().contains("tên trường"), "{r}");
     assert!(r["marked"].as_str().unwrap().starts_with("Đã ghi nhận mã"), "{r}");
     assert_eq!(r["wide"], serde_json::json!([]), "nothing wider than the phone");
@@ -696,5 +697,6 @@ fn on_a_phone_a_family_and_a_class_sign_up_and_the_door_records_them_in_chromium
         people,
         [(Kind::Individual, 3, Some(3)), (Kind::SchoolGroup, 35, None)]
     );
+    assert_eq!(all[1].status, Status::Cancelled);
     assert_eq!(rt.block_on(visits(&store)).len(), 1);
 }
