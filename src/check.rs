@@ -144,18 +144,7 @@ fn check_references(site: &Site, d: &mut Diagnostics) {
                 unknown_object(d, site, pos, "objects", id);
             }
         }
-        for (slug, pos) in &e.exhibits {
-            if site.exhibit(slug).is_none() {
-                let names: Vec<&str> = site.exhibits.iter().map(|x| x.slug.as_str()).collect();
-                d.error(
-                    "unknown-exhibit",
-                    pos.clone(),
-                    "exhibits",
-                    format!("there is no exhibition \"{slug}\""),
-                    &format!("write the name of a folder under exhibits/: {}", names.join(", ")),
-                );
-            }
-        }
+        unknown_exhibits(d, site, &e.exhibits);
         for (slug, pos) in &e.programmes {
             if !site.programmes.iter().any(|p| &p.slug == slug) {
                 d.error(
@@ -178,18 +167,7 @@ fn check_references(site: &Site, d: &mut Diagnostics) {
         }
     }
     for c in &site.contests {
-        for (slug, pos) in &c.exhibits {
-            if site.exhibit(slug).is_none() {
-                let names: Vec<&str> = site.exhibits.iter().map(|x| x.slug.as_str()).collect();
-                d.error(
-                    "unknown-exhibit",
-                    pos.clone(),
-                    "exhibits",
-                    format!("there is no exhibition \"{slug}\""),
-                    &format!("write the name of a folder under exhibits/: {}", names.join(", ")),
-                );
-            }
-        }
+        unknown_exhibits(d, site, &c.exhibits);
         if let Some((slug, pos)) = &c.event
             && !site.events.iter().any(|e| &e.slug == slug)
         {
@@ -208,6 +186,22 @@ fn check_references(site: &Site, d: &mut Diagnostics) {
             {
                 unknown_object(d, site, pos, &format!("question[{}].learn", i + 1), target);
             }
+        }
+    }
+}
+
+/// An error for each exhibition named in an `exhibits` list that does not exist.
+fn unknown_exhibits(d: &mut Diagnostics, site: &Site, slugs: &[(String, Pos)]) {
+    for (slug, pos) in slugs {
+        if site.exhibit(slug).is_none() {
+            let names: Vec<&str> = site.exhibits.iter().map(|x| x.slug.as_str()).collect();
+            d.error(
+                "unknown-exhibit",
+                pos.clone(),
+                "exhibits",
+                format!("there is no exhibition \"{slug}\""),
+                &format!("write the name of a folder under exhibits/: {}", names.join(", ")),
+            );
         }
     }
 }

@@ -4,14 +4,14 @@
 // which each entry draws its own. The bank never goes into a built page: questions are shown
 // only to an entrant, by `vitrine serve`, and marked there.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
 use toml::value::Datetime;
 
 use super::events::moment;
-use super::load::{is_ignored, load_question, markdown_pair, require, spanned_text};
+use super::load::{file_slug, load_question, markdown_pair, require, spanned_text, toml_files};
 use super::raw::{RawChoice, RawQuestion, RawText};
 use super::tomlfile::{Source, parse_file};
 use super::{EventStatus, Localized, Moment, Question};
@@ -193,15 +193,7 @@ struct RawBankQuestion {
 /// Every contest of `<root>/contests/`, sorted by first round then name.
 pub fn load_contests(root: &Path, diags: &mut Diagnostics) -> Vec<Contest> {
     let dir = root.join("contests");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml") && !is_ignored(p))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    let mut contests: Vec<Contest> = files
+    let mut contests: Vec<Contest> = toml_files(&dir)
         .iter()
         .filter_map(|p| load_contest(root, &dir, p, diags))
         .collect();
@@ -234,23 +226,9 @@ fn bounded(
 }
 
 fn load_contest(root: &Path, dir: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Contest> {
-    let slug = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("")
-        .to_string();
     let (raw, src): (RawContest, Source) = parse_file(root, path, diags)?;
     let file = Pos::file(&src.shown);
-    if !is_valid_slug(&slug) {
-        diags.error(
-            "invalid-slug",
-            file.clone(),
-            "",
-            format!("the file name \"{slug}\" cannot be a web address"),
-            "rename the file with lower-case letters a-z, digits and '-', e.g. thi-tim-hieu-2027.toml",
-        );
-        return None;
-    }
+    let slug = file_slug(path, &src, "thi-tim-hieu-2027.toml", diags)?;
     let title = spanned_text(&src, Some(&raw.title));
     require(diags, &title, &file, "title");
 

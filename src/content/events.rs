@@ -1,18 +1,18 @@
 // Events of the museum: `events/<slug>.toml`, with their text in `<slug>.vi.md` and
 // `<slug>.en.md`. Times are Vietnam's (UTC+7, no daylight saving), as curators write them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 use toml::value::Datetime;
 
-use super::load::{is_ignored, markdown_pair, require, school_grades, spanned_text, text};
+use super::load::{file_slug, markdown_pair, require, school_grades, spanned_text, text, toml_files};
 use super::raw::RawText;
 use super::tomlfile::{Source, parse_file};
 use super::{Day, Localized};
 use crate::diag::{Diagnostics, Pos};
-use crate::text::{is_valid_slug, nfc};
+use crate::text::nfc;
 
 /// Vietnam's offset from UTC, in seconds.
 pub const VIETNAM_OFFSET: i64 = 7 * 3600;
@@ -187,15 +187,7 @@ struct RawEvent {
 /// Every event of `<root>/events/`, sorted by start then name. A museum without the folder has none.
 pub fn load_events(root: &Path, diags: &mut Diagnostics) -> Vec<Event> {
     let dir = root.join("events");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "toml") && !is_ignored(p))
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    let mut events: Vec<Event> = files
+    let mut events: Vec<Event> = toml_files(&dir)
         .iter()
         .filter_map(|p| load_event(root, &dir, p, diags))
         .collect();
@@ -256,23 +248,9 @@ fn ids(src: &Source, raw: &[Spanned<String>]) -> Vec<(String, Pos)> {
 }
 
 fn load_event(root: &Path, dir: &Path, path: &Path, diags: &mut Diagnostics) -> Option<Event> {
-    let slug = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("")
-        .to_string();
     let (raw, src): (RawEvent, Source) = parse_file(root, path, diags)?;
     let file = Pos::file(&src.shown);
-    if !is_valid_slug(&slug) {
-        diags.error(
-            "invalid-slug",
-            file.clone(),
-            "",
-            format!("the file name \"{slug}\" cannot be a web address"),
-            "rename the file with lower-case letters a-z, digits and '-', e.g. ngay-bao-tang-2027.toml",
-        );
-        return None;
-    }
+    let slug = file_slug(path, &src, "ngay-bao-tang-2027.toml", diags)?;
     let title = spanned_text(&src, Some(&raw.title));
     require(diags, &title, &file, "title");
     let starts = moment(&src, &raw.starts, "starts", diags)?;

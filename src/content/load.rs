@@ -112,6 +112,40 @@ pub fn load_site(root: &Path) -> (Option<Site>, Diagnostics) {
     )
 }
 
+/// The `.toml` files of a content folder (`events/`, `contests/`), sorted; none when it is missing.
+pub(super) fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml") && !is_ignored(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The web address a content file's name gives (`ngay-bao-tang-2027.toml` → `ngay-bao-tang-2027`),
+/// or an error naming the file when it cannot be one; `example` is a good file name of its kind.
+pub(super) fn file_slug(path: &Path, src: &Source, example: &str, diags: &mut Diagnostics) -> Option<String> {
+    let slug = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_string();
+    if is_valid_slug(&slug) {
+        return Some(slug);
+    }
+    diags.error(
+        "invalid-slug",
+        Pos::file(&src.shown),
+        "",
+        format!("the file name \"{slug}\" cannot be a web address"),
+        &format!("rename the file with lower-case letters a-z, digits and '-', e.g. {example}"),
+    );
+    None
+}
+
 /// Hidden and underscore folders are the curator's own (backups, drafts of drafts): skipped.
 pub(super) fn is_ignored(p: &Path) -> bool {
     p.file_name()
@@ -957,22 +991,8 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
 }
 
 fn load_programme(root: &Path, path: &Path, exhibit: &str, diags: &mut Diagnostics) -> Option<Programme> {
-    let slug = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("")
-        .to_string();
     let (raw, src): (RawProgramme, Source) = parse_file(root, path, diags)?;
-    if !is_valid_slug(&slug) {
-        diags.error(
-            "invalid-slug",
-            Pos::file(&src.shown),
-            "",
-            format!("the file name \"{slug}\" cannot be a web address"),
-            "rename the file with lower-case letters a-z, digits and '-', e.g. hoa-lu-lop-6.toml",
-        );
-        return None;
-    }
+    let slug = file_slug(path, &src, "hoa-lu-lop-6.toml", diags)?;
     require(
         diags,
         &spanned_text(&src, Some(&raw.title)),

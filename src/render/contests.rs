@@ -93,15 +93,7 @@ fn contest_view(ctx: &Ctx, c: &Contest, today: Day) -> ContestView {
         questions_per_entry: c.questions_per_entry,
         time_limit_minutes: c.time_limit_minutes,
         prediction: c.prediction,
-        exhibits: c
-            .exhibits
-            .iter()
-            .filter_map(|(s, _)| ctx.published.exhibits.iter().find(|x| &x.slug == s))
-            .map(|x| Link {
-                url: ctx.url(&format!("e/{}/", x.slug)),
-                title: txt(&x.title, ctx.lang),
-            })
-            .collect(),
+        exhibits: super::events::exhibit_links(ctx, &c.exhibits),
         event: c
             .event
             .as_ref()

@@ -139,15 +139,7 @@ fn event_view(ctx: &Ctx, e: &Event, today: Day) -> EventView {
         capacity: e.capacity,
         signup_opens: e.signup_opens.map(|m| moment_text(m, ctx.lang)),
         signup_closes: e.signup_closes.map(|m| moment_text(m, ctx.lang)),
-        exhibits: e
-            .exhibits
-            .iter()
-            .filter_map(|(s, _)| ctx.published.exhibits.iter().find(|x| &x.slug == s))
-            .map(|x| Link {
-                url: ctx.url(&format!("e/{}/", x.slug)),
-                title: txt(&x.title, ctx.lang),
-            })
-            .collect(),
+        exhibits: exhibit_links(ctx, &e.exhibits),
         objects: e
             .objects
             .iter()
@@ -168,6 +160,18 @@ fn event_view(ctx: &Ctx, e: &Event, today: Day) -> EventView {
         phone: site.config.museum.phone.clone(),
         email: site.config.museum.email.clone(),
     }
+}
+
+/// Links to the visible exhibitions of an `exhibits` list.
+pub(super) fn exhibit_links(ctx: &Ctx, slugs: &[(String, crate::diag::Pos)]) -> Vec<Link> {
+    slugs
+        .iter()
+        .filter_map(|(s, _)| ctx.published.exhibits.iter().find(|x| &x.slug == s))
+        .map(|x| Link {
+            url: ctx.url(&format!("e/{}/", x.slug)),
+            title: txt(&x.title, ctx.lang),
+        })
+        .collect()
 }
 
 /// Upcoming events first (soonest first), then past ones (latest first).

@@ -213,6 +213,54 @@ fn expired(state: &AppState, lang: Lang) -> WebError {
     )
 }
 
+/// A visitor's form (sign-up, contest entry, answer sheet), read only when it comes from a page of
+/// this site: 403 from another site, 413 over the route's limit, 400 when it cannot be read.
+pub(super) fn visitor_form(
+    state: &AppState,
+    lang: Lang,
+    headers: &HeaderMap,
+    form: Result<Form<BTreeMap<String, String>>, axum::extract::rejection::FormRejection>,
+) -> Result<BTreeMap<String, String>, WebError> {
+    if !same_origin(headers) {
+        return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["form.cross_site"]));
+    }
+    match form {
+        Ok(Form(f)) => Ok(f),
+        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            Err(state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["form.too_long"]))
+        }
+        Err(_) => Err(state.refuse(lang, StatusCode::BAD_REQUEST, &["form.problem"])),
+    }
+}
+
+/// The limiter's key for this client address under `kind` (None without an address, as in
+/// tests through the router), or a 429 with `Retry-After` saying `message` once the address has
+/// used up `max` in the limiter's window. The address is kept in memory only, never logged.
+pub(super) fn client_limit(
+    state: &AppState,
+    ext: &axum::http::Extensions,
+    kind: &str,
+    max: usize,
+    now: i64,
+    lang: Lang,
+    message: &str,
+) -> Result<Option<String>, WebError> {
+    let key = ext
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| format!("{kind}:{}", c.0.ip()));
+    if let Some(k) = &key
+        && let Some(wait) = state.limiter.wait(k, max, now)
+    {
+        let mut res = state
+            .refuse(lang, StatusCode::TOO_MANY_REQUESTS, &[message])
+            .into_response();
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return Err(WebError(Box::new(res)));
+    }
+    Ok(key)
+}
+
 /// The request comes from a page of this site: its Origin (or, without one, its
 /// Sec-Fetch-Site) names this host.
 pub fn same_origin(h: &HeaderMap) -> bool {

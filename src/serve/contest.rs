@@ -10,14 +10,14 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Path, State};
+use axum::extract::{DefaultBodyLimit, Form, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Serialize;
 
 use super::AppState;
-use super::auth::{cookie, same_origin};
+use super::auth::{client_limit, cookie, visitor_form};
 use super::pages::{Ui, WebError};
 use super::signup::{Frame, frame, pick};
 use crate::accounts;
@@ -306,16 +306,7 @@ async fn start(
     ext: axum::http::Extensions,
     form: Result<Form<BTreeMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    if !same_origin(&headers) {
-        return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["form.cross_site"]));
-    }
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Err(state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["form.too_long"]));
-        }
-        Err(_) => return Err(state.refuse(lang, StatusCode::BAD_REQUEST, &["form.problem"])),
-    };
+    let form = visitor_form(&state, lang, &headers, form)?;
     let Some(c) = contest_of(&state, &slug) else {
         return Err(not_found(&state, lang));
     };
@@ -325,19 +316,15 @@ async fn start(
         Phase::Between(_) => return Err(closed(&state, lang, &c, "contest.not_open")),
         Phase::Over => return Err(closed(&state, lang, &c, "contest.over")),
     };
-    let client = ext
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| format!("contest:{}", c.0.ip()));
-    if let Some(k) = &client
-        && let Some(wait) = state.limiter.wait(k, MAX_ENTRIES_PER_CLIENT, now)
-    {
-        let mut res = state
-            .refuse(lang, StatusCode::TOO_MANY_REQUESTS, &["contest.too_many"])
-            .into_response();
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(res);
-    }
+    let client = client_limit(
+        &state,
+        &ext,
+        "contest",
+        MAX_ENTRIES_PER_CLIENT,
+        now,
+        lang,
+        "contest.too_many",
+    )?;
     let consent = state.locales.text(lang, "contest.consent");
     let this_year = crate::content::Day::today().year;
     let entrant = match contests::validate(&form, this_year, &consent) {
@@ -605,16 +592,7 @@ async fn submit(
     Path(token): Path<String>,
     form: Result<Form<BTreeMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    if !same_origin(&headers) {
-        return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["form.cross_site"]));
-    }
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Err(state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["form.too_long"]));
-        }
-        Err(_) => return Err(state.refuse(lang, StatusCode::BAD_REQUEST, &["form.problem"])),
-    };
+    let form = visitor_form(&state, lang, &headers, form)?;
     let arrived = now_ms();
     let (e, c) = entry_of(&state, lang, &token).await?;
     let back = format!("/{}bai-thi/{token}/", lang.prefix());

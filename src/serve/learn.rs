@@ -7,14 +7,14 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
 use super::AppState;
-use super::auth::{cookie, same_origin, secure};
+use super::auth::{client_limit, cookie, same_origin, secure};
 use super::pages::{Ui, WebError};
 use crate::accounts;
 use crate::content::{Day, Lang, Programme};
@@ -185,19 +185,15 @@ async fn join(
     };
     let field = |k: &str| form.get(k).cloned().unwrap_or_default();
     let now = crate::visits::now();
-    let client = ext
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| format!("join:{}", c.0.ip()));
-    if let Some(k) = &client
-        && let Some(wait) = state.limiter.wait(k, MAX_JOIN_FAILURES, now)
-    {
-        let mut res = state
-            .refuse(lang, StatusCode::TOO_MANY_REQUESTS, &["tour.too_many"])
-            .into_response();
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(res);
-    }
+    let client = client_limit(
+        &state,
+        &ext,
+        "join",
+        MAX_JOIN_FAILURES,
+        now,
+        lang,
+        "tour.too_many",
+    )?;
     let typed_code = field("code");
     let again = |key: &str, status: StatusCode, args: &[(&str, &str)]| {
         let mut msg = state.locales.text(lang, key);

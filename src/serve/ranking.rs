@@ -240,6 +240,19 @@ async fn round_entries(state: &AppState, lang: Lang, c: &Contest, r: &Round) -> 
         .map_err(|e| state.internal(lang, "reading contest entries failed", e))
 }
 
+/// A round and its sent entries in ranking order.
+async fn ranked_round(
+    state: &AppState,
+    lang: Lang,
+    slug: &str,
+    round: &str,
+) -> Result<(Contest, Round, Vec<Ranked>), WebError> {
+    let (c, r) = the_round(state, lang, slug, round)?;
+    let entries = round_entries(state, lang, &c, &r).await?;
+    let (ranked, _) = contests::rank(entries);
+    Ok((c, r, ranked))
+}
+
 async fn round_page(
     State(state): State<AppState>,
     me: Staff,
@@ -310,9 +323,7 @@ async fn results_csv(
     Path((slug, round)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let lang = me.lang;
-    let (c, r) = the_round(&state, lang, &slug, &round)?;
-    let entries = round_entries(&state, lang, &c, &r).await?;
-    let (ranked, _) = contests::rank(entries);
+    let (c, r, ranked) = ranked_round(&state, lang, &slug, &round).await?;
     // Contacts leave the server only in a manager's download (as with visits and sign-ups).
     let personal = me.account.role.allows(Role::Manager);
     let mut header = vec![
@@ -391,9 +402,7 @@ async fn certificate(
     Path((slug, round, id)): Path<(String, String, i64)>,
 ) -> Result<Response, WebError> {
     let lang = me.lang;
-    let (c, r) = the_round(&state, lang, &slug, &round)?;
-    let entries = round_entries(&state, lang, &c, &r).await?;
-    let (ranked, _) = contests::rank(entries);
+    let (c, r, ranked) = ranked_round(&state, lang, &slug, &round).await?;
     let Some(x) = ranked.iter().find(|x| x.entry.id == id) else {
         return Err(state.refuse(lang, StatusCode::NOT_FOUND, &["contest.unknown_entry"]));
     };

@@ -9,14 +9,14 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Form, Path, State};
+use axum::extract::{DefaultBodyLimit, Form, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
 use super::AppState;
-use super::auth::same_origin;
+use super::auth::{client_limit, same_origin, visitor_form};
 use super::door::ALL_DAYS;
 use super::pages::{Ui, WebError};
 use crate::accounts;
@@ -302,16 +302,7 @@ async fn submit(
     ext: axum::http::Extensions,
     form: Result<Form<BTreeMap<String, String>>, axum::extract::rejection::FormRejection>,
 ) -> Result<Response, WebError> {
-    if !same_origin(&headers) {
-        return Err(state.refuse(lang, StatusCode::FORBIDDEN, &["form.cross_site"]));
-    }
-    let form = match form {
-        Ok(Form(f)) => f,
-        Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return Err(state.refuse(lang, StatusCode::PAYLOAD_TOO_LARGE, &["form.too_long"]));
-        }
-        Err(_) => return Err(state.refuse(lang, StatusCode::BAD_REQUEST, &["form.problem"])),
-    };
+    let form = visitor_form(&state, lang, &headers, form)?;
     let Some(e) = event_of(&state, &slug).filter(signups::takes_signups) else {
         return Err(not_found(&state, lang));
     };
@@ -335,19 +326,15 @@ async fn submit(
             ));
         }
     }
-    let client = ext
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| format!("signup:{}", c.0.ip()));
-    if let Some(k) = &client
-        && let Some(wait) = state.limiter.wait(k, MAX_SIGNUPS_PER_CLIENT, now)
-    {
-        let mut res = state
-            .refuse(lang, StatusCode::TOO_MANY_REQUESTS, &["signup.too_many"])
-            .into_response();
-        res.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
-        return Ok(res);
-    }
+    let client = client_limit(
+        &state,
+        &ext,
+        "signup",
+        MAX_SIGNUPS_PER_CLIENT,
+        now,
+        lang,
+        "signup.too_many",
+    )?;
     let consent = state.locales.text(lang, "signup.consent");
     let new = match signups::validate(&form, &e, lang.code(), &consent) {
         Ok(n) => n,

@@ -19,7 +19,7 @@ use vitrine::serve::{AppState, hits::Hits, router};
 use vitrine::store::Started;
 
 use crate::events::day_text;
-use crate::serve::{body, drop_schema, form, runtime, stores};
+use crate::serve::{body, browser_run, drop_schema, form, runtime, serve_on_loopback, stores};
 use crate::staff::{ORIGIN, send, sign_in, text_of};
 use crate::support::*;
 
@@ -942,47 +942,14 @@ fn on_a_phone_an_entrant_takes_part_and_staff_open_the_ranking_in_chromium() {
     let out = out_parent.path().join("public");
     let db = tempfile::tempdir().unwrap();
     let rt = runtime();
-    let (addr, store) = rt.block_on(async {
-        let store = vitrine::store::Store::open(&format!("sqlite:{}", db.path().join("v.db").display()))
-            .await
-            .unwrap();
-        store
-            .add_user(
-                "giamkhao",
-                "",
-                Role::Staff,
-                &vitrine::accounts::hash_password("judge-password"),
-                0,
-            )
-            .await
-            .unwrap();
-        let (hits, _writer) = Hits::start(store.clone());
-        let app = router(AppState::new(&root, &out, store.clone(), hits).unwrap());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-            .unwrap()
-        });
-        (addr, store)
-    });
-    let run = std::process::Command::new("node")
-        .arg(crate::gate::browser_dir().join("contest.mjs"))
-        .arg(format!("http://{addr}"))
-        .args(["giamkhao", "judge-password"])
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "the browser run failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&run.stderr)
+    let (addr, store) = serve_on_loopback(
+        &rt,
+        &root,
+        &out,
+        db.path(),
+        ("giamkhao", Role::Staff, "judge-password"),
     );
-    let r: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let r = browser_run("contest.mjs", addr, "giamkhao", "judge-password");
     assert_eq!(r["questions"], 3, "{r}");
     assert!(r["refused"].as_str().unwrap().contains("trường"), "{r}");
     assert!(

@@ -149,6 +149,63 @@ fn the_store_keeps_visits_and_hits_on_sqlite_and_postgresql() {
     });
 }
 
+/// `vitrine serve`'s router over the site built at `out` (from `root`), on a loopback port with
+/// client addresses, on a fresh SQLite store in `db` holding one account `user` with `role` and
+/// password `password`: for the browser checks. Returns the address and the store.
+pub(crate) fn serve_on_loopback(
+    rt: &tokio::runtime::Runtime,
+    root: &std::path::Path,
+    out: &std::path::Path,
+    db: &std::path::Path,
+    (user, role, password): (&str, vitrine::accounts::Role, &str),
+) -> (std::net::SocketAddr, Store) {
+    rt.block_on(async {
+        let store = Store::open(&format!("sqlite:{}", db.join("v.db").display()))
+            .await
+            .unwrap();
+        store
+            .add_user(user, "", role, &vitrine::accounts::hash_password(password), 0)
+            .await
+            .unwrap();
+        let (hits, _writer) = Hits::start(store.clone());
+        let app = router(AppState::new(root, out, store.clone(), hits).unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap()
+        });
+        (addr, store)
+    })
+}
+
+/// Run a browser script of tests/browser against `addr` with the account's name and password;
+/// its one line of JSON.
+pub(crate) fn browser_run(
+    script: &str,
+    addr: std::net::SocketAddr,
+    user: &str,
+    password: &str,
+) -> serde_json::Value {
+    let run = std::process::Command::new("node")
+        .arg(crate::gate::browser_dir().join(script))
+        .arg(format!("http://{addr}"))
+        .args([user, password])
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "the browser run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
 /// The router over the built demo, with its store and hit writer.
 pub(crate) async fn app(store: Store) -> (axum::Router, Hits, tokio::task::JoinHandle<()>) {
     let (hits, writer) = Hits::start(store.clone());

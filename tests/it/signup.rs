@@ -15,7 +15,7 @@ use vitrine::store::Store;
 use vitrine::visits::{Purpose, VisitorType};
 
 use crate::events::{day_text, write_events};
-use crate::serve::{body, drop_schema, form, runtime, stores};
+use crate::serve::{body, browser_run, drop_schema, form, runtime, serve_on_loopback, stores};
 use crate::staff::{send, sign_in, text_of};
 use crate::support::*;
 
@@ -642,47 +642,8 @@ fn on_a_phone_a_family_and_a_class_sign_up_and_the_door_records_them_in_chromium
     let out = out_parent.path().join("public");
     let db = tempfile::tempdir().unwrap();
     let rt = runtime();
-    let (addr, store) = rt.block_on(async {
-        let store = Store::open(&format!("sqlite:{}", db.path().join("v.db").display()))
-            .await
-            .unwrap();
-        store
-            .add_user(
-                "cua",
-                "",
-                Role::Staff,
-                &vitrine::accounts::hash_password("door-password"),
-                0,
-            )
-            .await
-            .unwrap();
-        let (hits, _writer) = Hits::start(store.clone());
-        let app = router(AppState::new(&root, &out, store.clone(), hits).unwrap());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-            .unwrap()
-        });
-        (addr, store)
-    });
-    let run = std::process::Command::new("node")
-        .arg(crate::gate::browser_dir().join("signup.mjs"))
-        .arg(format!("http://{addr}"))
-        .args(["cua", "door-password"])
-        .output()
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "the browser run failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let (addr, store) = serve_on_loopback(&rt, &root, &out, db.path(), ("cua", Role::Staff, "door-password"));
+    let r = browser_run("signup.mjs", addr, "cua", "door-password");
     assert_eq!(r["family"]["h1"], "Bạn đã có chỗ", "{r}");
     assert_eq!(r["family"]["qr"], 1, "{r}");
     assert_eq!(r["klass"]["h1"], "Bạn đã có chỗ", "{r}");
