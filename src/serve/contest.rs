@@ -406,7 +406,8 @@ struct SheetView {
     round: RoundFacts,
     action: String,
     questions: Vec<ShownQuestion>,
-    /// "answering", "received" (round still open) or "marked" (round over).
+    /// "answering", "expired" (never sent in time), "received" (round still open) or "marked"
+    /// (round over).
     state: &'static str,
     deadline: String,
     deadline_iso: String,
@@ -473,7 +474,9 @@ fn sheet_view(
     let now = crate::visits::now();
     let round = c.round(e.round);
     let over = round.is_none_or(|r| now >= r.closes.unix());
+    let expired = e.submitted_ms.is_none() && now_ms() > e.deadline_ms + GRACE_SECONDS * 1000;
     let st = match (e.submitted_ms, over) {
+        (None, _) if expired => "expired",
         (None, _) => "answering",
         (Some(_), false) => "received",
         (Some(_), true) => "marked",

@@ -688,6 +688,11 @@ fn an_entrant_takes_a_shuffled_sheet_the_server_marks_it_and_staff_rank_the_roun
                 "slowtoken",
             )
             .await;
+            let (_, expired, _) = get("/bai-thi/slowtoken/".into(), String::new()).await;
+            assert!(
+                expired.contains("Thời gian làm bài đã hết") && !expired.contains("contest-sheet"),
+                "{d}: the sheet is not offered any more"
+            );
             let res = from(
                 &app,
                 ip,
