@@ -26,6 +26,15 @@ pub struct Moment {
 }
 
 impl Moment {
+    /// The minute in Vietnam of a time in unix milliseconds.
+    pub fn of_millis(ms: i64) -> Moment {
+        let secs = ms.div_euclid(1000) + VIETNAM_OFFSET;
+        Moment {
+            day: Day::from_unix(secs),
+            minute: Some((secs.rem_euclid(86_400) / 60) as u16),
+        }
+    }
+
     /// Unix seconds of this moment (its day's start in Vietnam when it has no time).
     pub fn unix(self) -> i64 {
         self.day.to_unix() + i64::from(self.minute.unwrap_or(0)) * 60 - VIETNAM_OFFSET

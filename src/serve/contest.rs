@@ -51,14 +51,8 @@ fn now_ms() -> i64 {
 }
 
 /// A time in Vietnam as people read it, from unix milliseconds.
-fn clock(ms: i64, lang: Lang) -> String {
-    let secs = ms.div_euclid(1000) + crate::content::VIETNAM_OFFSET;
-    let day = crate::content::Day::from_unix(secs);
-    let m = crate::content::Moment {
-        day,
-        minute: Some((secs.rem_euclid(86_400) / 60) as u16),
-    };
-    crate::render::events::moment_text(m, lang)
+pub(super) fn clock(ms: i64, lang: Lang) -> String {
+    crate::render::events::moment_text(crate::content::Moment::of_millis(ms), lang)
 }
 
 fn contest_of(state: &AppState, slug: &str) -> Option<Contest> {

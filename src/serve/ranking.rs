@@ -180,21 +180,13 @@ fn line(c: &Contest, r: &Ranked, lang: Lang, personal: bool) -> Line {
         time: mm_ss(e.seconds()),
         submitted: e
             .submitted_ms
-            .map(|s| crate::render::events::moment_text(moment_of(s), lang))
+            .map(|s| super::contest::clock(s, lang))
             .unwrap_or_default(),
         contact: if personal {
             e.contact.clone().unwrap_or_default()
         } else {
             String::new()
         },
-    }
-}
-
-fn moment_of(ms: i64) -> crate::content::Moment {
-    let secs = ms.div_euclid(1000) + crate::content::VIETNAM_OFFSET;
-    crate::content::Moment {
-        day: crate::content::Day::from_unix(secs),
-        minute: Some((secs.rem_euclid(86_400) / 60) as u16),
     }
 }
 

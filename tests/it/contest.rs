@@ -428,7 +428,7 @@ fn an_entrant_takes_a_shuffled_sheet_the_server_marks_it_and_staff_rank_the_roun
             assert!(text_of(&page, ".signup-live").contains("Vòng hai"), "{d}");
             assert!(page.contains("href=\"/thi/thi/du-thi/\""), "{d}");
             let (_, later, _) = get("/thi/sau/".into(), String::new()).await;
-            assert!(text_of(&later, ".signup-live").contains("mở lúc"), "{d}");
+            assert!(text_of(&later, ".signup-live").contains("Vòng 1 mở lúc"), "{d}");
             // The form sets the device cookie.
             let (st, f, dev) = get("/thi/thi/du-thi/".into(), String::new()).await;
             assert_eq!(st, StatusCode::OK, "{d}");
