@@ -11,6 +11,7 @@ pub mod content;
 pub mod contests;
 pub mod diag;
 pub mod learn;
+pub mod mail;
 pub mod media;
 pub mod output;
 pub mod proc;

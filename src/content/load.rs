@@ -336,6 +336,7 @@ fn load_config_file(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option
         deep_zoom: raw.images.deep_zoom.unwrap_or(true),
         server: server_config(&raw.server, &src, diags),
         report: report_config(&raw.report, &src, diags),
+        mail: raw.mail.as_ref().and_then(|m| mail_config(m, root, &src, diags)),
     })
 }
 
@@ -402,6 +403,131 @@ fn server_config(raw: &RawServer, src: &Source, diags: &mut Diagnostics) -> Serv
         }
     }
     c
+}
+
+/// `[mail]`, checked: every problem names its field; a configuration with errors sends nothing.
+fn mail_config(
+    raw: &toml::Spanned<RawMail>,
+    root: &Path,
+    src: &Source,
+    diags: &mut Diagnostics,
+) -> Option<MailConfig> {
+    let before = diags.errors();
+    let m = raw.get_ref();
+    let host = m.host.get_ref().trim().to_string();
+    if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
+        diags.error(
+            "invalid-mail",
+            src.pos(m.host.span()),
+            "mail.host",
+            format!("\"{}\" is not the name of a mail server", m.host.get_ref()),
+            "write the SMTP server's name, e.g. host = \"smtp.gmail.com\"",
+        );
+    }
+    let security = match m.security.as_ref().map(|s| s.get_ref().trim().to_lowercase()) {
+        None => MailSecurity::StartTls,
+        Some(s) if s == "starttls" => MailSecurity::StartTls,
+        Some(s) if s == "tls" => MailSecurity::Tls,
+        Some(s) if s == "none" => MailSecurity::None,
+        Some(other) => {
+            diags.error(
+                "invalid-mail",
+                src.pos(m.security.as_ref().map(|s| s.span()).unwrap_or(raw.span())),
+                "mail.security",
+                format!("\"{other}\" is not a kind of connection"),
+                "write \"starttls\" (port 587, the usual), \"tls\" (port 465) or \"none\" (a relay on this machine only)",
+            );
+            MailSecurity::StartTls
+        }
+    };
+    let local = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback());
+    if security == MailSecurity::None && !local {
+        diags.warn(
+            "mail-unencrypted",
+            src.pos(m.security.as_ref().map(|s| s.span()).unwrap_or(raw.span())),
+            "mail.security",
+            format!("mail to {host} would travel unencrypted, with visitors' addresses and the password"),
+            "use security = \"starttls\" or \"tls\" unless the relay is on this machine",
+        );
+    }
+    let port = match &m.port {
+        None => match security {
+            MailSecurity::StartTls => 587,
+            MailSecurity::Tls => 465,
+            MailSecurity::None => 25,
+        },
+        Some(p) => u16::try_from(*p.get_ref())
+            .ok()
+            .filter(|p| *p > 0)
+            .unwrap_or_else(|| {
+                diags.error(
+                    "invalid-mail",
+                    src.pos(p.span()),
+                    "mail.port",
+                    format!("{} is not a port", p.get_ref()),
+                    "587 for STARTTLS, 465 for TLS",
+                );
+                0
+            }),
+    };
+    let mailbox = |v: &toml::Spanned<String>, field: &str, diags: &mut Diagnostics| -> String {
+        let text = v.get_ref().trim().to_string();
+        if crate::mail::mailbox(&text).is_none() {
+            diags.error(
+                "invalid-mail",
+                src.pos(v.span()),
+                field,
+                format!("\"{text}\" is not an e-mail address"),
+                "write e.g. \"Bảo tàng Ninh Bình <baotang@ninhbinh.gov.vn>\" or just the address",
+            );
+        }
+        text
+    };
+    let from = mailbox(&m.from, "mail.from", diags);
+    let reply_to = m.reply_to.as_ref().map(|r| mailbox(r, "mail.reply_to", diags));
+    let password_env = match &m.password_env {
+        None => "VITRINE_SMTP_PASSWORD".to_string(),
+        Some(v) => {
+            let name = v.get_ref().trim();
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                diags.error(
+                    "invalid-mail",
+                    src.pos(v.span()),
+                    "mail.password_env",
+                    format!("\"{name}\" is not the name of an environment variable"),
+                    "the password itself never goes in vitrine.toml: write the variable's name, e.g. password_env = \"VITRINE_SMTP_PASSWORD\"",
+                );
+            }
+            name.to_string()
+        }
+    };
+    let ca_file = m.ca_file.as_ref().map(|c| {
+        let path = root.join(c.get_ref().trim());
+        if !path.is_file() {
+            diags.error(
+                "invalid-mail",
+                src.pos(c.span()),
+                "mail.ca_file",
+                format!("{} is not a file", path.display()),
+                "give the path (from the project folder) of the PEM certificate of the authority that signed the mail server's certificate, or remove ca_file",
+            );
+        }
+        path
+    });
+    (diags.errors() == before).then(|| MailConfig {
+        host,
+        port,
+        security,
+        user: m
+            .user
+            .as_ref()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty()),
+        password_env,
+        from,
+        reply_to,
+        ca_file,
+    })
 }
 
 fn report_config(raw: &RawReport, src: &Source, diags: &mut Diagnostics) -> ReportConfig {

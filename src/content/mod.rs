@@ -147,6 +147,36 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[report]`: the yearly report's deadline and the province's growth targets.
     pub report: ReportConfig,
+    /// `[mail]`: the SMTP server that sends sign-up confirmations (none: nothing is sent).
+    pub mail: Option<MailConfig>,
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailSecurity {
+    /// Plain connection upgraded with STARTTLS (port 587); refused when the server cannot.
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine or network.
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MailConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: MailSecurity,
+    /// The account on the SMTP server; its password is read from the environment variable
+    /// `password_env` when the server starts, never from this file.
+    pub user: Option<String>,
+    pub password_env: String,
+    /// `Name <address>` the mails come from, and where replies go.
+    pub from: String,
+    pub reply_to: Option<String>,
+    /// A PEM file of the certificate authority that signed the server's certificate, for a
+    /// relay with a private certificate (the public roots are always trusted).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

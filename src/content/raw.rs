@@ -37,6 +37,20 @@ pub struct RawConfig {
     pub server: RawServer,
     #[serde(default)]
     pub report: RawReport,
+    pub mail: Option<Spanned<RawMail>>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawMail {
+    pub host: Spanned<String>,
+    pub port: Option<Spanned<i64>>,
+    pub security: Option<Spanned<String>>,
+    pub user: Option<String>,
+    pub password_env: Option<Spanned<String>>,
+    pub from: Spanned<String>,
+    pub reply_to: Option<Spanned<String>>,
+    pub ca_file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Debug, Default)]

@@ -11,6 +11,7 @@ mod edit;
 pub mod files;
 pub mod hits;
 pub mod learn;
+pub mod mail;
 pub mod pages;
 pub mod publish;
 mod ranking;
@@ -98,6 +99,8 @@ pub struct AppState {
     pub base_url: String,
     /// The content folders for the web editor and publishing (`None`: this server does not edit).
     pub workspace: Option<Arc<publish::Workspace>>,
+    /// `[mail]`: the SMTP server that sends sign-up mails (None: nothing is queued or sent).
+    pub mail: Option<Arc<mail::Mailer>>,
 }
 
 impl AppState {
@@ -107,6 +110,16 @@ impl AppState {
     pub fn new(root: &Path, public: &Path, store: Store, hits: Hits) -> std::io::Result<AppState> {
         let site = site_or_none(public, None)?;
         let (found, _) = crate::build::check(root);
+        let mailer = match &found {
+            Some((site, _)) => site
+                .config
+                .mail
+                .as_ref()
+                .map(|c| mail::Mailer::new(c).map(Arc::new))
+                .transpose()
+                .map_err(std::io::Error::other)?,
+            None => None,
+        };
         let (theme, catalogue, museum, programmes, (events, contests), base_url) = match found {
             Some((site, theme)) => (
                 theme,
@@ -159,6 +172,7 @@ impl AppState {
             contests: Arc::new(std::sync::RwLock::new(Arc::new(contests))),
             base_url,
             workspace: None,
+            mail: mailer,
         })
     }
 
@@ -191,6 +205,13 @@ impl AppState {
         );
         *self.events.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(events);
         *self.contests.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(contests);
+    }
+
+    /// Wake the mail task after queueing mail (nothing when `[mail]` is not configured).
+    pub fn wake_mail(&self) {
+        if let Some(m) = &self.mail {
+            m.wake();
+        }
     }
 
     /// The errors of the last build, when it failed.
@@ -439,6 +460,10 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
         watcher = Some(watch::start(state.clone(), opts.root.clone(), b)?);
     }
     let changes = state.changes.clone();
+    let mailing = mail::start(&state);
+    if state.mail.is_some() {
+        eprintln!("vitrine: sign-up mails are sent through [mail]");
+    }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let listener = tokio::net::TcpListener::bind(opts.addr).await?;
     eprintln!(
@@ -458,7 +483,12 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
             }
         })
         .await?;
-    // The watcher holds the state too: stop it, so that every hit sender is gone.
+    // The watcher and the mail task hold the state too: stop them, so that every hit sender is
+    // gone. Mail not sent yet stays queued for the next start.
+    if let Some(m) = mailing {
+        m.abort();
+        let _ = m.await;
+    }
     if let Some(w) = watcher {
         w.abort();
         let _ = w.await;

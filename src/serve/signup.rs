@@ -367,16 +367,24 @@ async fn submit(
     };
     let token = accounts::new_token();
     let hash = accounts::token_hash(&state.secret, &token);
+    let link = format!("/{}dang-ky/{token}/", lang.prefix());
     let done = state
         .store
-        .sign_up(&new, capacity(&e), &hash, now)
+        .sign_up(
+            &new,
+            capacity(&e),
+            &hash,
+            state.mail.as_ref().map(|_| link.as_str()),
+            now,
+        )
         .await
         .map_err(|err| state.internal(lang, "storing a sign-up failed", err))?;
+    state.wake_mail();
     if let Some(k) = &client {
         state.limiter.fail(k, now);
     }
     announce_moves(&done);
-    Ok(Redirect::to(&format!("/{}dang-ky/{token}/", lang.prefix())).into_response())
+    Ok(Redirect::to(&link).into_response())
 }
 
 /// Moves up the waiting list are logged by number only (never names or contacts).
@@ -495,10 +503,12 @@ async fn cancel(
         .cancel_signup(
             &hash,
             |slug| events.get(slug).and_then(|e| e.capacity.map(i64::from)),
+            state.mail.is_some(),
             crate::visits::now(),
         )
         .await
         .map_err(|e| state.internal(lang, "cancelling a sign-up failed", e))?;
+    state.wake_mail();
     match done {
         Some(d) => {
             announce_moves(&d);

@@ -171,6 +171,20 @@ const SQLITE: &[(i64, &str)] = &[
     );
     CREATE INDEX contest_entries_submitted ON contest_entries (submitted_ms)",
     ),
+    (
+        7,
+        "CREATE TABLE mail_outbox (
+        id INTEGER PRIMARY KEY,
+        signup_id BIGINT NOT NULL REFERENCES signups (id) ON DELETE CASCADE,
+        notice TEXT NOT NULL,
+        link TEXT,
+        created_at BIGINT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_at BIGINT NOT NULL,
+        last_error TEXT
+    );
+    CREATE INDEX mail_outbox_due ON mail_outbox (next_at, id)",
+    ),
 ];
 
 /// The same schema for PostgreSQL.
@@ -339,6 +353,20 @@ const POSTGRES: &[(i64, &str)] = &[
         UNIQUE (contest, round, person_hash)
     );
     CREATE INDEX contest_entries_submitted ON contest_entries (submitted_ms)",
+    ),
+    (
+        7,
+        "CREATE TABLE mail_outbox (
+        id BIGSERIAL PRIMARY KEY,
+        signup_id BIGINT NOT NULL REFERENCES signups (id) ON DELETE CASCADE,
+        notice TEXT NOT NULL,
+        link TEXT,
+        created_at BIGINT NOT NULL,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_at BIGINT NOT NULL,
+        last_error TEXT
+    );
+    CREATE INDEX mail_outbox_due ON mail_outbox (next_at, id)",
     ),
 ];
 

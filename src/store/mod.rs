@@ -75,11 +75,13 @@ macro_rules! insert_visit {
 mod accounts;
 mod contests;
 mod learn;
+mod mail;
 mod publish;
 mod signups;
 pub use accounts::Login;
 pub use contests::Started;
 pub use learn::{Answer, AssignmentSummary, ProgrammeTotal, Student};
+pub use mail::Outgoing;
 pub use publish::Publish;
 pub use signups::{EventNumbers, SignedUp};
 

@@ -143,22 +143,22 @@ macro_rules! lock_event {
 /// The next one that does not fit stops the line: a large group is not passed over by later,
 /// smaller ones. Evaluates to (moved ids, free places after (None: no limit), still waiting).
 macro_rules! settle {
-    ($conn:expr, $event:expr, $cap:expr, $now:expr) => {{
+    ($conn:expr, $event:expr, $cap:expr, $now:expr, $mail:expr) => {{
         let confirmed: i64 = sqlx::query_scalar(
             "SELECT CAST(COALESCE(SUM(people), 0) AS BIGINT) FROM signups WHERE event = $1 AND status = 'confirmed'",
         )
         .bind($event)
         .fetch_one(&mut *$conn)
         .await?;
-        let waiting: Vec<(i64, i64)> = sqlx::query_as(
-            "SELECT id, people FROM signups WHERE event = $1 AND status = 'waiting' ORDER BY id",
+        let waiting: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, people, contact FROM signups WHERE event = $1 AND status = 'waiting' ORDER BY id",
         )
         .bind($event)
         .fetch_all(&mut *$conn)
         .await?;
         let mut free: Option<i64> = $cap.map(|c: i64| c - confirmed);
         let mut moved = Vec::new();
-        for (id, people) in &waiting {
+        for (id, people, contact) in &waiting {
             if free.is_some_and(|f| *people > f) {
                 break;
             }
@@ -167,12 +167,34 @@ macro_rules! settle {
                 .bind($now)
                 .execute(&mut *$conn)
                 .await?;
+            if $mail {
+                queue_mail!($conn, *id, contact, crate::mail::Notice::MovedUp, None::<&str>, $now);
+            }
             free = free.map(|f| f - people);
             moved.push(*id);
         }
         let left = waiting.len() - moved.len();
         (moved, free, left)
     }};
+}
+
+/// Queue a mail about sign-up `id` when its contact is an e-mail address, in the transaction
+/// that made the change: the change and its mail are stored together or not at all.
+macro_rules! queue_mail {
+    ($conn:expr, $id:expr, $contact:expr, $notice:expr, $link:expr, $now:expr) => {
+        if $contact.as_deref().and_then(crate::mail::address_of).is_some() {
+            sqlx::query(
+                "INSERT INTO mail_outbox (signup_id, notice, link, created_at, attempts, next_at) \
+                 VALUES ($1, $2, $3, $4, 0, $4)",
+            )
+            .bind($id)
+            .bind($notice.code())
+            .bind($link)
+            .bind($now)
+            .execute(&mut *$conn)
+            .await?;
+        }
+    };
 }
 
 /// The waiting-list position of sign-up `id` (1 = next).
@@ -215,15 +237,18 @@ impl Store {
     /// Sign up for an event with `capacity` places (None: no limit). The sign-up gets places
     /// when they are free and nobody is waiting, else the next place on the waiting list.
     /// `token_hash` is the keyed hash of the secret link the person keeps to see or cancel it.
+    /// With `mail` (the museum sends e-mail; the link to put in the confirmation), the
+    /// confirmation and any move up the waiting list are queued for people who gave an address.
     pub async fn sign_up(
         &self,
         s: &NewSignup,
         capacity: Option<i64>,
         token_hash: &str,
+        mail: Option<&str>,
         now: i64,
     ) -> Result<SignedUp> {
         Ok(with_event_locked!(self, &s.event, capacity, now, |tx, cap| {
-            let (moved_up, free, left) = settle!(tx, &s.event, cap, now);
+            let (moved_up, free, left) = settle!(tx, &s.event, cap, now, mail.is_some());
             let status = if left == 0 && free.is_none_or(|f| s.people <= f) {
                 Status::Confirmed
             } else {
@@ -255,6 +280,14 @@ impl Store {
             } else {
                 None
             };
+            if let Some(link) = mail {
+                let notice = if status == Status::Waiting {
+                    crate::mail::Notice::Waiting
+                } else {
+                    crate::mail::Notice::Confirmed
+                };
+                queue_mail!(tx, id, s.contact, notice, Some(link), now);
+            }
             let row: SignupRow = sqlx::query_as(&format!("{SELECT_SIGNUP} WHERE id = $1"))
                 .bind(id)
                 .fetch_one(&mut *tx)
@@ -309,10 +342,12 @@ impl Store {
 
     /// Cancel the sign-up behind a secret link; the first people waiting move up into the freed
     /// places. None when there is no such sign-up; a sign-up already cancelled stays as it is.
+    /// With `mail`, the cancellation and the moves up are queued for people who gave an address.
     pub async fn cancel_signup(
         &self,
         token_hash: &str,
         capacity_of: impl Fn(&str) -> Option<i64>,
+        mail: bool,
         now: i64,
     ) -> Result<Option<SignedUp>> {
         let Some((s, _)) = self.signup_by_token(token_hash).await? else {
@@ -331,7 +366,17 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            let (moved_up, _, _) = settle!(tx, &s.event, cap, now);
+            if mail && changed == 1 {
+                queue_mail!(
+                    tx,
+                    s.id,
+                    s.contact,
+                    crate::mail::Notice::Cancelled,
+                    None::<&str>,
+                    now
+                );
+            }
+            let (moved_up, _, _) = settle!(tx, &s.event, cap, now, mail);
             (changed, moved_up)
         });
         let (_, moved_up) = out;

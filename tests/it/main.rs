@@ -13,6 +13,7 @@ mod import;
 mod incremental;
 mod learn;
 mod load;
+mod mail;
 mod media;
 mod search;
 mod serve;

@@ -63,6 +63,7 @@ fn concurrent_sign_ups_never_overbook_and_the_waiting_list_moves_up_in_order() {
                                 &new("ngay-hoi", Kind::Individual, 1, None),
                                 Some(N),
                                 &format!("t{i}"),
+                                None,
                                 1_000 + i,
                             )
                             .await
@@ -113,7 +114,7 @@ fn concurrent_sign_ups_never_overbook_and_the_waiting_list_moves_up_in_order() {
                 .unwrap();
             let token = format!("t{}", first_confirmed.signup.created_at - 1_000);
             let c = store
-                .cancel_signup(&token, |_| Some(N), 5_000)
+                .cancel_signup(&token, |_| Some(N), false, 5_000)
                 .await
                 .unwrap()
                 .unwrap();
@@ -139,14 +140,14 @@ fn concurrent_sign_ups_never_overbook_and_the_waiting_list_moves_up_in_order() {
             );
             // Cancelling twice changes nothing.
             let again = store
-                .cancel_signup(&token, |_| Some(N), 5_001)
+                .cancel_signup(&token, |_| Some(N), false, 5_001)
                 .await
                 .unwrap()
                 .unwrap();
             assert!(again.moved_up.is_empty(), "{d}");
             assert!(
                 store
-                    .cancel_signup("no such token", |_| Some(N), 5_002)
+                    .cancel_signup("no such token", |_| Some(N), false, 5_002)
                     .await
                     .unwrap()
                     .is_none()
@@ -156,15 +157,15 @@ fn concurrent_sign_ups_never_overbook_and_the_waiting_list_moves_up_in_order() {
             // person who signs up after it waits behind it; when 3 more places free, both move up.
             let ev = "lop";
             let a = store
-                .sign_up(&new(ev, Kind::SchoolGroup, 3, None), Some(5), "a", 1)
+                .sign_up(&new(ev, Kind::SchoolGroup, 3, None), Some(5), "a", None, 1)
                 .await
                 .unwrap();
             let b = store
-                .sign_up(&new(ev, Kind::SchoolGroup, 3, None), Some(5), "b", 2)
+                .sign_up(&new(ev, Kind::SchoolGroup, 3, None), Some(5), "b", None, 2)
                 .await
                 .unwrap();
             let c1 = store
-                .sign_up(&new(ev, Kind::Individual, 1, None), Some(5), "c", 3)
+                .sign_up(&new(ev, Kind::Individual, 1, None), Some(5), "c", None, 3)
                 .await
                 .unwrap();
             assert_eq!(
@@ -173,7 +174,7 @@ fn concurrent_sign_ups_never_overbook_and_the_waiting_list_moves_up_in_order() {
                 "{d}: a later, smaller sign-up does not pass the class"
             );
             let moved = store
-                .cancel_signup("a", |_| Some(5), 4)
+                .cancel_signup("a", |_| Some(5), false, 4)
                 .await
                 .unwrap()
                 .unwrap()
@@ -181,12 +182,12 @@ fn concurrent_sign_ups_never_overbook_and_the_waiting_list_moves_up_in_order() {
             assert_eq!(moved, vec![b.signup.id, c1.signup.id], "{d}");
             // A capacity raised in the content moves people up at the next change.
             let x = store
-                .sign_up(&new(ev, Kind::Individual, 2, None), Some(5), "x", 5)
+                .sign_up(&new(ev, Kind::Individual, 2, None), Some(5), "x", None, 5)
                 .await
                 .unwrap();
             assert_eq!(x.signup.status, Status::Waiting, "{d}");
             let y = store
-                .sign_up(&new(ev, Kind::Individual, 1, None), Some(8), "y", 6)
+                .sign_up(&new(ev, Kind::Individual, 1, None), Some(8), "y", None, 6)
                 .await
                 .unwrap();
             assert_eq!(y.moved_up, vec![x.signup.id], "{d}");
@@ -228,7 +229,11 @@ fn concurrent_sign_ups_never_overbook_and_the_waiting_list_moves_up_in_order() {
                 "{d}: a class counts as a school programme"
             );
             // Once marked at the door, the link no longer cancels it.
-            let kept = store.cancel_signup("b", |_| Some(8), 11).await.unwrap().unwrap();
+            let kept = store
+                .cancel_signup("b", |_| Some(8), false, 11)
+                .await
+                .unwrap()
+                .unwrap();
             assert_eq!(kept.signup.status, Status::Confirmed, "{d}");
             store
                 .mark_came(ev, Some(8), class.id, 0, "2027-05-18", 12)
@@ -286,6 +291,7 @@ fn concurrent_sign_ups_never_overbook_and_the_waiting_list_moves_up_in_order() {
                     &new(ev, Kind::Individual, 1, Some("Nguyễn Văn A")),
                     Some(8),
                     "named",
+                    None,
                     20,
                 )
                 .await

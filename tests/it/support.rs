@@ -292,3 +292,73 @@ pub fn tool(cmd: &str, package: &str) -> bool {
     }
     found
 }
+
+/// Start `vitrine serve` on `root` on a free loopback port, with `extra` arguments, the database
+/// at `database` and `env` added to its environment; returns the child, its address, and the
+/// thread that collects its log (it must go on reading, or the server blocks on a full pipe).
+pub fn spawn_serve(
+    root: &Path,
+    extra: &[&str],
+    database: &str,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("--root")
+        .arg(root)
+        .arg("serve")
+        .args(extra)
+        .args(["--addr", "127.0.0.1:0", "--database", database])
+        .envs(env.iter().copied())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut before = Vec::new();
+    let addr = loop {
+        let mut line = String::new();
+        assert!(
+            log.read_line(&mut line).unwrap() > 0,
+            "the server stopped before serving:\n{}",
+            before.join("")
+        );
+        if let Some(rest) = line.trim().strip_prefix("vitrine: serving http://") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+        before.push(line);
+    };
+    let lines = std::thread::spawn(move || {
+        let mut all: Vec<String> = before.iter().map(|l| l.trim_end().to_string()).collect();
+        all.extend(log.lines().map_while(Result::ok));
+        all
+    });
+    (child, addr, lines)
+}
+
+/// One HTTP/1.1 request over a new connection: a GET, or a POST of a form from the same
+/// origin. Returns the status line, the head and the body.
+pub fn http(addr: &str, method: &str, path: &str, form: Option<&str>) -> (String, String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let body = form.unwrap_or("");
+    let extra = if form.is_some() {
+        format!(
+            "Origin: http://{addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+    } else {
+        String::new()
+    };
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n{body}"
+    )
+    .unwrap();
+    let mut all = String::new();
+    s.read_to_string(&mut all).unwrap();
+    let (head, body) = all.split_once("\r\n\r\n").unwrap_or((&all, ""));
+    let status = head.lines().next().unwrap_or("").to_string();
+    (status, head.to_string(), body.to_string())
+}

@@ -3,7 +3,7 @@
 // served; a broken file keeps the previous site and sends its error to the page; SIGTERM stops
 // the server even with an event stream open.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -12,20 +12,7 @@ use crate::support::copy_fixture;
 
 /// A plain HTTP/1.1 GET; returns the status line and the body.
 fn get(addr: &str, path: &str) -> (String, String) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut all = String::new();
-    s.read_to_string(&mut all).unwrap();
-    let status = all.lines().next().unwrap_or("").to_string();
-    let body = all
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
+    let (status, _, body) = crate::support::http(addr, "GET", path, None);
     (status, body)
 }
 
@@ -61,39 +48,12 @@ fn next_event(r: &mut BufReader<TcpStream>, name: &str) -> String {
 }
 
 /// Start `vitrine serve --watch` on `root`; returns the child, its address, and the thread that
-/// collects its log (it must go on reading, or the server blocks on a full pipe).
+/// collects its log.
 fn spawn_watching(
     root: &std::path::Path,
     db: &std::path::Path,
 ) -> (std::process::Child, String, std::thread::JoinHandle<Vec<String>>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vitrine"))
-        .arg("--root")
-        .arg(root)
-        .args(["serve", "--watch", "--addr", "127.0.0.1:0", "--database"])
-        .arg(format!("sqlite:{}", db.display()))
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut log = BufReader::new(child.stderr.take().unwrap());
-    let mut before = Vec::new();
-    let addr = loop {
-        let mut line = String::new();
-        assert!(
-            log.read_line(&mut line).unwrap() > 0,
-            "the server stopped before serving:\n{}",
-            before.join("")
-        );
-        if let Some(rest) = line.trim().strip_prefix("vitrine: serving http://") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-        before.push(line);
-    };
-    let lines = std::thread::spawn(move || {
-        let mut all: Vec<String> = before.iter().map(|l| l.trim_end().to_string()).collect();
-        all.extend(log.lines().map_while(Result::ok));
-        all
-    });
-    (child, addr, lines)
+    crate::support::spawn_serve(root, &["--watch"], &format!("sqlite:{}", db.display()), &[])
 }
 
 /// Open the event stream of the server at `addr`.

@@ -1,0 +1,462 @@
+// Sign-up e-mails (issue 16) through a real SMTP server: aiosmtpd on a loopback port requiring
+// STARTTLS (with a certificate of our own authority, given to vitrine as `ca_file`) and AUTH.
+// The real `vitrine serve` process, on SQLite and PostgreSQL: a sign-up made while the mail
+// server is down is kept and mailed after a crash and restart; a confirmation carries the code
+// and the private link, a waiting-list place and a move up are mailed in the person's language,
+// a phone number gets no mail, and the log names no address. Bad `[mail]` settings are refused
+// with the file, line and field.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use vitrine::content::Day;
+
+use crate::events::day_text;
+use crate::serve::{drop_schema, runtime, stores};
+use crate::support::*;
+
+const PASSWORD: &str = "mật-khẩu thử 42";
+
+/// aiosmtpd, or why the test cannot run here.
+fn smtp_available() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "aiosmtpd is required in CI: pip install aiosmtpd"
+        );
+        eprintln!("skipping: the Python package aiosmtpd is not installed (pip install aiosmtpd)");
+    }
+    ok && tool("openssl", "openssl")
+}
+
+/// A certificate authority and a certificate for `localhost` signed by it, in `dir`.
+fn certificates(dir: &Path) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Vitrine test CA",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &ec,
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=localhost",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+}
+
+/// A port nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The SMTP server on `port`, writing what it receives to `out`; it stops when dropped.
+struct Smtp(std::process::Child);
+
+impl Smtp {
+    fn start(port: u16, certs: &Path, out: &Path) -> Smtp {
+        let mut child = Command::new("python3")
+            .arg(repo().join("tests/smtp/server.py"))
+            .arg(port.to_string())
+            .arg(certs.join("server.pem"))
+            .arg(certs.join("server.key"))
+            .arg(out)
+            .args(["vitrine", PASSWORD])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP server did not start");
+        Smtp(child)
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        drop(self.0.stdin.take());
+        let _ = self.0.wait();
+    }
+}
+
+/// The messages the SMTP server has accepted.
+fn received(out: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Wait until `done` holds; a deadline only keeps a broken server from hanging the test.
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Sign up for `event` by form; the private path of the sign-up.
+fn sign_up(addr: &str, lang_prefix: &str, event: &str, fields: &[(&str, &str)]) -> String {
+    let body = crate::serve::form(fields);
+    let (status, head, _) = http(
+        addr,
+        "POST",
+        &format!("/{lang_prefix}su-kien/{event}/dang-ky/"),
+        Some(&body),
+    );
+    assert!(status.contains(" 303"), "{status}\n{head}");
+    head.lines()
+        .find_map(|l| {
+            l.strip_prefix("location: ")
+                .or_else(|| l.strip_prefix("Location: "))
+        })
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// `[mail]` for the SMTP server on `port`, with the test authority's certificate when `ca`.
+fn mail_settings(root: &Path, port: u16, ca: bool, extra: &str) {
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(root.join("vitrine.toml"))
+        .unwrap();
+    write!(
+        f,
+        "\n[mail]\nhost = \"localhost\"\nport = {port}\nuser = \"vitrine\"\npassword_env = \"VITRINE_TEST_SMTP\"\n\
+         from = \"Bảo tàng thử <baotang@tiny.example>\"\nreply_to = \"hoi@tiny.example\"\n{}{extra}",
+        if ca { "ca_file = \"ca.pem\"\n" } else { "" }
+    )
+    .unwrap();
+}
+
+#[test]
+fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_crash() {
+    if !smtp_available() {
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    certificates(certs.path());
+    let (_tmp, root) = copy_fixture("tiny");
+    std::fs::copy(certs.path().join("ca.pem"), root.join("ca.pem")).unwrap();
+    std::fs::create_dir_all(root.join("events")).unwrap();
+    let day = day_text(Day::today().add_days(20));
+    std::fs::write(
+        root.join("events/hoi-thao.toml"),
+        format!(
+            "title = {{ vi = \"Hội thảo gốm\", en = \"Pottery talk\" }}\nstarts = {day}T09:00:00\nends = {day}T11:00:00\n\
+             capacity = 2\nplace = {{ vi = \"Phòng 2\", en = \"Room 2\" }}\n"
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    mail_settings(&root, port, true, "");
+    let db = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    for (store, schema) in rt.block_on(stores(db.path())) {
+        let d = store.dialect();
+        let url = match &schema {
+            None => format!("sqlite:{}", db.path().join("vitrine.db").display()),
+            Some(s) => format!(
+                "{}?search_path={s}",
+                std::env::var("VITRINE_TEST_POSTGRES")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+            ),
+        };
+        let env = [("VITRINE_TEST_SMTP", PASSWORD)];
+        let out = db.path().join(format!("received-{d}.jsonl"));
+        let mut log = Vec::new();
+
+        // The mail server is down: the sign-up is made and its mail waits in the queue.
+        let (mut server, addr, lines) = spawn_serve(&root, &[], &url, &env);
+        let lan = sign_up(
+            &addr,
+            "",
+            "hoi-thao",
+            &[
+                ("kind", "individual"),
+                ("people", "2"),
+                ("name", "Nguyễn Thị Lan"),
+                ("contact", "lan.nguyen@example.vn"),
+                ("consent", "yes"),
+            ],
+        );
+        let (status, _, page) = http(&addr, "GET", &lan, None);
+        assert!(
+            status.contains("200") && page.contains("Bạn đã có chỗ"),
+            "{d}: {status}"
+        );
+        wait_for("a first try", || {
+            let (n, next) = rt.block_on(store.mail_waiting()).unwrap();
+            n == 1 && next.is_some_and(|t| t > vitrine::visits::now())
+        });
+        // A crash: the queue is in the database.
+        server.kill().unwrap();
+        server.wait().unwrap();
+        log.extend(lines.join().unwrap());
+        assert!(
+            log.iter()
+                .any(|l| l.contains("failed (connection)") && l.contains("trying again")),
+            "{d}: {log:?}"
+        );
+
+        // The mail server is up and vitrine starts again: the waiting mail goes out.
+        let smtp = Smtp::start(port, certs.path(), &out);
+        let (mut server, addr, lines) = spawn_serve(&root, &[], &url, &env);
+        wait_for("the confirmation", || received(&out).len() == 1);
+        let first = &received(&out)[0];
+        let token = lan.trim_end_matches('/').rsplit('/').next().unwrap();
+        let body = first["body"].as_str().unwrap();
+        assert_eq!(first["rcpt"], serde_json::json!(["lan.nguyen@example.vn"]), "{d}");
+        assert_eq!(first["subject"], "Xác nhận đăng ký: Hội thảo gốm", "{d}");
+        assert_eq!(
+            (first["tls"].as_bool(), first["auth"].as_bool()),
+            (Some(true), Some(true)),
+            "{d}: STARTTLS and AUTH"
+        );
+        assert_eq!(first["from"], "Bảo tàng thử <baotang@tiny.example>", "{d}");
+        assert_eq!(first["reply_to"], "hoi@tiny.example", "{d}");
+        assert_eq!(first["content_type"], "text/plain", "{d}");
+        assert!(body.contains("Xin chào Nguyễn Thị Lan,"), "{d}: {body}");
+        assert!(
+            body.contains(&format!("https://tiny.example/dang-ky/{token}/")),
+            "{d}: {body}"
+        );
+        assert!(
+            body.contains("Phòng 2") && body.contains("Số người: 2"),
+            "{d}: {body}"
+        );
+        assert!(
+            body.contains("https://tiny.example/su-kien/hoi-thao.ics"),
+            "{d}: {body}"
+        );
+        let code = rt
+            .block_on(store.signups_of("hoi-thao"))
+            .unwrap()
+            .into_iter()
+            .find(|s| s.people == 2)
+            .unwrap()
+            .code;
+        assert!(body.contains(&vitrine::learn::spaced_code(&code)), "{d}: {body}");
+
+        // The event is full: an English sign-up waits and is told so, in English; a phone number
+        // gets no mail.
+        let minh = sign_up(
+            &addr,
+            "en/",
+            "hoi-thao",
+            &[
+                ("kind", "individual"),
+                ("people", "1"),
+                ("name", "Minh"),
+                ("contact", "minh@example.vn"),
+                ("consent", "yes"),
+            ],
+        );
+        sign_up(
+            &addr,
+            "",
+            "hoi-thao",
+            &[
+                ("kind", "individual"),
+                ("people", "1"),
+                ("name", "Hà"),
+                ("contact", "0912 345 678"),
+                ("consent", "yes"),
+            ],
+        );
+        wait_for("the waiting-list mail", || received(&out).len() == 2);
+        let waiting = &received(&out)[1];
+        assert_eq!(waiting["rcpt"], serde_json::json!(["minh@example.vn"]), "{d}");
+        assert_eq!(waiting["subject"], "Waiting list: Pottery talk", "{d}");
+        assert!(minh.starts_with("/en/dang-ky/"), "{d}: {minh}");
+
+        // Lan cancels: she is told, and Minh, first in line, moves up and is told.
+        let (status, _, _) = http(&addr, "POST", &format!("{lan}huy/"), Some(""));
+        assert!(status.contains(" 303"), "{d}: {status}");
+        wait_for("the cancellation and the move up", || received(&out).len() == 4);
+        let all = received(&out);
+        let to = |who: &str| {
+            all.iter()
+                .filter(|m| m["rcpt"][0] == who)
+                .map(|m| {
+                    (
+                        m["subject"].as_str().unwrap().to_string(),
+                        m["body"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let lan_mails = to("lan.nguyen@example.vn");
+        assert_eq!(lan_mails.len(), 2, "{d}");
+        assert_eq!(lan_mails[1].0, "Đã huỷ đăng ký: Hội thảo gốm", "{d}");
+        let minh_mails = to("minh@example.vn");
+        assert_eq!(minh_mails.len(), 2, "{d}");
+        assert_eq!(minh_mails[1].0, "You have a place: Pottery talk", "{d}");
+        let moved = &minh_mails[1].1;
+        assert!(
+            moved.contains("Hello Minh,") && moved.contains("Room 2"),
+            "{d}: {moved}"
+        );
+        assert!(
+            !moved.contains("/dang-ky/"),
+            "{d}: the private link is only in the first mail"
+        );
+        assert!(all.iter().all(|m| m["rcpt"][0] != "0912 345 678"), "{d}");
+        assert_eq!(
+            rt.block_on(store.mail_waiting()).unwrap().0,
+            0,
+            "{d}: the queue is empty"
+        );
+
+        // SIGTERM; the log has numbers, never an address or a name.
+        Command::new("kill")
+            .arg(server.id().to_string())
+            .status()
+            .unwrap();
+        assert!(server.wait().unwrap().success(), "{d}");
+        log.extend(lines.join().unwrap());
+        assert_eq!(
+            log.iter()
+                .filter(|l| l.contains(") of sign-up ") && l.ends_with(" sent"))
+                .count(),
+            4,
+            "{d}: {log:?}"
+        );
+        for l in &log {
+            assert!(
+                !l.contains('@') && !l.contains("Lan") && !l.contains("Minh"),
+                "{d}: {l}"
+            );
+        }
+        drop(smtp);
+        rt.block_on(drop_schema(&store, &schema));
+    }
+}
+
+#[test]
+fn bad_mail_settings_are_refused_with_their_field() {
+    let (_tmp, root) = copy_fixture("tiny");
+    mail_settings(&root, 587, false, "security = \"ssl\"\n");
+    let text = std::fs::read_to_string(root.join("vitrine.toml")).unwrap();
+    let text = text.replace(
+        "from = \"Bảo tàng thử <baotang@tiny.example>\"",
+        "from = \"Bảo tàng thử\"",
+    );
+    std::fs::write(root.join("vitrine.toml"), &text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("--root")
+        .arg(&root)
+        .arg("check")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    for (field, line) in [
+        ("mail.security", line_of("security = ")),
+        ("mail.from", line_of("from = \"Bảo")),
+    ] {
+        assert!(
+            said.lines()
+                .any(|l| l.contains(&format!("vitrine.toml:{line}:")) && l.contains(field)),
+            "{field} at line {line}: {said}"
+        );
+    }
+    assert!(
+        said.contains("starttls") && said.contains("not an e-mail address"),
+        "{said}"
+    );
+
+    // Good settings, but the password is not in the environment: the server does not start.
+    let (_tmp, root) = copy_fixture("tiny");
+    mail_settings(&root, 587, false, "");
+    let db = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("--root")
+        .arg(&root)
+        .args(["serve", "--addr", "127.0.0.1:0", "--database"])
+        .arg(format!("sqlite:{}", db.path().join("v.db").display()))
+        .env_remove("VITRINE_TEST_SMTP")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("VITRINE_TEST_SMTP"),
+        "the password's variable is named: {said}"
+    );
+}
