@@ -233,6 +233,8 @@ struct FormView {
     refused: bool,
     max_individual: i64,
     grades: Vec<u8>,
+    /// The museum sends confirmations by e-mail (`[mail]`).
+    mails: bool,
 }
 
 async fn form_page(
@@ -290,6 +292,7 @@ async fn render_form(
         refused,
         max_individual: signups::MAX_INDIVIDUAL,
         grades: e.grades.iter().copied().filter(|g| *g <= 12).collect(),
+        mails: state.mail.is_some(),
     };
     state.page(status, "events/signup.html", lang, &view)
 }

@@ -242,6 +242,11 @@ fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_cr
 
         // The mail server is down: the sign-up is made and its mail waits in the queue.
         let (mut server, addr, lines) = spawn_serve(&root, &[], &url, &env);
+        let (_, _, form) = http(&addr, "GET", "/su-kien/hoi-thao/dang-ky/", None);
+        assert!(
+            form.contains("Nếu ghi địa chỉ email, bạn sẽ nhận thư xác nhận"),
+            "{d}: the form says mail is sent"
+        );
         let lan = sign_up(
             &addr,
             "",

@@ -376,7 +376,7 @@ fn a_class_and_a_family_sign_up_get_codes_the_door_marks_them_and_the_report_cou
             let (st, f) = get("/su-kien/gan/dang-ky/").await;
             assert_eq!(st, StatusCode::OK, "{d}");
             assert!(
-                f.contains("value=\"school_group\" required checked"),
+                f.contains("value=\"school_group\" required checked") && !f.contains("Nếu ghi địa chỉ email"),
                 "{d}: a school event suggests a class"
             );
             // Not taking sign-ups, or not yet.
