@@ -122,8 +122,8 @@ fn now_nanos() -> i128 {
         .map_or(0, |d| d.as_nanos() as i128)
 }
 
-/// The content of the working copy (vitrine.toml and every file and folder under exhibits/, names
-/// starting with '.' left out), by path relative to `root`.
+/// The content of the working copy (vitrine.toml and every file and folder under exhibits/ and
+/// events/, names starting with '.' left out), by path relative to `root`.
 fn content_files(root: &Path) -> BTreeMap<PathBuf, Stamp> {
     use rayon::prelude::*;
     fn walk(root: &Path, top: PathBuf, out: &mut Vec<(PathBuf, Stamp)>) {
@@ -170,6 +170,7 @@ fn content_files(root: &Path) -> BTreeMap<PathBuf, Stamp> {
         })
         .collect();
     out.extend(found.into_iter().flatten());
+    walk(root, PathBuf::from("events"), &mut out);
     out.into_iter().collect()
 }
 
@@ -268,8 +269,8 @@ fn diff(root: &Path, since: Option<&Path>) -> Diff {
     Diff { now, removed }
 }
 
-/// Take a snapshot of the content (vitrine.toml and exhibits/; the theme, static files and events
-/// are linked: they are not edited through the web editor). Returns its name.
+/// Take a snapshot of the content (vitrine.toml, exhibits/ and events/; the theme, static files
+/// and contests are linked: they are not edited through the web editor). Returns its name.
 ///
 /// Only what changed since the latest snapshot is written: a folder in which nothing changed is a
 /// link to the same folder of the snapshot that holds it, an unchanged file is a hard link, a
@@ -313,7 +314,7 @@ fn snapshot_after(root: &Path, earlier: Option<PathBuf>, taken: i128, d: &Diff) 
     }
     let made = (|| {
         std::fs::create_dir_all(&tmp)?;
-        let mut stack = vec![Path::new("exhibits")];
+        let mut stack = vec![Path::new("exhibits"), Path::new("events")];
         while let Some(rel) = stack.pop() {
             let Some((stamp, _)) = d.now.get(rel) else {
                 continue;
@@ -339,7 +340,7 @@ fn snapshot_after(root: &Path, earlier: Option<PathBuf>, taken: i128, d: &Diff) 
         }
         std::fs::copy(root.join("vitrine.toml"), tmp.join("vitrine.toml"))?;
         let abs = root.canonicalize()?;
-        for linked in ["themes", "static", "events", "contests"] {
+        for linked in ["themes", "static", "contests"] {
             if abs.join(linked).is_dir() {
                 std::os::unix::fs::symlink(abs.join(linked), tmp.join(linked))?;
             }
@@ -492,18 +493,27 @@ pub fn preview(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     build_site(&b)
 }
 
-/// Put the content of snapshot `name` back in exhibits/, keeping the working copy it replaces in
-/// `.vitrine/history/`. The caller then publishes.
+/// Put the content of snapshot `name` back in exhibits/ and events/, keeping the working copy it
+/// replaces in `.vitrine/history/`. The caller then publishes. (A snapshot made before events/
+/// was snapshotted links to the working copy's: its events stay as they are.)
 pub fn restore(root: &Path, name: &str, who: &str) -> std::io::Result<()> {
     let snap = snapshot_path(root, name)
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such publication"))?;
     let kept = crate::content::edit::history_dir(root).join(format!("{}-{who}-before-restore", new_name()));
-    copy_tree(&root.join("exhibits"), &kept.join("exhibits"))?;
-    let staging = root.join(format!(".exhibits.restoring-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    copy_tree(&snap.join("exhibits"), &staging)?;
-    crate::output::swap_in(&staging, &root.join("exhibits")).map_err(std::io::Error::other)?;
-    let _ = std::fs::remove_dir_all(&staging);
+    for part in ["exhibits", "events"] {
+        let from = snap.join(part);
+        if !from.is_dir() || std::fs::symlink_metadata(&from)?.file_type().is_symlink() {
+            continue;
+        }
+        if root.join(part).is_dir() {
+            copy_tree(&root.join(part), &kept.join(part))?;
+        }
+        let staging = root.join(format!(".{part}.restoring-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&staging);
+        copy_tree(&from, &staging)?;
+        crate::output::swap_in(&staging, &root.join(part)).map_err(std::io::Error::other)?;
+        let _ = std::fs::remove_dir_all(&staging);
+    }
     Ok(())
 }
 

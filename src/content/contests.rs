@@ -305,7 +305,7 @@ fn load_contest(root: &Path, dir: &Path, path: &Path, diags: &mut Diagnostics) -
         if questions.iter().any(|x| x.id == id) {
             diags.error(
                 "duplicate-question",
-                at.clone(),
+                q.id.as_ref().map_or_else(|| at.clone(), |s| src.pos(s.span())),
                 &format!("{field}.id"),
                 format!("two questions are named \"{id}\""),
                 "give every question its own id: entries already taken refer to it",
@@ -345,7 +345,9 @@ fn load_contest(root: &Path, dir: &Path, path: &Path, diags: &mut Diagnostics) -
     if questions.len() < per_entry {
         diags.error(
             "too-few-questions",
-            file.clone(),
+            raw.questions_per_entry
+                .as_ref()
+                .map_or_else(|| file.clone(), |q| src.pos(q.span())),
             "questions_per_entry",
             format!(
                 "each entry is asked {per_entry} questions but the bank has {}",

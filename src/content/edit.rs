@@ -133,6 +133,45 @@ impl TomlDoc {
         }
     }
 
+    /// A TOML date or local date-time as a form shows it: `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM`
+    /// (seconds only when not zero).
+    pub fn moment(&self, key: &str) -> Option<String> {
+        let d = self.get(key).and_then(|i| i.as_datetime())?;
+        let day = d.date.map(|x| x.to_string()).unwrap_or_default();
+        Some(match d.time {
+            None => day,
+            Some(t) => match t.second.unwrap_or(0) {
+                0 => format!("{day}T{:02}:{:02}", t.hour, t.minute),
+                sec => format!("{day}T{:02}:{:02}:{sec:02}", t.hour, t.minute),
+            },
+        })
+    }
+
+    /// Set a TOML date (`YYYY-MM-DD`) or local date-time (`YYYY-MM-DDTHH:MM`, or with a space, or
+    /// with seconds) from a form, or remove it when empty. Vietnam's time is meant: no offset.
+    pub fn set_moment(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let v = value.trim().replacen(' ', "T", 1);
+        if v.is_empty() {
+            self.remove(key);
+            return Ok(());
+        }
+        if self.moment(key).as_deref() == Some(v.as_str()) {
+            return Ok(());
+        }
+        let full = if v.len() == 16 {
+            format!("{v}:00")
+        } else {
+            v.clone()
+        };
+        match full.parse::<toml_edit::Datetime>() {
+            Ok(d) if d.date.is_some() && d.offset.is_none() && (v.len() == 10) == d.time.is_none() => {
+                self.set_value(key, Value::from(d));
+                Ok(())
+            }
+            _ => Err(format!("\"{}\" is not a day and time", value.trim())),
+        }
+    }
+
     /// The text of `key` in `lang` (`title`, `date.display`).
     pub fn lang_text(&self, key: &str, lang: Lang) -> Option<String> {
         self.get(key)
@@ -205,6 +244,24 @@ impl TomlDoc {
         }
         let arr: Array = values.iter().map(String::as_str).collect();
         self.set_value(key, Value::Array(arr));
+    }
+
+    /// A top-level list of integers (an event's `grades`).
+    pub fn int_list(&self, key: &str) -> Vec<i64> {
+        self.get(key)
+            .and_then(|i| i.as_array())
+            .map(|a| a.iter().filter_map(|v| v.as_integer()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Set a list of integers; an empty one removes the key.
+    pub fn set_int_list(&mut self, key: &str, values: &[i64]) {
+        if values.is_empty() {
+            self.remove(key);
+        } else if self.int_list(key) != values {
+            let arr: Array = values.iter().copied().collect();
+            self.set_value(key, Value::Array(arr));
+        }
     }
 
     fn set_value(&mut self, key: &str, v: Value) {

@@ -428,8 +428,8 @@ fn field_errors(diags: &Diagnostics, scope: &[&Path]) -> Vec<FieldError> {
         .map(|d| {
             let file = d.pos.file.file_name().and_then(|n| n.to_str()).unwrap_or("");
             let field = match (file, d.field.as_str()) {
-                ("vi.md" | "intro.vi.md", "") => "desc.vi".to_string(),
-                ("en.md" | "intro.en.md", "") => "desc.en".to_string(),
+                (f, "") if f.ends_with("vi.md") => "desc.vi".to_string(),
+                (f, "") if f.ends_with("en.md") => "desc.en".to_string(),
                 (_, f) => f.to_string(),
             };
             FieldError {
@@ -953,4 +953,229 @@ pub fn list_objects(root: &Path, slug: &str) -> Vec<Entry> {
             entry(id, doc)
         })
         .collect()
+}
+
+/// Bilingual one-line texts of an event file, in form order.
+pub const EVENT_TEXTS: &[&str] = &["title", "summary", "place", "price"];
+/// An event's moments: a day (`YYYY-MM-DD`) or a day and time (`YYYY-MM-DDTHH:MM`).
+pub const EVENT_MOMENTS: &[&str] = &["starts", "ends", "signup_opens", "signup_closes"];
+/// An event's links, written in the form as names or IDs separated by spaces.
+pub const EVENT_LINKS: &[&str] = &["exhibits", "objects", "programmes"];
+
+/// `events/<slug>.toml` and its two texts, when the event exists.
+fn event_files(root: &Path, slug: &str) -> Result<[PathBuf; 3], EditError> {
+    let dir = root.join("events");
+    let toml = dir.join(format!("{slug}.toml"));
+    if !is_valid_slug(slug) || !toml.is_file() {
+        return Err(EditError::NotFound);
+    }
+    Ok([
+        toml,
+        dir.join(format!("{slug}.vi.md")),
+        dir.join(format!("{slug}.en.md")),
+    ])
+}
+
+/// An event's form values and version.
+pub fn read_event(root: &Path, slug: &str) -> Result<(Values, String), EditError> {
+    let files = event_files(root, slug)?;
+    let doc = read_doc(&files[0])?;
+    let mut v = Values::new();
+    read_texts(&mut v, &doc, "", EVENT_TEXTS);
+    for key in EVENT_MOMENTS {
+        v.insert(key.to_string(), doc.moment(key).unwrap_or_default());
+    }
+    for key in EVENT_LINKS {
+        v.insert(key.to_string(), doc.list(key).join(" "));
+    }
+    let grades: Vec<String> = doc.int_list("grades").iter().map(i64::to_string).collect();
+    v.insert("grades".into(), grades.join(" "));
+    v.insert(
+        "capacity".into(),
+        doc.int("capacity").map(|n| n.to_string()).unwrap_or_default(),
+    );
+    v.insert(
+        "audience".into(),
+        doc.str("audience").unwrap_or_else(|| "everyone".into()),
+    );
+    v.insert("occasion".into(), doc.str("occasion").unwrap_or_default());
+    v.insert(
+        "status".into(),
+        doc.str("status").unwrap_or_else(|| "published".into()),
+    );
+    for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
+        v.insert(format!("desc.{}", l.code()), read_md(f).trim_end().to_string());
+    }
+    Ok((v, fingerprint(&files)))
+}
+
+/// Save an event's form. The same checks as `vitrine check` run on the would-be files (times in
+/// order, known exhibitions and objects, grades, capacity…); nothing is written when one fails.
+pub fn save_event(
+    root: &Path,
+    who: &str,
+    slug: &str,
+    v: &Values,
+    version: &str,
+) -> Result<Vec<FieldError>, EditError> {
+    let files = event_files(root, slug)?;
+    if fingerprint(&files) != version {
+        return Err(EditError::Stale);
+    }
+    let mut doc = read_doc(&files[0])?;
+    let mut errors = Vec::new();
+    apply_texts(&mut doc, v, "", EVENT_TEXTS);
+    for key in EVENT_MOMENTS {
+        if let Some(s) = v.get(*key)
+            && let Err(m) = doc.set_moment(key, s)
+        {
+            errors.push(FieldError {
+                field: key.to_string(),
+                message: m,
+                hint: "write the day, or the day and time in Vietnam: 2027-05-18 or 2027-05-18T08:30".into(),
+                error: true,
+            });
+        }
+    }
+    for key in EVENT_LINKS {
+        if let Some(s) = v.get(*key) {
+            let items: Vec<String> = s
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|x| !x.is_empty())
+                .map(|x| {
+                    if *key == "objects" {
+                        x.to_uppercase()
+                    } else {
+                        x.to_lowercase()
+                    }
+                })
+                .collect();
+            // An empty list that was not written stays unwritten (`list` of a missing key is empty).
+            doc.set_list(key, &items);
+        }
+    }
+    if let Some(s) = v.get("grades") {
+        let parsed: Result<Vec<i64>, _> = s
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|x| !x.is_empty())
+            .map(str::parse::<i64>)
+            .collect();
+        match parsed {
+            Ok(g) => doc.set_int_list("grades", &g),
+            Err(_) => errors.push(FieldError {
+                field: "grades".into(),
+                message: format!("\"{s}\" is not a list of grades"),
+                hint: "write school grades 1-12 (13 for university) separated by spaces, e.g. 6 7".into(),
+                error: true,
+            }),
+        }
+    }
+    if v.contains_key("capacity") {
+        let n = int_field(v, "capacity", &mut errors);
+        doc.set_int("capacity", n);
+    }
+    for (key, allowed, hint) in [
+        (
+            "audience",
+            &["everyone", "families", "schools", "researchers"][..],
+            "choose everyone, families, schools or researchers",
+        ),
+        (
+            "status",
+            &["draft", "published", "cancelled"][..],
+            "choose draft, published or cancelled",
+        ),
+    ] {
+        if let Some(s) = v.get(key) {
+            if allowed.contains(&s.as_str()) {
+                doc.set_str(key, s);
+            } else {
+                errors.push(FieldError {
+                    field: key.into(),
+                    message: format!("\"{s}\" is not one of the choices"),
+                    hint: hint.into(),
+                    error: true,
+                });
+            }
+        }
+    }
+    if let Some(s) = v.get("occasion") {
+        if s.trim().is_empty() {
+            doc.remove("occasion");
+        } else {
+            doc.set_str("occasion", s.trim());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(EditError::Invalid(errors));
+    }
+    let planned = plan_form(&files, &doc, v);
+    commit(root, who, &files, planned)
+}
+
+/// Create `events/<slug>.toml` from `text` (a new event file, see `scaffold::event_text`), with
+/// the Vietnamese title of the form when one is given.
+pub fn create_event(root: &Path, who: &str, v: &Values, text: &str) -> Result<String, EditError> {
+    let slug = v.get("slug").map(|s| s.trim().to_lowercase()).unwrap_or_default();
+    let field = |m: String, h: &str| {
+        EditError::Invalid(vec![FieldError {
+            field: "slug".into(),
+            message: m,
+            hint: h.into(),
+            error: true,
+        }])
+    };
+    if !is_valid_slug(&slug) {
+        return Err(field(
+            format!("\"{slug}\" cannot be an event's short name"),
+            "use lower-case letters a-z, digits and '-', e.g. ngay-bao-tang-2027 (it becomes the address /su-kien/ngay-bao-tang-2027/)",
+        ));
+    }
+    let path = root.join("events").join(format!("{slug}.toml"));
+    if path.exists() {
+        return Err(field(
+            format!("{slug} already exists"),
+            "choose another short name",
+        ));
+    }
+    let mut doc = TomlDoc::parse(text).map_err(|e| EditError::Unparsable(path.clone(), e))?;
+    if v.get("title.vi").is_some_and(|t| !t.trim().is_empty()) {
+        apply_texts(&mut doc, v, "", &["title"]);
+    }
+    let planned = vec![(path.clone(), doc.text().into_bytes())];
+    commit(root, who, &[path], planned)?;
+    Ok(slug)
+}
+
+/// An event of the working copy, as the content page lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventEntry {
+    pub key: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub status: String,
+    /// When it starts, as the form shows it.
+    pub starts: String,
+}
+
+/// The events of the working copy, by start.
+pub fn list_events(root: &Path) -> Vec<EventEntry> {
+    let mut v: Vec<EventEntry> = super::load::toml_files(&root.join("events"))
+        .iter()
+        .filter_map(|p| {
+            let key = p.file_stem()?.to_str()?.to_string();
+            let doc = read_doc(p).ok();
+            let starts = doc.as_ref().and_then(|d| d.moment("starts")).unwrap_or_default();
+            let e = entry(key, doc);
+            Some(EventEntry {
+                starts,
+                key: e.key,
+                title_vi: e.title_vi,
+                title_en: e.title_en,
+                status: e.status,
+            })
+        })
+        .collect();
+    v.sort_by(|a, b| (&a.starts, &a.key).cmp(&(&b.starts, &b.key)));
+    v
 }

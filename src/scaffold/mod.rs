@@ -145,6 +145,13 @@ pub fn new_event(
     if !is_valid_slug(slug) {
         return Err(ScaffoldError::BadSlug(slug.to_string()));
     }
+    let t = event_text(day, today)?;
+    let path = root.join("events").join(format!("{slug}.toml"));
+    Ok(vec![write_new(&path, &t)?])
+}
+
+/// The text of a new event file for plan day `day` (its key), or the soonest plan day to come.
+pub fn event_text(day: Option<&str>, today: crate::content::Day) -> Result<String, ScaffoldError> {
     let coming = coming_plan_days(today);
     let (date, plan) = match day {
         None => coming[0],
@@ -189,6 +196,5 @@ pub fn new_event(
         plan.key,
         d = date,
     ));
-    let path = root.join("events").join(format!("{slug}.toml"));
-    Ok(vec![write_new(&path, &t)?])
+    Ok(t)
 }

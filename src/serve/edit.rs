@@ -34,7 +34,9 @@ pub fn routes() -> Router<AppState> {
                 &format!("{p}/e/{{slug}}/o/{{id}}/"),
                 get(object_page).post(save_object),
             )
-            .route(&format!("{p}/e/{{slug}}/o/{{id}}/image/"), post(image_action));
+            .route(&format!("{p}/e/{{slug}}/o/{{id}}/image/"), post(image_action))
+            .route(&format!("{p}/events/new/"), post(create_event))
+            .route(&format!("{p}/events/{{slug}}/"), get(event_page).post(save_event));
         up = up.route(&format!("{p}/e/{{slug}}/o/{{id}}/photo/"), post(upload));
     }
     // Photos are large: their route has its own limit (checked again while streaming).
@@ -904,4 +906,148 @@ async fn upload(
         lang.prefix()
     ))
     .into_response())
+}
+
+#[derive(Serialize)]
+struct EventView {
+    #[serde(flatten)]
+    frame: Frame,
+    slug: String,
+    title: String,
+    version: String,
+    audience: String,
+    status: String,
+    errors: std::collections::BTreeMap<String, Vec<FieldError>>,
+    rows: Vec<Row>,
+    top_notes: Vec<FieldError>,
+    saved: bool,
+    stale: bool,
+    public_path: String,
+}
+
+async fn event_page(
+    State(state): State<AppState>,
+    me: Curator,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
+    render_event(&state, &me, &slug, None, &[], false, StatusCode::OK).await
+}
+
+/// An event's form: `submitted` replaces the stored values (a refused save shows what was typed).
+async fn render_event(
+    state: &AppState,
+    me: &Curator,
+    slug: &str,
+    submitted: Option<(&Values, &str)>,
+    errors: &[FieldError],
+    saved: bool,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let ws = workspace(state, me.lang)?;
+    let root = ws.root().to_path_buf();
+    let s2 = slug.to_string();
+    let (stored, version) = blocking(state, me.lang, move || editor::read_event(&root, &s2))
+        .await?
+        .map_err(|e| refusal(state, me.lang, e))?;
+    let (values, version) = match submitted {
+        Some((v, ver)) => {
+            let mut all = stored.clone();
+            all.extend(v.iter().map(|(k, x)| (k.clone(), x.clone())));
+            (all, ver.to_string())
+        }
+        None => (stored.clone(), version),
+    };
+    let (placed, general) = place(&values, errors);
+    let mut b = FormBuilder {
+        state,
+        lang: me.lang,
+        values: &values,
+        placed,
+        names: Vec::new(),
+    };
+    let mut rows: Vec<Row> = Vec::new();
+    rows.push(b.both("", "title", "text"));
+    rows.push(b.both("", "summary", "text"));
+    rows.extend(editor::EVENT_MOMENTS.iter().map(|k| b.one(k, "text")));
+    rows.push(b.both("", "place", "text"));
+    rows.push(b.one("grades", "text"));
+    rows.push(b.one("capacity", "number"));
+    rows.push(b.both("", "price", "text"));
+    rows.extend(editor::EVENT_LINKS.iter().map(|k| b.one(k, "text")));
+    rows.push(b.one("occasion", "text"));
+    rows.push(b.both("", "desc", "textarea"));
+    let mut placed = b.placed;
+    for k in ["audience", "status"] {
+        placed.entry(k.to_string()).or_default();
+    }
+    let title_key = if me.lang == Lang::En {
+        "title.en"
+    } else {
+        "title.vi"
+    };
+    let view = EventView {
+        frame: Frame::at(me, "content", &format!("staff/content/events/{slug}/")),
+        slug: slug.to_string(),
+        title: stored.get(title_key).cloned().unwrap_or_default(),
+        version,
+        audience: values.get("audience").cloned().unwrap_or_default(),
+        status: values.get("status").cloned().unwrap_or_default(),
+        errors: placed,
+        rows,
+        top_notes: general,
+        saved,
+        stale: status == StatusCode::CONFLICT,
+        public_path: format!("/{}su-kien/{slug}/", me.lang.prefix()),
+    };
+    state.page(status, "staff/event-edit.html", me.lang, &view)
+}
+
+async fn save_event(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    form: CuratorForm,
+) -> Result<Response, WebError> {
+    let me = &form.me;
+    let Ctx { root, who, version } = ctx(&state, &form)?;
+    let (s2, v2, ver2) = (slug.clone(), form.form.clone(), version.clone());
+    let r = blocking(&state, me.lang, move || {
+        editor::save_event(&root, &who, &s2, &v2, &ver2)
+    })
+    .await?;
+    let (errors, saved, status) = match r {
+        Ok(warnings) => return render_event(&state, me, &slug, None, &warnings, true, StatusCode::OK).await,
+        Err(EditError::Invalid(errors)) => (errors, false, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(EditError::Stale) => (Vec::new(), false, StatusCode::CONFLICT),
+        Err(e) => return Err(refusal(&state, me.lang, e)),
+    };
+    render_event(
+        &state,
+        me,
+        &slug,
+        Some((&form.form, &version)),
+        &errors,
+        saved,
+        status,
+    )
+    .await
+}
+
+/// A new event from the plan day chosen (the soonest one to come when none), as a draft.
+async fn create_event(State(state): State<AppState>, form: CuratorForm) -> Result<Response, WebError> {
+    let me = &form.me;
+    let Ctx { root, who, .. } = ctx(&state, &form)?;
+    let day = form.form.get("occasion").cloned().filter(|d| !d.is_empty());
+    let text = crate::scaffold::event_text(day.as_deref(), crate::content::Day::today())
+        .map_err(|e| state.refuse_lines(me.lang, StatusCode::UNPROCESSABLE_ENTITY, &[e.to_string()]))?;
+    let v2 = form.form.clone();
+    let r = blocking(&state, me.lang, move || {
+        editor::create_event(&root, &who, &v2, &text)
+    })
+    .await?;
+    match r {
+        Ok(slug) => {
+            Ok(Redirect::to(&format!("/{}staff/content/events/{slug}/", me.lang.prefix())).into_response())
+        }
+        Err(e) => Err(refusal(&state, me.lang, e)),
+    }
 }

@@ -451,6 +451,12 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     b.out = opts.out.clone();
     b.cache = opts.cache.clone();
     state = state.editing(b);
+    if !opts.watch
+        && let Some(published) = crate::publish::latest(&opts.root)
+    {
+        // The live events are the last publication's (see `publish::snapshot`).
+        state.refresh_events(&published);
+    }
     if opts.watch {
         state = state.watching(&opts.out)?;
         state.set_failure(failure);

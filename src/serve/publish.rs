@@ -22,6 +22,7 @@ use super::files::SiteFiles;
 use super::pages::WebError;
 use super::staff::Frame;
 use crate::build::{BuildError, BuildOptions};
+use crate::content::Lang;
 use crate::content::editor::{self, Entry};
 use crate::diag::Severity;
 use crate::publish;
@@ -125,6 +126,9 @@ struct OverviewView {
     #[serde(flatten)]
     frame: Frame,
     exhibits: Vec<Entry>,
+    events: Vec<editor::EventEntry>,
+    /// The plan's days to come, (key, name), for a new event.
+    plan_days: Vec<(String, String, String)>,
     pending: Vec<String>,
     /// Nothing was published from the editor yet: every file is new to it.
     first: bool,
@@ -162,11 +166,16 @@ async fn render_overview(
 ) -> Result<Response, WebError> {
     let ws = workspace(state, me.lang)?;
     let root = ws.root().to_path_buf();
-    let (exhibits, pending, problems) = tokio::task::spawn_blocking(move || {
+    let (exhibits, events, pending, problems) = tokio::task::spawn_blocking(move || {
         let (_, diags) = crate::build::check(&root);
         let problems: Vec<Problem> = diags.sorted().iter().map(|d| problem(d)).collect();
         let pending = publish::changes(&root, publish::latest(&root).as_deref());
-        (editor::list_exhibits(&root), pending, problems)
+        (
+            editor::list_exhibits(&root),
+            editor::list_events(&root),
+            pending,
+            problems,
+        )
     })
     .await
     .map_err(|e| state.internal(me.lang, "reading the content failed", e))?;
@@ -180,6 +189,18 @@ async fn render_overview(
     let view = OverviewView {
         frame: Frame::at(me, "content", "staff/content/"),
         exhibits,
+        events,
+        plan_days: crate::scaffold::coming_plan_days(crate::content::Day::today())
+            .into_iter()
+            .map(|(d, p)| {
+                let name = if me.lang == Lang::En { p.en } else { p.vi };
+                (
+                    p.key.to_string(),
+                    format!("{:02}/{:02}/{}", d.day, d.month, d.year),
+                    name.to_string(),
+                )
+            })
+            .collect(),
         first: latest.is_none(),
         pending,
         errors: problems.iter().filter(|p| p.error).count(),
@@ -352,7 +373,10 @@ async fn go_live(
         .map_err(|e| state.internal(me.lang, "loading the new site failed", e))?
         .map_err(|e| state.internal(me.lang, "loading the new site failed", e))?;
     state.set_site(site);
-    state.refresh_events(&ws.build.root);
+    // Events are snapshotted with the rest: the server takes them from the publication, never
+    // from the working copy's unpublished edits.
+    let root = ws.build.root.clone();
+    state.refresh_events(&publish::latest(&root).unwrap_or(root));
     let millis = started.elapsed().as_millis() as i64;
     let record = Publish {
         id: 0,

@@ -3,8 +3,9 @@
 // object (ID, titles, dating), fills in its material, uploads a photo with its alt text,
 // publishes, and then a visitor's fresh browser opens the object's public page and its QR code.
 // axe-core audits the editor's pages (WCAG 2.2 A/AA).
-// Prints one JSON line: {landed, created, saved, photo, published, public_status, public_title,
-// image_ok, qr_status, qr_type, violations}.
+// Then the curator creates an event from a plan day and lands on its form.
+// Prints one JSON line: {landed, created, saved, photo, published, event_title, public_status,
+// public_title, image_ok, qr_status, qr_type, violations}.
 import { axeAudit, launch, VIEWPORTS } from './common.mjs';
 
 
@@ -53,6 +54,14 @@ try {
   await page.waitForSelector('#done');
   out.published = (await page.textContent('#done')).trim();
   await audit('published');
+
+  // A new event from a plan day: its form in the editor.
+  await page.fill('#ev-slug', 'dem-tho-2027');
+  await page.fill('#ev-title-vi', 'Đêm thơ Ngày Sách');
+  await page.selectOption('#ev-day', 'ngay-sach');
+  await Promise.all([page.waitForURL('**/events/dem-tho-2027/'), page.click('#create-event')]);
+  out.event_title = await page.inputValue('#f-title-vi');
+  await audit('event');
 
   // A visitor: a new browser with no session.
   const visitor = await browser.newContext({ ...VIEWPORTS.phone });

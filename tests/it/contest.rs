@@ -978,3 +978,71 @@ fn on_a_phone_an_entrant_takes_part_and_staff_open_the_ranking_in_chromium() {
         ]
     );
 }
+
+/// A contest file with mistakes of every kind: each is named with its file, line and field, and
+/// a hint; the contest is not published.
+#[test]
+fn a_broken_contest_file_is_reported_with_file_line_and_field() {
+    let (_tmp, root) = copy_fixture("tiny");
+    let dir = root.join("contests");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("sai.toml"),
+        "title = { vi = \"Thi sai\" }\n\
+         questions_per_entry = 5\n\
+         winner_names = \"nickname\"\n\
+         status = \"open\"\n\
+         [[round]]\n\
+         opens = 2027-04-21T08:00:00\n\
+         closes = 2027-04-20T08:00:00\n\
+         [[round]]\n\
+         opens = 2027-05-01T08:00:00\n\
+         closes = 2027-05-08T08:00:00\n\
+         [[round]]\n\
+         opens = 2027-05-05T08:00:00\n\
+         closes = 2027-05-20T08:00:00\n\
+         [[question]]\n\
+         id = \"Câu 1\"\n\
+         type = \"single\"\n\
+         prompt = { vi = \"?\" }\n\
+         choices = [{ vi = \"a\", correct = true }, { vi = \"b\" }]\n\
+         [[question]]\n\
+         id = \"hai\"\n\
+         type = \"single\"\n\
+         prompt = { vi = \"?\" }\n\
+         choices = [{ vi = \"a\", correct = true }, { vi = \"b\" }]\n\
+         [[question]]\n\
+         id = \"hai\"\n\
+         type = \"single\"\n\
+         prompt = { vi = \"?\" }\n\
+         choices = [{ vi = \"a\", correct = true }, { vi = \"b\" }]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("khong-vong.toml"), "title = { vi = \"Không vòng\" }\n").unwrap();
+    let (_, d) = vitrine::build::check(&root);
+    let errors: Vec<_> = d
+        .list
+        .iter()
+        .filter(|x| x.severity == vitrine::diag::Severity::Error)
+        .collect();
+    for (file, code, line, field) in [
+        ("sai", "invalid-name-style", 3, "winner_names"),
+        ("sai", "invalid-status", 4, "status"),
+        ("sai", "invalid-date", 7, "round[1].closes"),
+        ("sai", "overlapping-rounds", 12, "round[3].opens"),
+        ("sai", "invalid-question", 15, "question[1].id"),
+        ("sai", "duplicate-question", 25, "question[3].id"),
+        ("sai", "too-few-questions", 2, "questions_per_entry"),
+        ("khong-vong", "no-round", 0, "round"),
+    ] {
+        let path = format!("contests/{file}.toml");
+        assert!(
+            errors.iter().any(|e| e.code == code
+                && e.pos.file == std::path::Path::new(&path)
+                && (line == 0 || e.pos.line == line)
+                && e.field == field
+                && !e.hint.is_empty()),
+            "missing {code} at {path}:{line} ({field}): {errors:#?}"
+        );
+    }
+}

@@ -26,10 +26,15 @@ const OBJ: &str = "/staff/content/e/co-do-hoa-lu/o/HL-001/";
 /// A copy of the demo museum (content, theme, static files) with its site built, sharing the
 /// demo build's image cache so nothing is encoded twice.
 pub(crate) fn museum(tmp: &Path) -> BuildOptions {
+    museum_with(tmp, &[])
+}
+
+/// `museum`, with the demo's folders `more` too (e.g. events/).
+pub(crate) fn museum_with(tmp: &Path, more: &[&str]) -> BuildOptions {
     let root = tmp.join("museum");
     std::fs::create_dir_all(&root).unwrap();
     std::fs::copy(repo().join("vitrine.toml"), root.join("vitrine.toml")).unwrap();
-    for d in ["exhibits", "static", "themes"] {
+    for d in ["exhibits", "static", "themes"].iter().chain(more) {
         if repo().join(d).is_dir() {
             copy_dir(&repo().join(d), &root.join(d));
         }
@@ -605,6 +610,11 @@ fn a_curator_creates_an_object_with_a_photo_and_publishes_it_in_chromium() {
     assert!(r["saved"].as_str().unwrap().starts_with("Đã lưu"), "{r}");
     assert_eq!(r["photo"], "chan-tang.png", "{r}");
     assert!(r["published"].as_str().unwrap().starts_with("Đã xuất bản"), "{r}");
+    assert_eq!(
+        r["event_title"], "Đêm thơ Ngày Sách",
+        "a new event opens on its form: {r}"
+    );
+    assert!(o.root.join("events/dem-tho-2027.toml").is_file());
     assert_eq!(r["public_status"], 200, "{r}");
     assert_eq!(r["public_title"], "Chân tảng đá hoa sen", "{r}");
     assert_eq!(r["image_ok"], true, "the photo shows on the public page: {r}");
@@ -782,5 +792,193 @@ fn the_editor_shows_what_needs_translating_and_takes_the_translators_sheet_back(
         assert_eq!(before.lines().count(), after.lines().count());
         let (_, html) = c.get(page).await;
         assert!(!html.contains("cần bản tiếng Anh"), "nothing left to translate");
+    });
+}
+
+/// Events in the web editor: created from a plan day as a draft, edited with times, places and
+/// links checked as `vitrine check` checks them (nothing written when refused), snapshotted with
+/// the publication, so the served event (its page and its places) changes only when published.
+#[test]
+fn a_curator_creates_and_edits_an_event_that_goes_live_only_when_published() {
+    let tmp = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        for (n, (store, schema)) in stores(tmp.path()).await.into_iter().enumerate() {
+            let d = store.dialect();
+            let o = museum_with(
+                &tmp.path().join(format!("m{n}")),
+                &["events", "programmes", "contests"],
+            );
+            let root = o.root.clone();
+            let app = editor_app(store.clone(), &o, None);
+            let c = curator(&app, &store, "curator.lan").await;
+            let (st, page) = c.get("/staff/content/").await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            assert!(
+                page.contains("href=\"/staff/content/events/ngay-bao-tang-2027/\""),
+                "{d}: the demo's events are listed"
+            );
+
+            // A new event starts from a plan day, as a draft.
+            let res = c
+                .post(
+                    "/staff/content/events/new/",
+                    &[
+                        ("slug", "hoi-thao-gom"),
+                        ("title.vi", "Hội thảo gốm cổ"),
+                        ("occasion", "ngay-bao-tang"),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+            let file = root.join("events/hoi-thao-gom.toml");
+            let made = std::fs::read_to_string(&file).unwrap();
+            assert!(
+                made.contains("status = \"draft\"")
+                    && made.contains("occasion = \"ngay-bao-tang\"")
+                    && made.contains("Hội thảo gốm cổ"),
+                "{d}: {made}"
+            );
+            let again = c
+                .post(
+                    "/staff/content/events/new/",
+                    &[("slug", "hoi-thao-gom"), ("occasion", "ngay-bao-tang")],
+                )
+                .await;
+            assert_eq!(
+                again.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{d}: the name is taken"
+            );
+            let (st, form) = c.get("/staff/content/events/hoi-thao-gom/").await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            let version = version_of(&form);
+            let good: Vec<(&str, &str)> = vec![
+                ("version", &version),
+                ("title.vi", "Hội thảo: gốm cổ Hoa Lư"),
+                ("title.en", "Talk: ancient Hoa Lư pottery"),
+                ("starts", "2027-05-18T08:30"),
+                ("ends", "2027-05-18 11:00"),
+                ("capacity", "30"),
+                ("audience", "schools"),
+                ("grades", "6 7"),
+                ("exhibits", "co-do-hoa-lu"),
+                ("status", "published"),
+                ("desc.vi", "Mời các em học sinh đến nghe."),
+            ];
+            // Refused, nothing written: a time that is not one, and an exhibition that does not exist.
+            for (field, bad, says) in [
+                ("starts", "2027-05-18 25:00", "is not a day and time"),
+                ("exhibits", "khong-co-trung-bay", "khong-co-trung-bay"),
+            ] {
+                let mut form: Vec<(&str, &str)> = good.clone();
+                form.retain(|(k, _)| *k != field);
+                form.push((field, bad));
+                let res = c.post("/staff/content/events/hoi-thao-gom/", &form).await;
+                assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{d}: {field}");
+                let html = String::from_utf8(body(res).await).unwrap();
+                assert!(
+                    html.contains(says) && html.contains(bad),
+                    "{d}: {field} is named and kept"
+                );
+                assert_eq!(
+                    std::fs::read_to_string(&file).unwrap(),
+                    made,
+                    "{d}: nothing written"
+                );
+            }
+            let res = c.post("/staff/content/events/hoi-thao-gom/", &good).await;
+            let st = res.status();
+            let html = String::from_utf8(body(res).await).unwrap();
+            assert_eq!(st, StatusCode::OK, "{d}: {html}");
+            assert!(html.contains("id=\"saved\""), "{d}");
+            let saved = std::fs::read_to_string(&file).unwrap();
+            for line in [
+                "starts = 2027-05-18T08:30:00",
+                "ends = 2027-05-18T11:00:00",
+                "capacity = 30",
+                "grades = [6, 7]",
+                "exhibits = [\"co-do-hoa-lu\"]",
+                "status = \"published\"",
+                "# An event of the museum",
+            ] {
+                assert!(saved.contains(line), "{d}: {line} in {saved}");
+            }
+            assert_eq!(
+                std::fs::read_to_string(root.join("events/hoi-thao-gom.vi.md"))
+                    .unwrap()
+                    .trim(),
+                "Mời các em học sinh đến nghe.",
+                "{d}"
+            );
+            let res = c.post("/staff/content/events/hoi-thao-gom/", &good).await;
+            assert_eq!(res.status(), StatusCode::CONFLICT, "{d}: a stale form is refused");
+
+            // Not live before publishing; live after, with its places and its sign-up form.
+            let public = |path: &'static str| {
+                let app = app.clone();
+                async move {
+                    let res = send(&app, "GET", path, "", None, &[]).await;
+                    let st = res.status();
+                    (st, String::from_utf8(body(res).await).unwrap())
+                }
+            };
+            assert_eq!(
+                public("/su-kien/hoi-thao-gom/").await.0,
+                StatusCode::NOT_FOUND,
+                "{d}"
+            );
+            assert_eq!(
+                public("/su-kien/hoi-thao-gom/dang-ky/").await.0,
+                StatusCode::NOT_FOUND,
+                "{d}"
+            );
+            let res = c.post("/staff/content/publish/", &[]).await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}: published");
+            let (st, live) = public("/su-kien/hoi-thao-gom/").await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            assert!(
+                live.contains("Hội thảo: gốm cổ Hoa Lư") && live.contains("Còn 30 trên 30 chỗ"),
+                "{d}"
+            );
+            assert_eq!(
+                public("/su-kien/hoi-thao-gom/dang-ky/").await.0,
+                StatusCode::OK,
+                "{d}"
+            );
+            let snap = vitrine::publish::latest(&root).unwrap();
+            assert!(
+                !std::fs::symlink_metadata(snap.join("events"))
+                    .unwrap()
+                    .is_symlink()
+                    && snap.join("events/hoi-thao-gom.toml").is_file(),
+                "{d}: events are in the publication"
+            );
+
+            // An edit saved but not published leaves the served places as published.
+            let (_, form) = c.get("/staff/content/events/hoi-thao-gom/").await;
+            let version = version_of(&form);
+            let res = c
+                .post(
+                    "/staff/content/events/hoi-thao-gom/",
+                    &[("version", &version), ("capacity", "45")],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}");
+            assert!(
+                std::fs::read_to_string(&file).unwrap().contains("capacity = 45"),
+                "{d}"
+            );
+            let (_, live) = public("/su-kien/hoi-thao-gom/").await;
+            assert!(
+                live.contains("Còn 30 trên 30 chỗ"),
+                "{d}: still the published capacity"
+            );
+            let (_, content) = c.get("/staff/content/").await;
+            assert!(
+                content.contains("events/hoi-thao-gom.toml"),
+                "{d}: the edit is pending"
+            );
+            drop_schema(&store, &schema).await;
+        }
     });
 }
