@@ -77,6 +77,10 @@ struct ListView {
     frame: Frame,
     upcoming: Vec<EventRow>,
     past: Vec<EventRow>,
+    /// `[mail]` is set: the mails still queued, and whether one has failed (its next try is later).
+    mail_on: bool,
+    mail_waiting: i64,
+    mail_retrying: bool,
 }
 
 async fn list(State(state): State<AppState>, me: Staff) -> Result<Response, WebError> {
@@ -103,10 +107,22 @@ async fn list(State(state): State<AppState>, me: Staff) -> Result<Response, WebE
         }
     }
     past.reverse();
+    let (mail_waiting, next) = if state.mail.is_some() {
+        state
+            .store
+            .mail_waiting()
+            .await
+            .map_err(|e| state.internal(lang, "reading the mail queue failed", e))?
+    } else {
+        (0, None)
+    };
     let view = ListView {
         frame: Frame::new(&me, "events", "events/"),
         upcoming,
         past,
+        mail_on: state.mail.is_some(),
+        mail_waiting,
+        mail_retrying: next.is_some_and(|t| t > crate::visits::now()),
     };
     state.page(StatusCode::OK, "staff/events.html", lang, &view)
 }

@@ -176,6 +176,7 @@ fn sign_up(addr: &str, lang_prefix: &str, event: &str, fields: &[(&str, &str)]) 
         "POST",
         &format!("/{lang_prefix}su-kien/{event}/dang-ky/"),
         Some(&body),
+        "",
     );
     assert!(status.contains(" 303"), "{status}\n{head}");
     head.lines()
@@ -186,6 +187,41 @@ fn sign_up(addr: &str, lang_prefix: &str, event: &str, fields: &[(&str, &str)]) 
         .unwrap()
         .trim()
         .to_string()
+}
+
+/// A staff page of the server at `addr`, signed in as a new member of staff (over real HTTP:
+/// the login form's cookie and token, then the session cookie).
+fn staff_page(rt: &tokio::runtime::Runtime, store: &vitrine::store::Store, addr: &str, path: &str) -> String {
+    let name = format!("staff{}", vitrine::accounts::new_token().get(..8).unwrap());
+    let password = "a staff password";
+    rt.block_on(store.add_user(
+        &name,
+        "",
+        vitrine::accounts::Role::Staff,
+        &vitrine::accounts::hash_password(password),
+        0,
+    ))
+    .unwrap();
+    let cookie_of = |head: &str, name: &str| {
+        head.lines()
+            .filter_map(|l| {
+                l.strip_prefix("set-cookie: ")
+                    .or_else(|| l.strip_prefix("Set-Cookie: "))
+            })
+            .filter_map(|c| c.split(';').next())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .unwrap()
+            .to_string()
+    };
+    let (_, head, page) = http(addr, "GET", "/staff/login/", None, "");
+    let login = cookie_of(&head, "vitrine_login");
+    let csrf = crate::staff::input_value(&page, "csrf");
+    let body = crate::serve::form(&[("csrf", &csrf), ("username", &name), ("password", password)]);
+    let (status, head, _) = http(addr, "POST", "/staff/login/", Some(&body), &login);
+    assert!(status.contains(" 303"), "{status}");
+    let (status, _, page) = http(addr, "GET", path, None, &cookie_of(&head, "vitrine_session"));
+    assert!(status.contains(" 200"), "{status}");
+    page
 }
 
 /// `[mail]` for the SMTP server on `port`, with the test authority's certificate when `ca`.
@@ -242,7 +278,7 @@ fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_cr
 
         // The mail server is down: the sign-up is made and its mail waits in the queue.
         let (mut server, addr, lines) = spawn_serve(&root, &[], &url, &env);
-        let (_, _, form) = http(&addr, "GET", "/su-kien/hoi-thao/dang-ky/", None);
+        let (_, _, form) = http(&addr, "GET", "/su-kien/hoi-thao/dang-ky/", None, "");
         assert!(
             form.contains("Nếu ghi địa chỉ email, bạn sẽ nhận thư xác nhận"),
             "{d}: the form says mail is sent"
@@ -259,7 +295,7 @@ fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_cr
                 ("consent", "yes"),
             ],
         );
-        let (status, _, page) = http(&addr, "GET", &lan, None);
+        let (status, _, page) = http(&addr, "GET", &lan, None, "");
         assert!(
             status.contains("200") && page.contains("Bạn đã có chỗ"),
             "{d}: {status}"
@@ -268,6 +304,11 @@ fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_cr
             let (n, next) = rt.block_on(store.mail_waiting()).unwrap();
             n == 1 && next.is_some_and(|t| t > vitrine::visits::now())
         });
+        let events = staff_page(&rt, &store, &addr, "/staff/events/");
+        assert!(
+            events.contains("1 email xác nhận đang chờ gửi") && events.contains("Vitrine sẽ tự gửi lại"),
+            "{d}: staff see the mail waiting"
+        );
         // A crash: the queue is in the database.
         server.kill().unwrap();
         server.wait().unwrap();
@@ -350,7 +391,7 @@ fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_cr
         assert!(minh.starts_with("/en/dang-ky/"), "{d}: {minh}");
 
         // Lan cancels: she is told, and Minh, first in line, moves up and is told.
-        let (status, _, _) = http(&addr, "POST", &format!("{lan}huy/"), Some(""));
+        let (status, _, _) = http(&addr, "POST", &format!("{lan}huy/"), Some(""), "");
         assert!(status.contains(" 303"), "{d}: {status}");
         wait_for("the cancellation and the move up", || received(&out).len() == 4);
         let all = received(&out);
@@ -385,6 +426,13 @@ fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_cr
             rt.block_on(store.mail_waiting()).unwrap().0,
             0,
             "{d}: the queue is empty"
+        );
+
+        // Staff see that the queue is empty.
+        let events = staff_page(&rt, &store, &addr, "/staff/events/");
+        assert!(
+            events.contains("id=\"mail-queue\"") && events.contains("Mọi email xác nhận đã được gửi"),
+            "{d}"
         );
 
         // SIGTERM; the log has numbers, never an address or a name.

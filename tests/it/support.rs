@@ -336,14 +336,21 @@ pub fn spawn_serve(
 }
 
 /// One HTTP/1.1 request over a new connection: a GET, or a POST of a form from the same
-/// origin. Returns the status line, the head and the body.
-pub fn http(addr: &str, method: &str, path: &str, form: Option<&str>) -> (String, String, String) {
+/// origin, with `cookie` ("name=value; …", or empty). Returns the status line, the head and the
+/// body.
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    form: Option<&str>,
+    cookie: &str,
+) -> (String, String, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
         .unwrap();
     let body = form.unwrap_or("");
-    let extra = if form.is_some() {
+    let mut extra = if form.is_some() {
         format!(
             "Origin: http://{addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
             body.len()
@@ -351,6 +358,9 @@ pub fn http(addr: &str, method: &str, path: &str, form: Option<&str>) -> (String
     } else {
         String::new()
     };
+    if !cookie.is_empty() {
+        extra.push_str(&format!("Cookie: {cookie}\r\n"));
+    }
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n{body}"

@@ -12,7 +12,7 @@ use crate::support::copy_fixture;
 
 /// A plain HTTP/1.1 GET; returns the status line and the body.
 fn get(addr: &str, path: &str) -> (String, String) {
-    let (status, _, body) = crate::support::http(addr, "GET", path, None);
+    let (status, _, body) = crate::support::http(addr, "GET", path, None, "");
     (status, body)
 }
 
