@@ -712,30 +712,47 @@ pub fn arrange(root: &Path, who: &str, slug: &str, a: Arrange, version: &str) ->
     commit_exhibit(root, who, &dir, planned).map(|_| ())
 }
 
-/// Create an exhibition folder, as a draft, with its slug and Vietnamese title.
-pub fn create_exhibit(root: &Path, who: &str, v: &Values) -> Result<String, EditError> {
+/// The short name of the form's `slug` field for something new, or the error shown beside it:
+/// not a slug, or taken (`path_of` gives where it would be). `what` is e.g. "an exhibition's".
+fn new_slug(
+    v: &Values,
+    what: &str,
+    example: &str,
+    address: &str,
+    path_of: impl Fn(&str) -> PathBuf,
+) -> Result<String, EditError> {
     let slug = v.get("slug").map(|s| s.trim().to_lowercase()).unwrap_or_default();
-    let field = |m: String, h: &str| {
-        EditError::Invalid(vec![FieldError {
+    let refuse = |message: String, hint: String| {
+        Err(EditError::Invalid(vec![FieldError {
             field: "slug".into(),
-            message: m,
-            hint: h.into(),
+            message,
+            hint,
             error: true,
-        }])
+        }]))
     };
     if !is_valid_slug(&slug) {
-        return Err(field(
-            format!("\"{slug}\" cannot be an exhibition's short name"),
-            "use lower-case letters a-z, digits and '-', e.g. gom-bo-bat (it becomes the address /e/gom-bo-bat/)",
-        ));
+        return refuse(
+            format!("\"{slug}\" cannot be {what} short name"),
+            format!(
+                "use lower-case letters a-z, digits and '-', e.g. {example} (it becomes the address {address})"
+            ),
+        );
     }
-    let dir = root.join("exhibits").join(&slug);
-    if dir.exists() {
-        return Err(field(
+    if path_of(&slug).exists() {
+        return refuse(
             format!("{slug} already exists"),
-            "choose another short name",
-        ));
+            "choose another short name".into(),
+        );
     }
+    Ok(slug)
+}
+
+/// Create an exhibition folder, as a draft, with its slug and Vietnamese title.
+pub fn create_exhibit(root: &Path, who: &str, v: &Values) -> Result<String, EditError> {
+    let slug = new_slug(v, "an exhibition's", "gom-bo-bat", "/e/gom-bo-bat/", |s| {
+        root.join("exhibits").join(s)
+    })?;
+    let dir = root.join("exhibits").join(&slug);
     let mut doc = TomlDoc::parse(
         "# Exhibition (content format 1), made in the web editor. The fields are explained in the\n\
          # README (\"exhibit.toml\"); this file can also be edited by hand.\n\
@@ -1116,28 +1133,15 @@ pub fn save_event(
 /// Create `events/<slug>.toml` from `text` (a new event file, see `scaffold::event_text`), with
 /// the Vietnamese title of the form when one is given.
 pub fn create_event(root: &Path, who: &str, v: &Values, text: &str) -> Result<String, EditError> {
-    let slug = v.get("slug").map(|s| s.trim().to_lowercase()).unwrap_or_default();
-    let field = |m: String, h: &str| {
-        EditError::Invalid(vec![FieldError {
-            field: "slug".into(),
-            message: m,
-            hint: h.into(),
-            error: true,
-        }])
-    };
-    if !is_valid_slug(&slug) {
-        return Err(field(
-            format!("\"{slug}\" cannot be an event's short name"),
-            "use lower-case letters a-z, digits and '-', e.g. ngay-bao-tang-2027 (it becomes the address /su-kien/ngay-bao-tang-2027/)",
-        ));
-    }
-    let path = root.join("events").join(format!("{slug}.toml"));
-    if path.exists() {
-        return Err(field(
-            format!("{slug} already exists"),
-            "choose another short name",
-        ));
-    }
+    let event_file = |s: &str| root.join("events").join(format!("{s}.toml"));
+    let slug = new_slug(
+        v,
+        "an event's",
+        "ngay-bao-tang-2027",
+        "/su-kien/ngay-bao-tang-2027/",
+        event_file,
+    )?;
+    let path = event_file(&slug);
     let mut doc = TomlDoc::parse(text).map_err(|e| EditError::Unparsable(path.clone(), e))?;
     if v.get("title.vi").is_some_and(|t| !t.trim().is_empty()) {
         apply_texts(&mut doc, v, "", &["title"]);

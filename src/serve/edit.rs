@@ -170,6 +170,19 @@ impl FormBuilder<'_> {
     }
 }
 
+/// A form's values and version: the stored ones, or, after a refused save, what was typed over
+/// them with the version it was typed on.
+fn with_submitted(stored: &Values, version: String, submitted: Option<(&Values, &str)>) -> (Values, String) {
+    match submitted {
+        Some((v, ver)) => {
+            let mut all = stored.clone();
+            all.extend(v.iter().map(|(k, x)| (k.clone(), x.clone())));
+            (all, ver.to_string())
+        }
+        None => (stored.clone(), version),
+    }
+}
+
 /// The names of every field of an object's or exhibition's form, for placing errors.
 fn place(
     values: &Values,
@@ -480,14 +493,7 @@ async fn render_exhibit(
     })
     .await?
     .map_err(|e| refusal(state, me.lang, e))?;
-    let (values, version) = match submitted {
-        Some((v, ver)) => {
-            let mut all = stored.clone();
-            all.extend(v.iter().map(|(k, x)| (k.clone(), x.clone())));
-            (all, ver.to_string())
-        }
-        None => (stored.clone(), version),
-    };
+    let (values, version) = with_submitted(&stored, version, submitted);
     let (placed, general) = place(&values, errors);
     let mut b = FormBuilder {
         state,
@@ -949,14 +955,7 @@ async fn render_event(
     let (stored, version) = blocking(state, me.lang, move || editor::read_event(&root, &s2))
         .await?
         .map_err(|e| refusal(state, me.lang, e))?;
-    let (values, version) = match submitted {
-        Some((v, ver)) => {
-            let mut all = stored.clone();
-            all.extend(v.iter().map(|(k, x)| (k.clone(), x.clone())));
-            (all, ver.to_string())
-        }
-        None => (stored.clone(), version),
-    };
+    let (values, version) = with_submitted(&stored, version, submitted);
     let (placed, general) = place(&values, errors);
     let mut b = FormBuilder {
         state,
