@@ -123,12 +123,15 @@ pub async fn send_due(state: &AppState, mailer: &Arc<Mailer>, mut until: i64) ->
             }
         };
         let full = due.len() as i64 == BATCH;
+        let before = sent;
         for m in due {
             if send_one(state, mailer, &m).await {
                 sent += 1;
             }
         }
-        if !full {
+        // A whole batch sent nothing (the mail server or the database is failing): the rest waits
+        // for the next pass rather than being read again at once.
+        if !full || sent == before {
             return sent;
         }
         // Mails that failed are due again later, not in this pass.
