@@ -306,6 +306,13 @@ fn snapshot_after(root: &Path, earlier: Option<PathBuf>, taken: i128, d: &Diff) 
     for p in &d.removed {
         dirty.extend(p.parent().into_iter().flat_map(Path::ancestors));
     }
+    // A snapshot made before events/ was snapshotted links to the working copy's events/: never
+    // link to that link, take the folder anew.
+    if let Some(e) = &earlier
+        && std::fs::symlink_metadata(e.join("events")).is_ok_and(|m| m.file_type().is_symlink())
+    {
+        dirty.insert(Path::new("events"));
+    }
     let mut children: BTreeMap<&Path, Vec<&Path>> = BTreeMap::new();
     for p in d.now.keys() {
         if let Some(parent) = p.parent() {
@@ -520,6 +527,41 @@ pub fn restore(root: &Path, name: &str, who: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_are_taken_anew_after_a_snapshot_that_linked_them() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("exhibits/x")).unwrap();
+        std::fs::create_dir_all(root.join("events")).unwrap();
+        std::fs::write(root.join("vitrine.toml"), "x").unwrap();
+        std::fs::write(root.join("events/a.toml"), "one").unwrap();
+        let first = snapshot_path(root, &snapshot(root).unwrap()).unwrap();
+        assert!(
+            !std::fs::symlink_metadata(first.join("events"))
+                .unwrap()
+                .is_symlink()
+        );
+        // As an earlier version left it: events/ a link to the working copy, and no stamps.
+        std::fs::remove_dir_all(first.join("events")).unwrap();
+        std::os::unix::fs::symlink(root.canonicalize().unwrap().join("events"), first.join("events"))
+            .unwrap();
+        std::fs::remove_file(first.join(STAMPS)).unwrap();
+        let next = snapshot_path(root, &snapshot(root).unwrap()).unwrap();
+        let events = std::fs::symlink_metadata(next.join("events")).unwrap();
+        assert!(events.is_dir() && !events.is_symlink(), "a real folder");
+        assert_eq!(
+            std::fs::read_to_string(next.join("events/a.toml")).unwrap(),
+            "one"
+        );
+        // Later edits of the working copy do not reach the snapshot.
+        std::fs::write(root.join("events/a.toml.tmp"), "two").unwrap();
+        std::fs::rename(root.join("events/a.toml.tmp"), root.join("events/a.toml")).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(next.join("events/a.toml")).unwrap(),
+            "one"
+        );
+    }
 
     #[test]
     fn a_snapshot_copies_texts_links_photos_and_lists_changes() {
