@@ -120,9 +120,8 @@ pub fn read_object(root: &Path, slug: &str, id: &str) -> Result<(Values, String)
             format!("keywords.{}", l.code()),
             doc.lang_list("keywords", l).join(", "),
         );
-        let md = read_md(&files[if l == Lang::Vi { 1 } else { 2 }]);
-        v.insert(format!("desc.{}", l.code()), md.trim_end().to_string());
     }
+    read_descs(&mut v, &files);
     for key in ["date.from", "date.to", "audio_number"] {
         v.insert(
             key.into(),
@@ -139,6 +138,14 @@ pub fn read_object(root: &Path, slug: &str, id: &str) -> Result<(Values, String)
         read_texts(&mut v, &b, &format!("image[{n}]."), IMAGE_TEXTS);
     }
     Ok((v, fingerprint(&files)))
+}
+
+/// Form values `desc.vi` and `desc.en`: the Markdown files `files[1]` and `files[2]` that
+/// `plan_form` writes back.
+fn read_descs(v: &mut Values, files: &[PathBuf; 3]) {
+    for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
+        v.insert(format!("desc.{}", l.code()), read_md(f).trim_end().to_string());
+    }
 }
 
 /// Form values `{prefix}{key}.vi` and `.en` of the localised texts `keys` of `doc`.
@@ -548,9 +555,7 @@ pub fn read_exhibit(root: &Path, slug: &str) -> Result<(Values, String), EditErr
         v.insert(key.into(), doc.date(key).unwrap_or_default());
     }
     v.insert("cover".into(), doc.str("cover").unwrap_or_default());
-    for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
-        v.insert(format!("desc.{}", l.code()), read_md(f).trim_end().to_string());
-    }
+    read_descs(&mut v, &files);
     for i in 0..doc.blocks("section") {
         let Some(b) = doc.block("section", i) else {
             continue;
@@ -1020,9 +1025,7 @@ pub fn read_event(root: &Path, slug: &str) -> Result<(Values, String), EditError
         "status".into(),
         doc.str("status").unwrap_or_else(|| "published".into()),
     );
-    for (l, f) in [(Lang::Vi, &files[1]), (Lang::En, &files[2])] {
-        v.insert(format!("desc.{}", l.code()), read_md(f).trim_end().to_string());
-    }
+    read_descs(&mut v, &files);
     Ok((v, fingerprint(&files)))
 }
 
