@@ -122,8 +122,12 @@ fn now_nanos() -> i128 {
         .map_or(0, |d| d.as_nanos() as i128)
 }
 
-/// The content of the working copy (vitrine.toml and every file and folder under exhibits/ and
-/// events/, names starting with '.' left out), by path relative to `root`.
+/// The folders besides exhibits/ that the web editor edits, each a flat folder of files: they are
+/// part of every snapshot.
+const EDITED: [&str; 2] = ["events", "contests"];
+
+/// The content of the working copy (vitrine.toml and every file and folder under exhibits/,
+/// events/ and contests/, names starting with '.' left out), by path relative to `root`.
 fn content_files(root: &Path) -> BTreeMap<PathBuf, Stamp> {
     use rayon::prelude::*;
     fn walk(root: &Path, top: PathBuf, out: &mut Vec<(PathBuf, Stamp)>) {
@@ -170,7 +174,9 @@ fn content_files(root: &Path) -> BTreeMap<PathBuf, Stamp> {
         })
         .collect();
     out.extend(found.into_iter().flatten());
-    walk(root, PathBuf::from("events"), &mut out);
+    for top in EDITED {
+        walk(root, PathBuf::from(top), &mut out);
+    }
     out.into_iter().collect()
 }
 
@@ -269,8 +275,8 @@ fn diff(root: &Path, since: Option<&Path>) -> Diff {
     Diff { now, removed }
 }
 
-/// Take a snapshot of the content (vitrine.toml, exhibits/ and events/; the theme, static files
-/// and contests are linked: they are not edited through the web editor). Returns its name.
+/// Take a snapshot of the content (vitrine.toml, exhibits/, events/ and contests/; the theme and
+/// static files are linked: they are not edited through the web editor). Returns its name.
 ///
 /// Only what changed since the latest snapshot is written: a folder in which nothing changed is a
 /// link to the same folder of the snapshot that holds it, an unchanged file is a hard link, a
@@ -306,12 +312,14 @@ fn snapshot_after(root: &Path, earlier: Option<PathBuf>, taken: i128, d: &Diff) 
     for p in &d.removed {
         dirty.extend(p.parent().into_iter().flat_map(Path::ancestors));
     }
-    // A snapshot made before events/ was snapshotted links to the working copy's events/: never
-    // link to that link, take the folder anew.
-    if let Some(e) = &earlier
-        && std::fs::symlink_metadata(e.join("events")).is_ok_and(|m| m.file_type().is_symlink())
-    {
-        dirty.insert(Path::new("events"));
+    // A snapshot made before events/ (or contests/) was snapshotted links to the working copy's
+    // folder: never link to that link, take the folder anew.
+    for top in EDITED {
+        if let Some(e) = &earlier
+            && std::fs::symlink_metadata(e.join(top)).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            dirty.insert(Path::new(top));
+        }
     }
     let mut children: BTreeMap<&Path, Vec<&Path>> = BTreeMap::new();
     for p in d.now.keys() {
@@ -321,7 +329,8 @@ fn snapshot_after(root: &Path, earlier: Option<PathBuf>, taken: i128, d: &Diff) 
     }
     let made = (|| {
         std::fs::create_dir_all(&tmp)?;
-        let mut stack = vec![Path::new("exhibits"), Path::new("events")];
+        let mut stack = vec![Path::new("exhibits")];
+        stack.extend(EDITED.iter().map(Path::new));
         while let Some(rel) = stack.pop() {
             let Some((stamp, _)) = d.now.get(rel) else {
                 continue;
@@ -347,7 +356,7 @@ fn snapshot_after(root: &Path, earlier: Option<PathBuf>, taken: i128, d: &Diff) 
         }
         std::fs::copy(root.join("vitrine.toml"), tmp.join("vitrine.toml"))?;
         let abs = root.canonicalize()?;
-        for linked in ["themes", "static", "contests"] {
+        for linked in ["themes", "static"] {
             if abs.join(linked).is_dir() {
                 std::os::unix::fs::symlink(abs.join(linked), tmp.join(linked))?;
             }
@@ -500,14 +509,14 @@ pub fn preview(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
     build_site(&b)
 }
 
-/// Put the content of snapshot `name` back in exhibits/ and events/, keeping the working copy it
-/// replaces in `.vitrine/history/`. The caller then publishes. (A snapshot made before events/
-/// was snapshotted links to the working copy's: its events stay as they are.)
+/// Put the content of snapshot `name` back in exhibits/, events/ and contests/, keeping the
+/// working copy it replaces in `.vitrine/history/`. The caller then publishes. (A snapshot made
+/// before events/ or contests/ was snapshotted links to the working copy's: they stay as they are.)
 pub fn restore(root: &Path, name: &str, who: &str) -> std::io::Result<()> {
     let snap = snapshot_path(root, name)
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such publication"))?;
     let kept = crate::content::edit::history_dir(root).join(format!("{}-{who}-before-restore", new_name()));
-    for part in ["exhibits", "events"] {
+    for part in std::iter::once("exhibits").chain(EDITED) {
         let from = snap.join(part);
         if !from.is_dir() || std::fs::symlink_metadata(&from)?.file_type().is_symlink() {
             continue;
@@ -529,38 +538,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn events_are_taken_anew_after_a_snapshot_that_linked_them() {
+    fn events_and_contests_are_taken_anew_after_a_snapshot_that_linked_them() {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
         std::fs::create_dir_all(root.join("exhibits/x")).unwrap();
-        std::fs::create_dir_all(root.join("events")).unwrap();
         std::fs::write(root.join("vitrine.toml"), "x").unwrap();
-        std::fs::write(root.join("events/a.toml"), "one").unwrap();
+        for top in EDITED {
+            std::fs::create_dir_all(root.join(top)).unwrap();
+            std::fs::write(root.join(top).join("a.toml"), "one").unwrap();
+        }
         let first = snapshot_path(root, &snapshot(root).unwrap()).unwrap();
-        assert!(
-            !std::fs::symlink_metadata(first.join("events"))
-                .unwrap()
-                .is_symlink()
-        );
-        // As an earlier version left it: events/ a link to the working copy, and no stamps.
-        std::fs::remove_dir_all(first.join("events")).unwrap();
-        std::os::unix::fs::symlink(root.canonicalize().unwrap().join("events"), first.join("events"))
-            .unwrap();
+        for top in EDITED {
+            assert!(
+                !std::fs::symlink_metadata(first.join(top)).unwrap().is_symlink(),
+                "{top}"
+            );
+            // As an earlier version left it: a link to the working copy, and no stamps.
+            std::fs::remove_dir_all(first.join(top)).unwrap();
+            std::os::unix::fs::symlink(root.canonicalize().unwrap().join(top), first.join(top)).unwrap();
+        }
         std::fs::remove_file(first.join(STAMPS)).unwrap();
         let next = snapshot_path(root, &snapshot(root).unwrap()).unwrap();
-        let events = std::fs::symlink_metadata(next.join("events")).unwrap();
-        assert!(events.is_dir() && !events.is_symlink(), "a real folder");
-        assert_eq!(
-            std::fs::read_to_string(next.join("events/a.toml")).unwrap(),
-            "one"
-        );
-        // Later edits of the working copy do not reach the snapshot.
-        std::fs::write(root.join("events/a.toml.tmp"), "two").unwrap();
-        std::fs::rename(root.join("events/a.toml.tmp"), root.join("events/a.toml")).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(next.join("events/a.toml")).unwrap(),
-            "one"
-        );
+        for top in EDITED {
+            let m = std::fs::symlink_metadata(next.join(top)).unwrap();
+            assert!(m.is_dir() && !m.is_symlink(), "{top}: a real folder");
+            assert_eq!(
+                std::fs::read_to_string(next.join(top).join("a.toml")).unwrap(),
+                "one"
+            );
+            // Later edits of the working copy do not reach the snapshot.
+            let file = root.join(top).join("a.toml");
+            std::fs::write(file.with_extension("tmp"), "two").unwrap();
+            std::fs::rename(file.with_extension("tmp"), &file).unwrap();
+            assert_eq!(
+                std::fs::read_to_string(next.join(top).join("a.toml")).unwrap(),
+                "one",
+                "{top}"
+            );
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-// `vitrine new`: write a commented skeleton of a site, exhibition, object or programme.
+// `vitrine new`: write a commented skeleton of a site, exhibition, object, event, contest or
+// programme.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,6 +25,8 @@ pub enum NewCommand {
         #[arg(long)]
         day: Option<String>,
     },
+    /// A new quiz contest contests/<NAME>.toml: a draft with one round from next week.
+    Contest { name: String },
     /// A new learning programme exhibits/<EXHIBIT>/programmes/<NAME>.toml.
     Programme {
         name: String,
@@ -40,6 +43,7 @@ pub fn run(root: &Path, c: NewCommand) -> ExitCode {
         NewCommand::Event { name, day } => {
             scaffold::new_event(root, &name, day.as_deref(), crate::content::Day::today())
         }
+        NewCommand::Contest { name } => scaffold::new_contest(root, &name, crate::content::Day::today()),
         NewCommand::Programme { name, exhibit } => scaffold::new_programme(root, &exhibit, &name),
     };
     match r {

@@ -342,8 +342,29 @@ fn load_contest(root: &Path, dir: &Path, path: &Path, diags: &mut Diagnostics) -
     )
     .map(|v| v as usize)
     .unwrap_or(questions.len().clamp(1, 10));
+    let status = match raw.status.as_ref().map(|s| (s.get_ref().trim(), s.span())) {
+        None | Some(("published", _)) => EventStatus::Published,
+        Some(("draft", _)) => EventStatus::Draft,
+        Some((other, span)) => {
+            diags.error(
+                "invalid-status",
+                src.pos(span),
+                "status",
+                format!("\"{other}\" is not a status of a contest"),
+                "write status = \"published\" or \"draft\"",
+            );
+            EventStatus::Draft
+        }
+    };
+    // A draft's bank is still being written: too few questions is a warning until it is published.
     if questions.len() < per_entry {
-        diags.error(
+        let report = if status == EventStatus::Draft {
+            Diagnostics::warn
+        } else {
+            Diagnostics::error
+        };
+        report(
+            diags,
             "too-few-questions",
             raw.questions_per_entry
                 .as_ref()
@@ -379,20 +400,6 @@ fn load_contest(root: &Path, dir: &Path, path: &Path, diags: &mut Diagnostics) -
                 "write winner_names = \"short\" (Nguyễn T. Lan), \"initials\" (N. T. Lan) or \"full\"",
             );
             NameStyle::Short
-        }
-    };
-    let status = match raw.status.as_ref().map(|s| (s.get_ref().trim(), s.span())) {
-        None | Some(("published", _)) => EventStatus::Published,
-        Some(("draft", _)) => EventStatus::Draft,
-        Some((other, span)) => {
-            diags.error(
-                "invalid-status",
-                src.pos(span),
-                "status",
-                format!("\"{other}\" is not a status of a contest"),
-                "write status = \"published\" or \"draft\"",
-            );
-            EventStatus::Draft
         }
     };
     Some(Contest {

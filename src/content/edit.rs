@@ -10,6 +10,14 @@ use toml_edit::{Array, DocumentMut, InlineTable, Item, Value};
 use super::Lang;
 use crate::text::nfc;
 
+/// A choice of a question, as a form edits it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Choice {
+    pub vi: String,
+    pub en: String,
+    pub correct: bool,
+}
+
 /// A content TOML file being edited. Keys are dotted paths into inline tables
 /// (`date.display`); a localised text is a table `{ vi = "…", en = "…" }` at its key.
 pub struct TomlDoc {
@@ -262,6 +270,72 @@ impl TomlDoc {
             let arr: Array = values.iter().copied().collect();
             self.set_value(key, Value::Array(arr));
         }
+    }
+
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        self.get(key).and_then(|i| i.as_bool())
+    }
+
+    /// Set a boolean, or remove it (`None`: the default applies).
+    pub fn set_bool(&mut self, key: &str, value: Option<bool>) {
+        match value {
+            None => self.remove(key),
+            Some(v) if self.bool(key) != Some(v) => self.set_value(key, Value::from(v)),
+            Some(_) => {}
+        }
+    }
+
+    /// A question's `choices`: `[{ vi = "…", en = "…", correct = true }, …]`.
+    pub fn choices(&self) -> Vec<Choice> {
+        let Some(a) = self.get("choices").and_then(|i| i.as_array()) else {
+            return Vec::new();
+        };
+        a.iter()
+            .filter_map(|v| v.as_inline_table())
+            .map(|t| {
+                let s = |k: &str| t.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                Choice {
+                    vi: s("vi"),
+                    en: s("en"),
+                    correct: t.get("correct").and_then(|v| v.as_bool()).unwrap_or(false),
+                }
+            })
+            .collect()
+    }
+
+    /// Set a question's `choices`, one per line as in a hand-written file; unchanged choices
+    /// leave the file alone. Empty texts are left out of a choice, `correct` is written only
+    /// when true.
+    pub fn set_choices(&mut self, choices: &[Choice]) {
+        let clean: Vec<Choice> = choices
+            .iter()
+            .map(|c| Choice {
+                vi: nfc(c.vi.trim()),
+                en: nfc(c.en.trim()),
+                correct: c.correct,
+            })
+            .collect();
+        if self.choices() == clean {
+            return;
+        }
+        let mut arr = Array::new();
+        for c in &clean {
+            let mut t = InlineTable::new();
+            for (k, v) in [("vi", &c.vi), ("en", &c.en)] {
+                if !v.is_empty() {
+                    t.insert(k, Value::from(v.as_str()));
+                }
+            }
+            if c.correct {
+                t.insert("correct", Value::from(true));
+            }
+            let mut v = Value::InlineTable(t);
+            v.decor_mut().set_prefix("\n  ");
+            arr.push_formatted(v);
+        }
+        arr.set_trailing_comma(!clean.is_empty());
+        arr.set_trailing(if clean.is_empty() { "" } else { "\n" });
+        self.set_value("choices", Value::Array(arr));
     }
 
     fn set_value(&mut self, key: &str, v: Value) {

@@ -986,7 +986,12 @@ pub const EVENT_LINKS: &[&str] = &["exhibits", "objects", "programmes"];
 
 /// `events/<slug>.toml` and its two texts, when the event exists.
 fn event_files(root: &Path, slug: &str) -> Result<[PathBuf; 3], EditError> {
-    let dir = root.join("events");
+    flat_files(root, "events", slug)
+}
+
+/// `<folder>/<slug>.toml` and its two texts `<slug>.vi.md` and `<slug>.en.md`, when it exists.
+fn flat_files(root: &Path, folder: &str, slug: &str) -> Result<[PathBuf; 3], EditError> {
+    let dir = root.join(folder);
     let toml = dir.join(format!("{slug}.toml"));
     if !is_valid_slug(slug) || !toml.is_file() {
         return Err(EditError::NotFound);
@@ -1059,19 +1064,8 @@ pub fn save_event(
     }
     for key in EVENT_LINKS {
         if let Some(s) = v.get(*key) {
-            let items: Vec<String> = s
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .filter(|x| !x.is_empty())
-                .map(|x| {
-                    if *key == "objects" {
-                        x.to_uppercase()
-                    } else {
-                        x.to_lowercase()
-                    }
-                })
-                .collect();
             // An empty list that was not written stays unwritten (`list` of a missing key is empty).
-            doc.set_list(key, &items);
+            doc.set_list(key, &names(s, *key == "objects"));
         }
     }
     if let Some(s) = v.get("grades") {
@@ -1133,6 +1127,15 @@ pub fn save_event(
     commit(root, who, &files, planned)
 }
 
+/// The names of a list field (`exhibits`, `objects`), separated by spaces or commas: object IDs
+/// in capitals, short names in lower case.
+fn names(s: &str, ids: bool) -> Vec<String> {
+    s.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|x| !x.is_empty())
+        .map(|x| if ids { x.to_uppercase() } else { x.to_lowercase() })
+        .collect()
+}
+
 /// Create `events/<slug>.toml` from `text` (a new event file, see `scaffold::event_text`), with
 /// the Vietnamese title of the form when one is given.
 pub fn create_event(root: &Path, who: &str, v: &Values, text: &str) -> Result<String, EditError> {
@@ -1184,5 +1187,569 @@ pub fn list_events(root: &Path) -> Vec<EventEntry> {
         })
         .collect();
     v.sort_by(|a, b| (&a.starts, &a.key).cmp(&(&b.starts, &b.key)));
+    v
+}
+
+// --- Contests --------------------------------------------------------------------------------
+
+/// Bilingual one-line texts of a contest file, in form order.
+pub const CONTEST_TEXTS: &[&str] = &["title", "summary"];
+/// A contest's whole numbers, in form order (empty: the default).
+pub const CONTEST_NUMBERS: &[&str] = &["questions_per_entry", "time_limit_minutes", "winners"];
+/// Choice rows a question's form offers at most, its own choices aside.
+pub const MAX_CHOICES: usize = 8;
+
+fn contest_files(root: &Path, slug: &str) -> Result<[PathBuf; 3], EditError> {
+    flat_files(root, "contests", slug)
+}
+
+/// Now in Vietnam, as a form writes a moment (`2027-04-21T08:00`): such strings compare in time
+/// order with `TomlDoc::moment`'s.
+fn vietnam_now() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let m = super::Moment::of_millis(ms);
+    format!("{}T{}", m.day, m.clock().unwrap_or_default())
+}
+
+/// A round as the contest's page lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RoundLine {
+    /// 1, 2, … (entries refer to a round by this number).
+    pub n: usize,
+    /// It has opened: entries may refer to it, so it cannot be removed.
+    pub opened: bool,
+    /// It is open now.
+    pub open: bool,
+}
+
+/// A question of the bank as the contest's page lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct QuestionLine {
+    pub n: usize,
+    pub id: String,
+    pub kind: String,
+    pub prompt_vi: String,
+    pub prompt_en: String,
+    pub choices: usize,
+    pub learn: String,
+}
+
+/// What a contest's page shows besides its form.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ContestOutline {
+    pub rounds: Vec<RoundLine>,
+    pub questions: Vec<QuestionLine>,
+    /// The number of the round open now.
+    pub open_round: Option<usize>,
+}
+
+/// The `id` of the `i`-th question (from 0): its own, or its number in the file, as the loader
+/// names it.
+fn question_id(doc: &TomlDoc, i: usize) -> String {
+    doc.block("question", i)
+        .and_then(|b| b.str("id"))
+        .unwrap_or_else(|| (i + 1).to_string())
+}
+
+fn question_index(doc: &TomlDoc, id: &str) -> Option<usize> {
+    (0..doc.blocks("question")).find(|&i| question_id(doc, i) == id)
+}
+
+/// Write every question's `id` that the file leaves to its number: removing or adding a question
+/// must not change the name by which entries already taken refer to the others.
+fn pin_question_ids(doc: &mut TomlDoc) {
+    for i in 0..doc.blocks("question") {
+        doc.with_block("question", i, |b| {
+            if b.str("id").is_none() {
+                b.set_str("id", &(i + 1).to_string());
+            }
+        });
+    }
+}
+
+fn outline(doc: &TomlDoc) -> ContestOutline {
+    let now = vietnam_now();
+    let rounds: Vec<RoundLine> = (0..doc.blocks("round"))
+        .map(|i| {
+            let b = doc.block("round", i);
+            let at = |k: &str| b.as_ref().and_then(|b| b.moment(k)).unwrap_or_default();
+            let (opens, closes) = (at("opens"), at("closes"));
+            let opened = !opens.is_empty() && opens <= now;
+            RoundLine {
+                n: i + 1,
+                opened,
+                open: opened && (closes.is_empty() || now < closes),
+            }
+        })
+        .collect();
+    let questions = (0..doc.blocks("question"))
+        .filter_map(|i| {
+            let b = doc.block("question", i)?;
+            Some(QuestionLine {
+                n: i + 1,
+                id: question_id(doc, i),
+                kind: b.str("type").unwrap_or_default(),
+                prompt_vi: b.lang_text("prompt", Lang::Vi).unwrap_or_default(),
+                prompt_en: b.lang_text("prompt", Lang::En).unwrap_or_default(),
+                choices: b.choices().len(),
+                learn: b.str("learn").unwrap_or_default(),
+            })
+        })
+        .collect();
+    ContestOutline {
+        open_round: rounds.iter().find(|r| r.open).map(|r| r.n),
+        rounds,
+        questions,
+    }
+}
+
+/// A contest's form values, its version and its rounds and questions. Rounds are the fields
+/// `round[N].title.vi`, `.en`, `round[N].opens` and `.closes`, with one more empty round to add.
+pub fn read_contest(root: &Path, slug: &str) -> Result<(Values, String, ContestOutline), EditError> {
+    let files = contest_files(root, slug)?;
+    let doc = read_doc(&files[0])?;
+    let mut v = Values::new();
+    read_texts(&mut v, &doc, "", CONTEST_TEXTS);
+    for key in CONTEST_NUMBERS {
+        v.insert(
+            key.to_string(),
+            doc.int(key).map(|n| n.to_string()).unwrap_or_default(),
+        );
+    }
+    let yes_no = if doc.bool("prediction").unwrap_or(true) {
+        "yes"
+    } else {
+        "no"
+    };
+    v.insert("prediction".into(), yes_no.into());
+    v.insert(
+        "winner_names".into(),
+        doc.str("winner_names").unwrap_or_else(|| "short".into()),
+    );
+    v.insert(
+        "status".into(),
+        doc.str("status").unwrap_or_else(|| "published".into()),
+    );
+    v.insert("exhibits".into(), doc.list("exhibits").join(" "));
+    v.insert("event".into(), doc.str("event").unwrap_or_default());
+    let rounds = doc.blocks("round");
+    for i in 0..=rounds {
+        let b = doc.block("round", i);
+        let p = format!("round[{}].", i + 1);
+        for l in Lang::ALL {
+            let t = b
+                .as_ref()
+                .and_then(|b| b.lang_text("title", l))
+                .unwrap_or_default();
+            v.insert(format!("{p}title.{}", l.code()), t);
+        }
+        for k in ["opens", "closes"] {
+            v.insert(
+                format!("{p}{k}"),
+                b.as_ref().and_then(|b| b.moment(k)).unwrap_or_default(),
+            );
+        }
+    }
+    read_descs(&mut v, &files);
+    Ok((v, fingerprint(&files), outline(&doc)))
+}
+
+/// A choice among `allowed`, or an error beside `key`.
+fn choose(doc: &mut TomlDoc, v: &Values, key: &str, allowed: &[&str], errors: &mut Vec<FieldError>) {
+    let Some(s) = v.get(key) else { return };
+    if allowed.contains(&s.as_str()) {
+        doc.set_str(key, s);
+    } else {
+        errors.push(FieldError {
+            field: key.into(),
+            message: format!("\"{s}\" is not one of the choices"),
+            hint: format!("choose {}", allowed.join(", ")),
+            error: true,
+        });
+    }
+}
+
+/// Save a contest's form: its settings, texts and rounds. A round is added by filling in the
+/// empty one, removed with its `round[N].remove` box unless it has opened (entries name their
+/// round by number, so an opened round and those before it keep their places). The checks of
+/// `vitrine check` run on the would-be files; nothing is written when one fails.
+pub fn save_contest(
+    root: &Path,
+    who: &str,
+    slug: &str,
+    v: &Values,
+    version: &str,
+) -> Result<Vec<FieldError>, EditError> {
+    let files = contest_files(root, slug)?;
+    if fingerprint(&files) != version {
+        return Err(EditError::Stale);
+    }
+    let mut doc = read_doc(&files[0])?;
+    let mut errors = Vec::new();
+    apply_texts(&mut doc, v, "", CONTEST_TEXTS);
+    for key in CONTEST_NUMBERS {
+        if v.contains_key(*key) {
+            let n = int_field(v, key, &mut errors);
+            doc.set_int(key, n);
+        }
+    }
+    match v.get("prediction").map(String::as_str) {
+        Some("yes") => doc.set_bool("prediction", Some(true)),
+        Some("no") => doc.set_bool("prediction", Some(false)),
+        _ => {}
+    }
+    choose(
+        &mut doc,
+        v,
+        "winner_names",
+        &["short", "initials", "full"],
+        &mut errors,
+    );
+    choose(&mut doc, v, "status", &["draft", "published"], &mut errors);
+    if let Some(s) = v.get("exhibits") {
+        doc.set_list("exhibits", &names(s, false));
+    }
+    if let Some(s) = v.get("event") {
+        doc.set_str("event", &s.to_lowercase());
+    }
+    let opened: Vec<bool> = outline(&doc).rounds.iter().map(|r| r.opened).collect();
+    let rounds = doc.blocks("round");
+    let mut removed = Vec::new();
+    for i in 0..=rounds {
+        let p = format!("round[{}].", i + 1);
+        let given = |k: &str| v.get(&format!("{p}{k}")).map(|s| s.trim()).unwrap_or("");
+        if v.get(&format!("{p}remove")).is_some_and(|s| !s.is_empty()) && i < rounds {
+            if opened.get(i) == Some(&true) {
+                errors.push(FieldError {
+                    field: format!("{p}remove"),
+                    message: format!("round {} has opened: entries refer to it by its number", i + 1),
+                    hint: "close it early by changing its closing time instead".into(),
+                    error: true,
+                });
+            } else {
+                removed.push(i);
+            }
+            continue;
+        }
+        if i == rounds && given("opens").is_empty() && given("closes").is_empty() {
+            continue;
+        }
+        let apply = |b: &mut TomlDoc, errors: &mut Vec<FieldError>| {
+            apply_texts(b, v, &p, &["title"]);
+            for k in ["opens", "closes"] {
+                if let Some(s) = v.get(&format!("{p}{k}"))
+                    && let Err(m) = b.set_moment(k, s)
+                {
+                    errors.push(FieldError {
+                        field: format!("{p}{k}"),
+                        message: m,
+                        hint: "write the day and time in Vietnam, e.g. 2027-04-21T08:00".into(),
+                        error: true,
+                    });
+                }
+            }
+        };
+        if i < rounds {
+            doc.with_block("round", i, |b| apply(b, &mut errors));
+        } else {
+            doc.push_block("round", |b| apply(b, &mut errors));
+        }
+    }
+    // Every round removed and none added.
+    if !removed.is_empty() && doc.blocks("round") == removed.len() {
+        errors.push(FieldError {
+            field: "round[1].remove".into(),
+            message: "a contest needs at least one round".into(),
+            hint: "keep one round, or change its times".into(),
+            error: true,
+        });
+    }
+    if !errors.is_empty() {
+        return Err(EditError::Invalid(errors));
+    }
+    for i in removed.into_iter().rev() {
+        doc.remove_block("round", i);
+    }
+    let planned = plan_form(&files, &doc, v);
+    commit(root, who, &files, planned)
+}
+
+/// The empty form of a new question.
+pub fn blank_question() -> Values {
+    let mut v = Values::new();
+    v.insert("type".into(), "single".into());
+    v
+}
+
+/// A question's form values: `id`, `type`, `prompt.vi`/`.en`, `choices[J].vi`/`.en`/`.correct`
+/// (from 1), `answer.vi`/`.en` and `learn`; with the contest's version and the question's number.
+pub fn read_question(root: &Path, slug: &str, id: &str) -> Result<(Values, String, usize), EditError> {
+    let files = contest_files(root, slug)?;
+    let doc = read_doc(&files[0])?;
+    let i = question_index(&doc, id).ok_or(EditError::NotFound)?;
+    let b = doc.block("question", i).ok_or(EditError::NotFound)?;
+    let mut v = Values::new();
+    v.insert("id".into(), id.to_string());
+    v.insert("type".into(), b.str("type").unwrap_or_default());
+    read_texts(&mut v, &b, "", &["prompt", "answer"]);
+    for (j, c) in b.choices().iter().enumerate() {
+        let p = format!("choices[{}].", j + 1);
+        v.insert(format!("{p}vi"), c.vi.clone());
+        v.insert(format!("{p}en"), c.en.clone());
+        v.insert(
+            format!("{p}correct"),
+            if c.correct { "on".into() } else { String::new() },
+        );
+    }
+    v.insert("learn".into(), b.str("learn").unwrap_or_default());
+    Ok((v, fingerprint(&files), i + 1))
+}
+
+/// The choices of a question's form: rows `choices[J]` from 1 on, an empty row left out.
+fn form_choices(v: &Values) -> Vec<super::edit::Choice> {
+    (1..=MAX_CHOICES + 64)
+        .filter_map(|j| {
+            let get = |k: &str| v.get(&format!("choices[{j}].{k}")).cloned().unwrap_or_default();
+            let c = super::edit::Choice {
+                vi: get("vi"),
+                en: get("en"),
+                correct: !get("correct").is_empty(),
+            };
+            (!c.vi.trim().is_empty() || !c.en.trim().is_empty()).then_some(c)
+        })
+        .collect()
+}
+
+/// A short name for a new question from its prompt: its first words, folded.
+fn id_from_prompt(prompt: &str) -> String {
+    let folded = crate::text::fold(prompt);
+    let words: Vec<String> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(5)
+        .map(str::to_string)
+        .collect();
+    let id = words.join("-");
+    let id = id[..id.len().min(40)].trim_end_matches('-').to_string();
+    if id.is_empty() { "cau-hoi".into() } else { id }
+}
+
+/// The errors and warnings of question number `n` with their field names as its form has them
+/// (`question[3].choices[2]` → `choices[2]`; a problem with the question as a whole goes beside
+/// its choices); errors elsewhere in the contest stay as they are, other questions' warnings go.
+fn question_errors(found: Vec<FieldError>, n: usize) -> Vec<FieldError> {
+    let own = format!("question[{n}]");
+    found
+        .into_iter()
+        .filter_map(|mut e| {
+            if e.field == own {
+                e.field = "choices".into();
+            } else if let Some(rest) = e.field.strip_prefix(&format!("{own}.")) {
+                e.field = rest.to_string();
+            } else if !e.error {
+                return None;
+            }
+            Some(e)
+        })
+        .collect()
+}
+
+/// Save question `id` of a contest, or add a new one (`id` None; its id is the form's `id`, or
+/// made from the prompt). While a round is open a question keeps at least the choices it has:
+/// entries in progress were shown them by their place in the list. Returns the question's id and
+/// its warnings.
+pub fn save_question(
+    root: &Path,
+    who: &str,
+    slug: &str,
+    id: Option<&str>,
+    v: &Values,
+    version: &str,
+) -> Result<(String, Vec<FieldError>), EditError> {
+    let files = contest_files(root, slug)?;
+    if fingerprint(&files) != version {
+        return Err(EditError::Stale);
+    }
+    let mut doc = read_doc(&files[0])?;
+    let open_round = outline(&doc).open_round;
+    pin_question_ids(&mut doc);
+    let mut errors = Vec::new();
+    let (i, id) = match id {
+        Some(id) => (
+            question_index(&doc, id).ok_or(EditError::NotFound)?,
+            id.to_string(),
+        ),
+        None => {
+            let given = v.get("id").map(|s| s.trim().to_lowercase()).unwrap_or_default();
+            let id = if given.is_empty() {
+                let prompt = [v.get("prompt.vi"), v.get("prompt.en")]
+                    .into_iter()
+                    .flatten()
+                    .find(|p| !p.trim().is_empty())
+                    .cloned()
+                    .unwrap_or_default();
+                let base = id_from_prompt(&prompt);
+                let mut id = base.clone();
+                let mut k = 2;
+                while question_index(&doc, &id).is_some() {
+                    id = format!("{base}-{k}");
+                    k += 1;
+                }
+                id
+            } else {
+                given
+            };
+            // "new" is the address of the form for a new question.
+            if !is_valid_slug(&id) || id == "new" {
+                errors.push(FieldError {
+                    field: "id".into(),
+                    message: format!("\"{id}\" cannot name a question"),
+                    hint: "use lower-case letters a-z, digits and '-', or leave it empty".into(),
+                    error: true,
+                });
+            } else if question_index(&doc, &id).is_some() {
+                errors.push(FieldError {
+                    field: "id".into(),
+                    message: format!("a question is already named \"{id}\""),
+                    hint: "choose another name, or leave it empty".into(),
+                    error: true,
+                });
+            }
+            doc.push_block("question", |b| b.set_str("id", &id));
+            (doc.blocks("question") - 1, id)
+        }
+    };
+    let choices = form_choices(v);
+    let before = doc.block("question", i).map_or(0, |b| b.choices().len());
+    if let Some(r) = open_round
+        && choices.len() < before
+    {
+        errors.push(FieldError {
+            field: "choices".into(),
+            message: format!(
+                "round {r} is open: entries in progress show this question's choices by their place"
+            ),
+            hint: "correct a choice's text instead of removing it, or remove it after the round closes"
+                .into(),
+            error: true,
+        });
+    }
+    doc.with_block("question", i, |b| {
+        if let Some(t) = v.get("type") {
+            if ["single", "multiple"].contains(&t.as_str()) {
+                b.set_str("type", t);
+            } else {
+                errors.push(FieldError {
+                    field: "type".into(),
+                    message: format!("\"{t}\" is not a type of contest question"),
+                    hint: "choose single or multiple".into(),
+                    error: true,
+                });
+            }
+        }
+        apply_texts(b, v, "", &["prompt"]);
+        b.set_choices(&choices);
+        apply_texts(b, v, "", &["answer"]);
+        if let Some(l) = v.get("learn") {
+            let l = l.trim();
+            // An exhibition's short name as it is, an object's ID in capitals.
+            let exhibition = is_valid_slug(l) && root.join("exhibits").join(l).is_dir();
+            let l = if exhibition {
+                l.to_string()
+            } else {
+                l.to_uppercase()
+            };
+            b.set_str("learn", &l);
+        }
+    });
+    if !errors.is_empty() {
+        return Err(EditError::Invalid(errors));
+    }
+    let planned = plan_form(&files, &doc, v);
+    match commit(root, who, &files, planned) {
+        Ok(found) => Ok((id, question_errors(found, i + 1))),
+        Err(EditError::Invalid(found)) => Err(EditError::Invalid(question_errors(found, i + 1))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Take question `id` out of a contest's bank. Entries that were asked it keep their answer
+/// sheet; it is no longer counted in their marks (see `contests::mark`).
+pub fn delete_question(root: &Path, who: &str, slug: &str, id: &str, version: &str) -> Result<(), EditError> {
+    let files = contest_files(root, slug)?;
+    if fingerprint(&files) != version {
+        return Err(EditError::Stale);
+    }
+    let mut doc = read_doc(&files[0])?;
+    pin_question_ids(&mut doc);
+    let i = question_index(&doc, id).ok_or(EditError::NotFound)?;
+    doc.remove_block("question", i);
+    let planned = vec![(files[0].clone(), doc.text().into_bytes())];
+    commit(root, who, &files, planned).map(|_| ())
+}
+
+/// Create `contests/<slug>.toml` (see `scaffold::contest_text`) with the form's Vietnamese title.
+pub fn create_contest(root: &Path, who: &str, v: &Values, text: &str) -> Result<String, EditError> {
+    let contest_file = |s: &str| root.join("contests").join(format!("{s}.toml"));
+    let slug = new_slug(
+        v,
+        "a contest's",
+        "thi-tim-hieu-2027",
+        "/thi/thi-tim-hieu-2027/",
+        contest_file,
+    )?;
+    let path = contest_file(&slug);
+    let mut doc = TomlDoc::parse(text).map_err(|e| EditError::Unparsable(path.clone(), e))?;
+    if v.get("title.vi").is_some_and(|t| !t.trim().is_empty()) {
+        apply_texts(&mut doc, v, "", &["title"]);
+    }
+    let planned = vec![(path.clone(), doc.text().into_bytes())];
+    commit(root, who, &[path], planned)?;
+    Ok(slug)
+}
+
+/// A contest of the working copy, as the content page lists it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ContestEntry {
+    pub key: String,
+    pub title_vi: String,
+    pub title_en: String,
+    pub status: String,
+    /// When its first round opens, as the form shows it.
+    pub opens: String,
+    pub rounds: usize,
+    pub questions: usize,
+}
+
+/// The contests of the working copy, by first round.
+pub fn list_contests(root: &Path) -> Vec<ContestEntry> {
+    let mut v: Vec<ContestEntry> = super::load::toml_files(&root.join("contests"))
+        .iter()
+        .filter_map(|p| {
+            let key = p.file_stem()?.to_str()?.to_string();
+            let doc = read_doc(p).ok();
+            let opens = doc
+                .as_ref()
+                .and_then(|d| d.block("round", 0))
+                .and_then(|b| b.moment("opens"))
+                .unwrap_or_default();
+            let (rounds, questions) = doc
+                .as_ref()
+                .map_or((0, 0), |d| (d.blocks("round"), d.blocks("question")));
+            let e = entry(key, doc);
+            Some(ContestEntry {
+                opens,
+                rounds,
+                questions,
+                key: e.key,
+                title_vi: e.title_vi,
+                title_en: e.title_en,
+                status: e.status,
+            })
+        })
+        .collect();
+    v.sort_by(|a, b| (&a.opens, &a.key).cmp(&(&b.opens, &b.key)));
     v
 }

@@ -198,3 +198,53 @@ pub fn event_text(day: Option<&str>, today: crate::content::Day) -> Result<Strin
     ));
     Ok(t)
 }
+
+/// A new contest `contests/<slug>.toml`, a draft with one round from next week.
+pub fn new_contest(
+    root: &Path,
+    slug: &str,
+    today: crate::content::Day,
+) -> Result<Vec<PathBuf>, ScaffoldError> {
+    if !is_valid_slug(slug) {
+        return Err(ScaffoldError::BadSlug(slug.to_string()));
+    }
+    let path = root.join("contests").join(format!("{slug}.toml"));
+    Ok(vec![write_new(&path, &contest_text(today))?])
+}
+
+/// The text of a new contest file: a draft with one round (opening in a week, open for a week)
+/// and no questions yet. A draft may have fewer questions than an entry is asked.
+pub fn contest_text(today: crate::content::Day) -> String {
+    let opens = today.add_days(7);
+    let closes = today.add_days(14);
+    format!(
+        "# A quiz contest (\"thi tìm hiểu\"): its page is /thi/<file name>/. Times are Vietnam's (UTC+7).\n\
+         # The rules and prizes go in <file name>.vi.md and <file name>.en.md beside this file.\n\
+         # The fields are explained in the README (\"contests/<name>.toml\"). Nobody sees a draft.\n\
+         title = {{ vi = \"Cuộc thi mới\", en = \"New contest\" }}\n\
+         summary = {{ vi = \"\", en = \"\" }}\n\
+         questions_per_entry = 10             # questions drawn from the bank for each entry\n\
+         time_limit_minutes = 15              # remove for no limit\n\
+         prediction = true                    # the tie-break question: how many entries get every answer right\n\
+         winners = 10                         # winners listed per round\n\
+         winner_names = \"short\"               # short (Nguyễn T. Lan) | initials (N. T. Lan) | full\n\
+         exhibits = []                        # where the answers are, e.g. [\"co-do-hoa-lu\"]\n\
+         status = \"draft\"                     # draft | published\n\
+         \n\
+         [[round]]\n\
+         title = {{ vi = \"Vòng 1\", en = \"Round 1\" }}\n\
+         opens = {opens}T08:00:00\n\
+         closes = {closes}T20:00:00\n\
+         \n\
+         # The question bank: add [[question]] blocks, e.g.\n\
+         # [[question]]\n\
+         # id = \"kinh-do-hoa-lu\"                # a name of its own: entries refer to it\n\
+         # type = \"single\"                      # single | multiple\n\
+         # prompt = {{ vi = \"…?\", en = \"…?\" }}\n\
+         # choices = [\n\
+         #   {{ vi = \"…\", en = \"…\" }},\n\
+         #   {{ vi = \"…\", en = \"…\", correct = true }},\n\
+         # ]\n\
+         # learn = \"HL-010\"                     # the object or exhibition where the answer is\n"
+    )
+}

@@ -46,17 +46,17 @@ pub fn routes() -> Router<AppState> {
         )))
 }
 
-type CuratorForm = Posted<CuratorRole>;
+pub(super) type CuratorForm = Posted<CuratorRole>;
 
 /// What every editor form starts from: the museum's folder, who edits (kept with the replaced
 /// files) and the version the form was opened at.
-struct Ctx {
-    root: std::path::PathBuf,
-    who: String,
-    version: String,
+pub(super) struct Ctx {
+    pub(super) root: std::path::PathBuf,
+    pub(super) who: String,
+    pub(super) version: String,
 }
 
-fn ctx(state: &AppState, form: &CuratorForm) -> Result<Ctx, WebError> {
+pub(super) fn ctx(state: &AppState, form: &CuratorForm) -> Result<Ctx, WebError> {
     let ws = workspace(state, form.me.lang)?;
     Ok(Ctx {
         root: ws.root().to_path_buf(),
@@ -104,7 +104,7 @@ pub(super) fn refusal(state: &AppState, lang: Lang, e: EditError) -> WebError {
 
 /// One input of a form.
 #[derive(Serialize)]
-struct Input {
+pub(super) struct Input {
     name: String,
     value: String,
     /// `text`, `textarea`, `number`, `date`.
@@ -116,22 +116,22 @@ struct Input {
 
 /// A labelled row of one input, or of the same field in both languages.
 #[derive(Serialize)]
-struct Row {
-    label: String,
-    hint: String,
-    inputs: Vec<Input>,
+pub(super) struct Row {
+    pub(super) label: String,
+    pub(super) hint: String,
+    pub(super) inputs: Vec<Input>,
 }
 
-struct FormBuilder<'a> {
-    state: &'a AppState,
-    lang: Lang,
-    values: &'a Values,
-    placed: std::collections::BTreeMap<String, Vec<FieldError>>,
-    names: Vec<String>,
+pub(super) struct FormBuilder<'a> {
+    pub(super) state: &'a AppState,
+    pub(super) lang: Lang,
+    pub(super) values: &'a Values,
+    pub(super) placed: std::collections::BTreeMap<String, Vec<FieldError>>,
+    pub(super) names: Vec<String>,
 }
 
 impl FormBuilder<'_> {
-    fn input(&mut self, name: String, kind: &'static str, lang: &'static str) -> Input {
+    pub(super) fn input(&mut self, name: String, kind: &'static str, lang: &'static str) -> Input {
         self.names.push(name.clone());
         Input {
             value: self.values.get(&name).cloned().unwrap_or_default(),
@@ -143,7 +143,7 @@ impl FormBuilder<'_> {
     }
 
     /// The label and hint of a field, by its key without the block (`alt`, `date.display`).
-    fn label(&self, key: &str) -> (String, String) {
+    pub(super) fn label(&self, key: &str) -> (String, String) {
         let k = key.replace('.', "_");
         let hint_key = format!("edit.h_{k}");
         let hint = self.state.locales.text(self.lang, &hint_key);
@@ -154,7 +154,7 @@ impl FormBuilder<'_> {
     }
 
     /// A field in both languages (`prefix` is `image[2].` inside a block).
-    fn both(&mut self, prefix: &str, key: &str, kind: &'static str) -> Row {
+    pub(super) fn both(&mut self, prefix: &str, key: &str, kind: &'static str) -> Row {
         let (label, hint) = self.label(key);
         let inputs = Lang::ALL
             .iter()
@@ -163,7 +163,7 @@ impl FormBuilder<'_> {
         Row { label, hint, inputs }
     }
 
-    fn one(&mut self, key: &str, kind: &'static str) -> Row {
+    pub(super) fn one(&mut self, key: &str, kind: &'static str) -> Row {
         let (label, hint) = self.label(key);
         let inputs = vec![self.input(key.to_string(), kind, "")];
         Row { label, hint, inputs }
@@ -172,7 +172,11 @@ impl FormBuilder<'_> {
 
 /// A form's values and version: the stored ones, or, after a refused save, what was typed over
 /// them with the version it was typed on.
-fn with_submitted(stored: &Values, version: String, submitted: Option<(&Values, &str)>) -> (Values, String) {
+pub(super) fn with_submitted(
+    stored: &Values,
+    version: String,
+    submitted: Option<(&Values, &str)>,
+) -> (Values, String) {
     match submitted {
         Some((v, ver)) => {
             let mut all = stored.clone();
@@ -184,7 +188,7 @@ fn with_submitted(stored: &Values, version: String, submitted: Option<(&Values, 
 }
 
 /// The names of every field of an object's or exhibition's form, for placing errors.
-fn place(
+pub(super) fn place(
     values: &Values,
     errors: &[FieldError],
 ) -> (

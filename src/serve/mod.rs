@@ -6,6 +6,7 @@
 pub mod auth;
 mod checkin;
 mod contest;
+mod contest_edit;
 mod door;
 mod edit;
 pub mod files;
@@ -266,6 +267,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::routes())
         .merge(watch::routes())
         .merge(edit::routes())
+        .merge(contest_edit::routes())
         .merge(publish::routes())
         .merge(sheets::routes())
         .merge(signup::routes())

@@ -127,6 +127,7 @@ struct OverviewView {
     frame: Frame,
     exhibits: Vec<Entry>,
     events: Vec<editor::EventEntry>,
+    contests: Vec<editor::ContestEntry>,
     /// The plan's days to come, (key, name), for a new event.
     plan_days: Vec<(String, String, String)>,
     pending: Vec<String>,
@@ -166,13 +167,13 @@ async fn render_overview(
 ) -> Result<Response, WebError> {
     let ws = workspace(state, me.lang)?;
     let root = ws.root().to_path_buf();
-    let (exhibits, events, pending, problems) = tokio::task::spawn_blocking(move || {
+    let (exhibits, (events, contests), pending, problems) = tokio::task::spawn_blocking(move || {
         let (_, diags) = crate::build::check(&root);
         let problems: Vec<Problem> = diags.sorted().iter().map(|d| problem(d)).collect();
         let pending = publish::changes(&root, publish::latest(&root).as_deref());
         (
             editor::list_exhibits(&root),
-            editor::list_events(&root),
+            (editor::list_events(&root), editor::list_contests(&root)),
             pending,
             problems,
         )
@@ -190,6 +191,7 @@ async fn render_overview(
         frame: Frame::at(me, "content", "staff/content/"),
         exhibits,
         events,
+        contests,
         plan_days: crate::scaffold::coming_plan_days(crate::content::Day::today())
             .into_iter()
             .map(|(d, p)| {

@@ -982,3 +982,283 @@ fn a_curator_creates_and_edits_an_event_that_goes_live_only_when_published() {
         }
     });
 }
+
+/// The text of a page's response.
+async fn html_of(res: axum::response::Response) -> (StatusCode, String) {
+    let st = res.status();
+    (st, String::from_utf8(body(res).await).unwrap())
+}
+
+#[test]
+fn a_curator_writes_a_contest_its_rounds_and_its_question_bank_that_go_live_only_when_published() {
+    let tmp = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        for (n, (store, schema)) in stores(tmp.path()).await.into_iter().enumerate() {
+            let d = store.dialect();
+            let place = tmp.path().join(format!("m{n}"));
+            let o = museum_with(&place, &["events", "programmes", "contests"]);
+            let root = o.root.clone();
+            // A contest written by hand, whose questions have no id: they are named by their number.
+            let hand = "# Viết tay.\ntitle = { vi = \"Thi viết tay\", en = \"Hand-written quiz\" }\nquestions_per_entry = 1\n\n[[round]]\nopens = 2030-01-01T08:00:00\ncloses = 2030-01-02T08:00:00\n\n[[question]]\ntype = \"single\"\nprompt = { vi = \"Một?\", en = \"One?\" }\nchoices = [{ vi = \"A\", en = \"A\", correct = true }, { vi = \"B\", en = \"B\" }]\n\n[[question]]\ntype = \"single\"\nprompt = { vi = \"Hai?\", en = \"Two?\" }\nchoices = [{ vi = \"C\", en = \"C\" }, { vi = \"D\", en = \"D\", correct = true }]\n";
+            std::fs::write(root.join("contests/viet-tay.toml"), hand).unwrap();
+            let app = editor_app(store.clone(), &o, None);
+            let c = curator(&app, &store, "curator.lan").await;
+            let (st, page) = c.get("/staff/content/").await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            assert!(
+                page.contains("href=\"/staff/content/contests/thi-tim-hieu-di-san-ninh-binh/\""),
+                "{d}: the demo's contest is listed"
+            );
+
+            // A new contest: a draft with one round and no questions (a warning, not an error).
+            let res = c
+                .post(
+                    "/staff/content/contests/new/",
+                    &[("slug", "thi-thu"), ("title.vi", "Thi thử di sản")],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+            let file = root.join("contests/thi-thu.toml");
+            let made = std::fs::read_to_string(&file).unwrap();
+            assert!(
+                made.contains("status = \"draft\"") && made.contains("[[round]]") && made.contains("Thi thử di sản"),
+                "{d}: {made}"
+            );
+            let base = "/staff/content/contests/thi-thu/";
+            let (st, page) = c.get(base).await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            assert!(page.contains("Vòng 1") && page.contains("Chưa có câu hỏi nào."), "{d}");
+
+            // A question: refused with its reason beside the choices when two answers are right
+            // in a single-choice question; nothing written.
+            let new_q = format!("{base}questions/new/");
+            let (st, form) = c.get(&new_q).await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            let version = version_of(&form);
+            let mut q: Vec<(&str, &str)> = vec![
+                ("version", &version),
+                ("type", "single"),
+                ("prompt.vi", "Kinh đô Hoa Lư được chọn vào năm nào?"),
+                ("prompt.en", "In which year was Hoa Lư chosen as the capital?"),
+                ("choices[1].vi", "Năm 939"),
+                ("choices[1].en", "939"),
+                ("choices[2].vi", "Năm 968"),
+                ("choices[2].en", "968"),
+                ("choices[2].correct", "on"),
+                ("choices[3].vi", "Năm 1010"),
+                ("choices[3].en", "1010"),
+                ("choices[3].correct", "on"),
+                ("learn", "HL-010"),
+            ];
+            let (st, html) = html_of(c.post(&new_q, &q).await).await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{d}");
+            assert!(
+                html.contains("exactly one choice with correct = true") && html.contains("id=\"choices-error\""),
+                "{d}: {html}"
+            );
+            assert!(html.contains("value=\"Năm 1010\""), "{d}: what was typed is kept");
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), made, "{d}: nothing written");
+            // An unknown place to learn the answer is named beside its field.
+            q.retain(|(k, _)| *k != "choices[3].correct" && *k != "learn");
+            q.push(("learn", "KHONG-CO"));
+            let (st, html) = html_of(c.post(&new_q, &q).await).await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{d}");
+            assert!(html.contains("KHONG-CO") && html.contains("id=\"f-learn-error\""), "{d}: {html}");
+            q.retain(|(k, _)| *k != "learn");
+            q.push(("learn", "hl-010"));
+            let res = c.post(&new_q, &q).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+            let to = res.headers()[header::LOCATION].to_str().unwrap().to_string();
+            assert_eq!(
+                to,
+                format!("{base}questions/kinh-do-hoa-lu-duoc/?added"),
+                "{d}: the id is made from the prompt, folded"
+            );
+            let (st, page) = c.get(&to).await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            assert!(page.contains("id=\"saved\""), "{d}");
+            let saved = std::fs::read_to_string(&file).unwrap();
+            for line in [
+                "[[question]]",
+                "id = \"kinh-do-hoa-lu-duoc\"",
+                "type = \"single\"",
+                "  { vi = \"Năm 968\", en = \"968\", correct = true },",
+                "  { vi = \"Năm 1010\", en = \"1010\" },",
+                "learn = \"HL-010\"",
+                "# A quiz contest",
+            ] {
+                assert!(saved.contains(line), "{d}: {line} in {saved}");
+            }
+            // A second question, multiple choice.
+            let (_, form) = c.get(&new_q).await;
+            let version = version_of(&form);
+            let res = c
+                .post(
+                    &new_q,
+                    &[
+                        ("version", &version),
+                        ("id", "den-vua-le"),
+                        ("type", "multiple"),
+                        ("prompt.vi", "Đền vua Lê thờ những ai?"),
+                        ("prompt.en", "Who is honoured in King Lê's temple?"),
+                        ("choices[1].vi", "Vua Lê Đại Hành"),
+                        ("choices[1].en", "King Lê Đại Hành"),
+                        ("choices[1].correct", "on"),
+                        ("choices[2].vi", "Vua Lê Long Đĩnh"),
+                        ("choices[2].en", "King Lê Long Đĩnh"),
+                        ("choices[2].correct", "on"),
+                        ("choices[3].vi", "Vua Lý Thái Tổ"),
+                        ("choices[3].en", "King Lý Thái Tổ"),
+                    ],
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+
+            // The contest's form: settings, round 1 open since yesterday, a second round added.
+            let today = vitrine::content::Day::today();
+            let at = |days: i64, time: &str| format!("{}T{time}", today.add_days(days));
+            let (r1o, r1c, r2o, r2c) = (at(-1, "08:00"), at(2, "20:00"), at(10, "08:00"), at(12, "20:00"));
+            let (_, form) = c.get(base).await;
+            let version = version_of(&form);
+            let settings: Vec<(&str, &str)> = vec![
+                ("version", &version),
+                ("title.en", "Heritage trial quiz"),
+                ("questions_per_entry", "2"),
+                ("time_limit_minutes", "10"),
+                ("winners", "3"),
+                ("prediction", "yes"),
+                ("winner_names", "initials"),
+                ("status", "published"),
+                ("exhibits", "co-do-hoa-lu"),
+                ("round[1].opens", &r1o),
+                ("round[1].closes", &r1c),
+                ("round[2].title.vi", "Vòng hai"),
+                ("round[2].title.en", "Round two"),
+                ("round[2].opens", &r2o),
+                ("round[2].closes", &r2c),
+                ("desc.vi", "Mỗi người một bài mỗi vòng."),
+            ];
+            let mut overlapping = settings.clone();
+            overlapping.retain(|(k, _)| *k != "round[2].opens");
+            overlapping.push(("round[2].opens", &r1o));
+            let (st, html) = html_of(c.post(base, &overlapping).await).await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{d}: rounds overlap");
+            assert!(html.contains("round 2 opens before round 1 closes"), "{d}: {html}");
+            let (st, html) = html_of(c.post(base, &settings).await).await;
+            assert_eq!(st, StatusCode::OK, "{d}: {html}");
+            assert!(html.contains("id=\"saved\"") && html.contains("id=\"round-open\""), "{d}");
+            let saved = std::fs::read_to_string(&file).unwrap();
+            for line in [
+                "questions_per_entry = 2",
+                "winner_names = \"initials\"",
+                "status = \"published\"",
+                &format!("opens = {r1o}:00"),
+                &format!("closes = {r2c}:00"),
+                "title = { vi = \"Vòng hai\", en = \"Round two\" }",
+            ] {
+                assert!(saved.contains(line), "{d}: {line} in {saved}");
+            }
+            assert_eq!(saved.matches("[[round]]").count(), 2, "{d}");
+            // Round 1 has opened: it cannot be removed. Round 2 can.
+            let (_, form) = c.get(base).await;
+            let version = version_of(&form);
+            let (st, html) = html_of(
+                c.post(base, &[("version", &version), ("round[1].remove", "on")])
+                    .await,
+            )
+            .await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{d}");
+            assert!(html.contains("round 1 has opened"), "{d}");
+            let res = c
+                .post(base, &[("version", &version), ("round[2].remove", "on")])
+                .await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}");
+            assert_eq!(
+                std::fs::read_to_string(&file).unwrap().matches("[[round]]").count(),
+                1,
+                "{d}"
+            );
+
+            // While round 1 is open, a question keeps its choices (entries show them by place).
+            let q_path = format!("{base}questions/den-vua-le/");
+            let (st, form) = c.get(&q_path).await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            assert!(form.contains("id=\"round-open\""), "{d}: the page warns");
+            let version = version_of(&form);
+            let fewer = [
+                ("version", version.as_str()),
+                ("type", "multiple"),
+                ("choices[1].vi", "Vua Lê Đại Hành"),
+                ("choices[1].en", "King Lê Đại Hành"),
+                ("choices[1].correct", "on"),
+                ("choices[2].vi", "Vua Lê Long Đĩnh"),
+                ("choices[2].en", "King Lê Long Đĩnh"),
+                ("choices[2].correct", "on"),
+            ];
+            let before = std::fs::read_to_string(&file).unwrap();
+            let (st, html) = html_of(c.post(&q_path, &fewer).await).await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{d}");
+            assert!(html.contains("round 1 is open"), "{d}");
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), before, "{d}");
+
+            // Not live before publishing; live after, from the publication's copy.
+            let public = |path: &'static str| {
+                let app = app.clone();
+                async move { html_of(send(&app, "GET", path, "", None, &[]).await).await }
+            };
+            assert_eq!(public("/thi/thi-thu/du-thi/").await.0, StatusCode::NOT_FOUND, "{d}");
+            let res = c.post("/staff/content/publish/", &[]).await;
+            assert_eq!(res.status(), StatusCode::OK, "{d}: published");
+            let (st, entry) = public("/thi/thi-thu/du-thi/").await;
+            assert_eq!(st, StatusCode::OK, "{d}: {entry}");
+            assert!(
+                !entry.contains("Năm 968") && !entry.contains("correct"),
+                "{d}: no question before an entry starts"
+            );
+            let snap = vitrine::publish::latest(&root).unwrap();
+            assert!(
+                !std::fs::symlink_metadata(snap.join("contests")).unwrap().is_symlink()
+                    && snap.join("contests/thi-thu.toml").is_file(),
+                "{d}: contests are in the publication"
+            );
+
+            // A published contest cannot lose questions below what an entry is asked.
+            let k_path = format!("{base}questions/kinh-do-hoa-lu-duoc/");
+            let (_, form) = c.get(&k_path).await;
+            let version = version_of(&form);
+            let (st, html) = html_of(
+                c.post(&k_path, &[("version", &version), ("action", "delete")])
+                    .await,
+            )
+            .await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{d}");
+            assert!(html.contains("each entry is asked 2 questions but the bank has 1"), "{d}");
+
+            // Taking out a hand-written question names the others by their number first, so
+            // entries already taken still find them.
+            let (st, form) = c.get("/staff/content/contests/viet-tay/questions/1/").await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            let version = version_of(&form);
+            let (st, html) = html_of(
+                c.post(
+                    "/staff/content/contests/viet-tay/questions/1/",
+                    &[("version", &version), ("action", "delete")],
+                )
+                .await,
+            )
+            .await;
+            assert_eq!(st, StatusCode::OK, "{d}: {html}");
+            assert!(html.contains("id=\"deleted\""), "{d}");
+            let left = std::fs::read_to_string(root.join("contests/viet-tay.toml")).unwrap();
+            assert!(
+                left.starts_with("# Viết tay.") && left.contains("id = \"2\"") && !left.contains("Một?"),
+                "{d}: {left}"
+            );
+            assert!(
+                c.get("/staff/content/contests/viet-tay/questions/2/").await.0 == StatusCode::OK,
+                "{d}"
+            );
+            drop_schema(&store, &schema).await;
+        }
+    });
+}
