@@ -358,7 +358,9 @@ fn load_contest(root: &Path, dir: &Path, path: &Path, diags: &mut Diagnostics) -
     };
     // A draft's bank is still being written: too few questions is a warning until it is published.
     if questions.len() < per_entry {
-        let report = if status == EventStatus::Draft {
+        // An unknown status is an error of its own, not a draft's leniency.
+        let draft = raw.status.as_ref().is_some_and(|s| s.get_ref().trim() == "draft");
+        let report = if draft {
             Diagnostics::warn
         } else {
             Diagnostics::error
