@@ -512,12 +512,12 @@ pub fn render_site(
     event_paths.extend(contests::page_paths(&published));
     let (index, open) = if side_by_side {
         rayon::join(
-            || search::index_files(input, visible, exhibits, true),
+            || search::index_files(input, &published, true),
             || opendata::files(input, visible, exhibits, programmes, event_paths),
         )
     } else {
         (
-            search::index_files(input, visible, exhibits, false),
+            search::index_files(input, &published, false),
             opendata::files(input, visible, exhibits, programmes, event_paths),
         )
     };

@@ -1,13 +1,13 @@
 // The search index, split so that a phone fetches only what its query needs: per language a small
 // manifest naming postings shards (by the start of the tone-less word) and chunks of display data.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{OutFile, RenderInput, markdown};
-use crate::content::{Exhibit, Lang, Localized};
+use crate::content::{EventStatus, Lang, Localized, Published};
 use crate::text::{collation_key, fold, words};
 
 /// Format of the manifest and the files it names; the script refuses another.
@@ -105,12 +105,8 @@ fn pick(l: &Localized, lang: Lang) -> &str {
     l.pick(lang).map_or("", |p| p.0)
 }
 
-fn collect_docs(
-    input: &RenderInput,
-    visible: &BTreeSet<&str>,
-    exhibits: &[&Exhibit],
-    lang: Lang,
-) -> (Vec<Doc>, Vocabulary) {
+fn collect_docs(input: &RenderInput, published: &Published, lang: Lang) -> (Vec<Doc>, Vocabulary) {
+    let (visible, exhibits) = (&published.items, &published.exhibits);
     let mut vocabulary = Vocabulary::default();
     let mut docs = Vec::new();
     for ex in exhibits {
@@ -126,6 +122,59 @@ fn collect_docs(
                 &[],
                 &[pick(&ex.summary, lang), &intro],
             ]),
+        });
+    }
+    // Programmes, events and contests: found by their title, subject and summary, with their kind
+    // (and an event's date) on the meta line, so a teacher searching "lớp 7" or a visitor
+    // searching "di sản" finds the day's activity next to the objects.
+    let kind = |key: &str| input.locales.text(lang, key).to_string();
+    for p in &published.programmes {
+        let subject = pick(&p.subject, lang);
+        let meta: Vec<String> = [kind("search.kind_programme"), subject.to_string()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        docs.push(Doc {
+            shown: vec![
+                format!("{}p/{}/", lang.prefix(), p.slug),
+                pick(&p.title, lang).to_string(),
+                meta.join(" · "),
+            ],
+            words: vocabulary.field_words([
+                &[pick(&p.title, lang)],
+                &[subject, pick(&p.curriculum, lang)],
+                &[pick(&p.summary, lang)],
+            ]),
+        });
+    }
+    for e in &published.events {
+        let mut meta = vec![kind("search.kind_event"), super::events::when(e, lang)];
+        if e.status == EventStatus::Cancelled {
+            meta.push(kind("events.cancelled"));
+        }
+        let text = markdown::to_plain(pick(&e.text, lang));
+        docs.push(Doc {
+            shown: vec![
+                format!("{}su-kien/{}/", lang.prefix(), e.slug),
+                pick(&e.title, lang).to_string(),
+                meta.join(" · "),
+            ],
+            words: vocabulary.field_words([
+                &[pick(&e.title, lang)],
+                &[pick(&e.place, lang)],
+                &[pick(&e.summary, lang), &text],
+            ]),
+        });
+    }
+    for c in &published.contests {
+        let text = markdown::to_plain(pick(&c.text, lang));
+        docs.push(Doc {
+            shown: vec![
+                format!("{}thi/{}/", lang.prefix(), c.slug),
+                pick(&c.title, lang).to_string(),
+                kind("search.kind_contest"),
+            ],
+            words: vocabulary.field_words([&[pick(&c.title, lang)], &[], &[pick(&c.summary, lang), &text]]),
         });
     }
     for id in visible {
@@ -359,14 +408,9 @@ fn language_files(docs: &[Doc], vocabulary: &Vocabulary, lang: Lang) -> Vec<OutF
 /// The two languages' indexes are independent: made side by side when `side_by_side`, else one
 /// after the other (a large collection, where their working sets added up would be the build's
 /// peak of memory).
-pub fn index_files(
-    input: &RenderInput,
-    visible: &BTreeSet<&str>,
-    exhibits: &[&Exhibit],
-    side_by_side: bool,
-) -> Vec<OutFile> {
+pub fn index_files(input: &RenderInput, published: &Published, side_by_side: bool) -> Vec<OutFile> {
     let one = |lang: Lang| {
-        let (docs, vocabulary) = collect_docs(input, visible, exhibits, lang);
+        let (docs, vocabulary) = collect_docs(input, published, lang);
         language_files(&docs, &vocabulary, lang)
     };
     if side_by_side {

@@ -36,6 +36,8 @@ struct Found {
     fetched: Vec<String>,
     /// Document numbers of the results shown.
     shown: Vec<u64>,
+    /// Address (relative to the site root) and meta line of every result, best first.
+    links: Vec<(String, String)>,
 }
 
 impl Found {
@@ -65,7 +67,7 @@ fn search(out: &Path, lang: &str, queries: &[&str]) -> Vec<Found> {
             const seen = fetched.slice();
             const docs = await idx.docs(found.results);
             all.push({ results: docs.map((d, i) => [d.t, found.results[i].exact]), fetched: seen,
-                       shown: shown.map(r => r.n) });
+                       shown: shown.map(r => r.n), links: docs.map(d => [d.u, d.m]) });
           }
           console.log(JSON.stringify(all));
         })().catch(e => { console.error(e); process.exit(1); });
@@ -86,6 +88,7 @@ fn search(out: &Path, lang: &str, queries: &[&str]) -> Vec<Found> {
             results: serde_json::from_value(f["results"].clone()).unwrap(),
             fetched: serde_json::from_value(f["fetched"].clone()).unwrap(),
             shown: serde_json::from_value(f["shown"].clone()).unwrap(),
+            links: serde_json::from_value(f["links"].clone()).unwrap(),
         })
         .collect()
 }
@@ -153,6 +156,52 @@ fn english_index_searches_english_text() {
     }
     let r = search(&demo().out, "en", &["brick", "capital"]);
     assert!(!r[0].results.is_empty() && !r[1].results.is_empty(), "{r:?}");
+}
+
+#[test]
+fn events_contests_and_programmes_are_found_beside_the_objects() {
+    if !node_available() {
+        return;
+    }
+    let r = search(
+        &demo().out,
+        "vi",
+        &["di san", "thi tim hieu", "kinh do dau tien", "mo cua buoi toi"],
+    );
+    let has = |i: usize, url: &str| r[i].links.iter().find(|(u, _)| u == url).map(|(_, m)| m.clone());
+    // The Heritage Day event, with its kind and date on the meta line.
+    let meta = has(0, "su-kien/ngay-di-san-2026/").unwrap_or_else(|| panic!("{:?}", r[0].links));
+    assert!(
+        meta.starts_with("Sự kiện · ") && meta.contains("23/11/2026"),
+        "{meta}"
+    );
+    let meta = has(1, "thi/thi-tim-hieu-di-san-ninh-binh/").unwrap_or_else(|| panic!("{:?}", r[1].links));
+    assert_eq!(meta, "Cuộc thi tìm hiểu");
+    // A title word ranks the contest above objects that only mention it.
+    assert_eq!(
+        r[1].links[0].0, "thi/thi-tim-hieu-di-san-ninh-binh/",
+        "{:?}",
+        r[1].links
+    );
+    let meta = has(2, "p/hoa-lu-thoi-dinh-le/").unwrap_or_else(|| panic!("{:?}", r[2].links));
+    assert!(meta.starts_with("Chương trình học tập"), "{meta}");
+    // An event is found by words of its summary.
+    assert!(has(3, "su-kien/tuan-hoc-tap-2027/").is_some(), "{:?}", r[3].links);
+    // In English, at the English addresses.
+    let r = search(&demo().out, "en", &["heritage quiz", "young guides"]);
+    assert_eq!(
+        r[0].links[0].0, "en/thi/thi-tim-hieu-di-san-ninh-binh/",
+        "{:?}",
+        r[0].links
+    );
+    assert_eq!(r[0].links[0].1, "Quiz contest");
+    assert!(
+        r[1].links
+            .iter()
+            .any(|(u, _)| u.starts_with("en/su-kien/ngay-bao-tang-2027")),
+        "{:?}",
+        r[1].links
+    );
 }
 
 /// Objects whose right order is known, among `FILLER` objects whose made-up words ("xa00000" …)
