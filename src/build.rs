@@ -25,6 +25,9 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// Show a progress line on a terminal.
     pub progress: bool,
+    /// The day the site is built for (which events are coming, which exhibitions are open);
+    /// `None`: today in Vietnam (see `Day::today`).
+    pub today: Option<Day>,
 }
 
 impl BuildOptions {
@@ -36,7 +39,13 @@ impl BuildOptions {
             root,
             drafts: false,
             progress: false,
+            today: None,
         }
+    }
+
+    /// The day the site is built for.
+    pub fn today(&self) -> Day {
+        self.today.unwrap_or_else(Day::today)
     }
 }
 
@@ -241,7 +250,7 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
         media: &media,
         audio: &audio,
         drafts: opts.drafts,
-        today: Day::today(),
+        today: opts.today(),
     };
     mark("images", &mut t);
     // Pages and files go into the spare tree as they are made: the build holds their paths and
@@ -294,7 +303,7 @@ fn input_stamp(opts: &BuildOptions) -> Option<String> {
         .as_nanos() as i128;
     let mut h = blake3::Hasher::new();
     h.update(crate::render::program_identity().as_bytes());
-    h.update(format!("{:?} {} {}", Day::today(), opts.drafts, opts.cache.display()).as_bytes());
+    h.update(format!("{:?} {} {}", opts.today(), opts.drafts, opts.cache.display()).as_bytes());
     let mut racy = false;
     let mut entry = |p: &Path, m: &std::fs::Metadata, h: &mut blake3::Hasher| {
         let mtime = i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec());

@@ -34,6 +34,15 @@ pub enum NameStyle {
 }
 
 impl NameStyle {
+    /// How `winner_names` writes it.
+    pub fn code(self) -> &'static str {
+        match self {
+            NameStyle::Full => "full",
+            NameStyle::Short => "short",
+            NameStyle::Initials => "initials",
+        }
+    }
+
     /// A person's name as published: Vietnamese names are family name first, given name last.
     pub fn apply(self, name: &str) -> String {
         let words: Vec<&str> = name.split_whitespace().collect();
@@ -197,6 +206,7 @@ pub fn load_contests(root: &Path, diags: &mut Diagnostics) -> Vec<Contest> {
         .iter()
         .filter_map(|p| load_contest(root, &dir, p, diags))
         .collect();
+    super::load::stray_texts(root, &dir, "thi-tim-hieu-2027", diags);
     contests.sort_by(|a, b| (a.starts(), &a.slug).cmp(&(b.starts(), &b.slug)));
     contests
 }

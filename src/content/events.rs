@@ -200,6 +200,7 @@ pub fn load_events(root: &Path, diags: &mut Diagnostics) -> Vec<Event> {
         .iter()
         .filter_map(|p| load_event(root, &dir, p, diags))
         .collect();
+    super::load::stray_texts(root, &dir, "ngay-bao-tang-2027", diags);
     events.sort_by(|a, b| (a.starts, &a.slug).cmp(&(b.starts, &b.slug)));
     events
 }

@@ -125,6 +125,42 @@ pub(super) fn toml_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// Warns about each text file of a flat content folder (`events/`, `contests/`) that no `.toml`
+/// file reads: `ngay-sach.vi.md` is the Vietnamese text of `ngay-sach.toml`, so a text whose
+/// settings file was renamed or misspelt would otherwise be left out of the site without a word.
+pub(super) fn stray_texts(root: &Path, dir: &Path, example: &str, diags: &mut Diagnostics) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut stray: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md") && !is_ignored(p))
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let stem = name
+                .strip_suffix(".vi.md")
+                .or_else(|| name.strip_suffix(".en.md"))
+                .unwrap_or(&name[..name.len() - 3]);
+            !dir.join(format!("{stem}.toml")).is_file()
+        })
+        .collect();
+    stray.sort();
+    for p in stray {
+        diags.warn(
+            "stray-text",
+            Pos::file(display_path(root, &p)),
+            "",
+            "no settings file reads this text, so it is not on the site",
+            &format!(
+                "a text belongs beside its settings file with the same name and the language: {example}.toml with {example}.vi.md and {example}.en.md; rename the text, or delete it"
+            ),
+        );
+    }
+}
+
 /// The web address a content file's name gives (`ngay-bao-tang-2027.toml` → `ngay-bao-tang-2027`),
 /// or an error naming the file when it cannot be one; `example` is a good file name of its kind.
 pub(super) fn file_slug(path: &Path, src: &Source, example: &str, diags: &mut Diagnostics) -> Option<String> {

@@ -379,6 +379,7 @@ async fn go_live(
     // from the working copy's unpublished edits.
     let root = ws.build.root.clone();
     state.refresh_events(&publish::latest(&root).unwrap_or(root));
+    state.settle_events().await;
     let millis = started.elapsed().as_millis() as i64;
     let record = Publish {
         id: 0,
@@ -426,4 +427,62 @@ async fn restore(
     .map_err(|e| state.internal(me.lang, "restoring failed", e))?;
     let note = format!("#{id} ({})", when(rec.at));
     finish(&state, &ws, me, "restore", r, Some(note), started).await
+}
+
+/// Seconds from `now` (unix) to a few seconds past the next midnight in Vietnam.
+pub fn until_next_day(now: i64) -> u64 {
+    const DAY: i64 = 86_400;
+    let offset = crate::content::VIETNAM_OFFSET;
+    let next = ((now + offset).div_euclid(DAY) + 1) * DAY - offset;
+    (next - now + 5).unsigned_abs()
+}
+
+/// Rebuild the live site every night just after midnight in Vietnam: the built pages say which
+/// events are coming and which exhibitions are open on the day they were built, so a server left
+/// alone would go on announcing yesterday's event. Only pages whose text changes are written.
+pub fn start_daily(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    state.workspace.as_ref()?;
+    let state = state.clone();
+    Some(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(until_next_day(
+                crate::visits::now(),
+            )))
+            .await;
+            let today = crate::content::Day::today();
+            match rebuild_for(&state, today).await {
+                Ok(files) => eprintln!("vitrine: rebuilt the site for {today}: {files} files changed"),
+                Err(e) => {
+                    eprintln!("vitrine: the nightly rebuild for {today} failed, yesterday's site stays: {e}")
+                }
+            }
+        }
+    }))
+}
+
+/// Build the live site (the last publication, or the working copy when nothing was published)
+/// for `today` and serve it, with its events. Returns how many files changed.
+pub async fn rebuild_for(state: &AppState, today: crate::content::Day) -> Result<usize, String> {
+    let ws = state.workspace.clone().ok_or("this server does not build")?;
+    let _one = ws.lock.lock().await;
+    let mut opts = ws.build.clone();
+    opts.today = Some(today);
+    let root = opts.root.clone();
+    let built = tokio::task::spawn_blocking(move || match publish::latest(&opts.root) {
+        Some(snapshot) => publish::build_from(&opts, &snapshot),
+        None => crate::build::build_site(&opts),
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| e.to_string())?;
+    let (live, out, changes) = (state.site(), ws.build.out.clone(), built.changes.clone());
+    let n = changes.changed.len() + changes.removed.len();
+    let site = tokio::task::spawn_blocking(move || live.refreshed(&out, &changes, None))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    state.set_site(site);
+    state.refresh_events(&publish::latest(&root).unwrap_or(root));
+    state.settle_events().await;
+    Ok(n)
 }

@@ -221,7 +221,26 @@ fn a_broken_event_file_is_reported_with_file_line_and_field() {
         "title = { vi = \"Thiếu ngày\" }\nstart = 2027-01-01\n",
     )
     .unwrap();
+    // Texts: sai.vi.md belongs to sai.toml; ngay-sach.vi.md and ghi-chu.md belong to no event.
+    for name in ["sai.vi.md", "ngay-sach.vi.md", "ghi-chu.md"] {
+        std::fs::write(dir.join(name), "Văn bản.\n").unwrap();
+    }
     let (_, d) = vitrine::build::check(&root);
+    let stray: Vec<_> = d.list.iter().filter(|x| x.code == "stray-text").collect();
+    let files: Vec<_> = stray.iter().map(|x| x.pos.file.clone()).collect();
+    assert_eq!(
+        files,
+        [
+            Path::new("events/ghi-chu.md"),
+            Path::new("events/ngay-sach.vi.md")
+        ],
+        "{stray:#?}"
+    );
+    assert!(
+        stray
+            .iter()
+            .all(|x| x.severity == Severity::Warning && x.hint.contains(".vi.md"))
+    );
     let errors: Vec<_> = d.list.iter().filter(|x| x.severity == Severity::Error).collect();
     for (code, line, field) in [
         ("invalid-date", 3, "ends"),
@@ -252,4 +271,66 @@ fn a_broken_event_file_is_reported_with_file_line_and_field() {
     assert!(d.list.iter().any(|x| x.code == "missing-translation"
         && x.pos.file == Path::new("events/sai.toml")
         && x.field == "title.en"));
+}
+
+/// `vitrine serve` rebuilds the live site after midnight: an event that was coming yesterday is
+/// listed among past events the next day, with no publication in between.
+#[test]
+fn the_nightly_rebuild_moves_yesterdays_event_to_the_past() {
+    use vitrine::serve::{AppState, hits::Hits, router};
+    let (tmp, root) = copy_fixture("tiny");
+    write_events(&root);
+    let mut o = vitrine::build::BuildOptions::new(&root);
+    o.out = tmp.path().join("public");
+    vitrine::build::build_site(&o).expect("builds");
+    let rt = crate::serve::runtime();
+    rt.block_on(async {
+        let store = vitrine::store::Store::open(&format!("sqlite:{}", tmp.path().join("v.db").display()))
+            .await
+            .unwrap();
+        let (hits, _writer) = Hits::start(store.clone());
+        let state = AppState::new(&root, &o.out, store, hits)
+            .unwrap()
+            .editing(o.clone());
+        let app = router(state.clone());
+        let list = |app: axum::Router| async move {
+            let res = crate::staff::send(&app, "GET", "/su-kien/", "", None, &[]).await;
+            let html = String::from_utf8(crate::serve::body(res).await).unwrap();
+            let doc = scraper::Html::parse_document(&html);
+            let upcoming = texts(&doc, "section[aria-labelledby=upcoming-h] h3");
+            let past = texts(&doc, "section[aria-labelledby=past-h] h3");
+            (upcoming, past)
+        };
+        let (upcoming, past) = list(app.clone()).await;
+        assert!(upcoming.iter().any(|t| t.starts_with("Ngày hội")), "{upcoming:?}");
+        assert!(!past.iter().any(|t| t.starts_with("Ngày hội")), "{past:?}");
+        // Five days on, the reading day (in three days) is over.
+        let changed = vitrine::serve::publish::rebuild_for(&state, Day::today().add_days(5))
+            .await
+            .expect("rebuilds");
+        assert!(changed > 0);
+        let (upcoming, past) = list(app.clone()).await;
+        assert!(
+            !upcoming.iter().any(|t| t.starts_with("Ngày hội")),
+            "{upcoming:?}"
+        );
+        assert!(past.iter().any(|t| t.starts_with("Ngày hội")), "{past:?}");
+        // The same day again changes nothing.
+        assert_eq!(
+            vitrine::serve::publish::rebuild_for(&state, Day::today().add_days(5)).await,
+            Ok(0)
+        );
+    });
+}
+
+#[test]
+fn the_nightly_rebuild_wakes_just_after_midnight_in_vietnam() {
+    use vitrine::serve::publish::until_next_day;
+    // 2026-12-03 16:59:55 UTC is 23:59:55 in Vietnam: ten seconds to wait (5 past midnight).
+    let t = 1_796_317_195;
+    assert_eq!(until_next_day(t), 10);
+    // Just after midnight in Vietnam: the next midnight, a day less one second away, and 5 s.
+    assert_eq!(until_next_day(t + 6), 86_404);
+    // Midday in Vietnam (05:00 UTC): twelve hours and five seconds.
+    assert_eq!(until_next_day(1_796_274_000), 12 * 3600 + 5);
 }
