@@ -15,6 +15,10 @@ pub enum Notice {
     MovedUp,
     /// Cancelled (by the person, through their link).
     Cancelled,
+    /// The museum cancelled the event.
+    EventCancelled,
+    /// The museum moved the event to another time or place.
+    EventMoved,
 }
 
 impl Notice {
@@ -24,6 +28,8 @@ impl Notice {
             Notice::Waiting => "waiting",
             Notice::MovedUp => "moved_up",
             Notice::Cancelled => "cancelled",
+            Notice::EventCancelled => "event_cancelled",
+            Notice::EventMoved => "event_moved",
         }
     }
 
@@ -33,6 +39,8 @@ impl Notice {
             Notice::Waiting,
             Notice::MovedUp,
             Notice::Cancelled,
+            Notice::EventCancelled,
+            Notice::EventMoved,
         ]
         .into_iter()
         .find(|n| n.code() == s)
@@ -102,6 +110,8 @@ mod tests {
             Notice::Waiting,
             Notice::MovedUp,
             Notice::Cancelled,
+            Notice::EventCancelled,
+            Notice::EventMoved,
         ] {
             assert_eq!(Notice::parse(n.code()), Some(n));
         }

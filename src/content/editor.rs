@@ -1136,18 +1136,21 @@ fn names(s: &str, ids: bool) -> Vec<String> {
         .collect()
 }
 
-/// Create `events/<slug>.toml` from `text` (a new event file, see `scaffold::event_text`), with
-/// the Vietnamese title of the form when one is given.
-pub fn create_event(root: &Path, who: &str, v: &Values, text: &str) -> Result<String, EditError> {
-    let event_file = |s: &str| root.join("events").join(format!("{s}.toml"));
-    let slug = new_slug(
-        v,
-        "an event's",
-        "ngay-bao-tang-2027",
-        "/su-kien/ngay-bao-tang-2027/",
-        event_file,
-    )?;
-    let path = event_file(&slug);
+/// A new file of a flat content folder (`events/`, `contests/`), named from the form (see
+/// `new_slug`) and made from `text` (e.g. `scaffold::event_text`), with the form's Vietnamese
+/// title when one is given. `what` names the kind in messages ("an event's"); `example` is a
+/// good name of the kind and `address` the page it would have.
+fn create_flat(
+    root: &Path,
+    who: &str,
+    v: &Values,
+    text: &str,
+    folder: &str,
+    (what, example, address): (&str, &str, &str),
+) -> Result<String, EditError> {
+    let file = |s: &str| root.join(folder).join(format!("{s}.toml"));
+    let slug = new_slug(v, what, example, address, file)?;
+    let path = file(&slug);
     let mut doc = TomlDoc::parse(text).map_err(|e| EditError::Unparsable(path.clone(), e))?;
     if v.get("title.vi").is_some_and(|t| !t.trim().is_empty()) {
         apply_texts(&mut doc, v, "", &["title"]);
@@ -1155,6 +1158,12 @@ pub fn create_event(root: &Path, who: &str, v: &Values, text: &str) -> Result<St
     let planned = vec![(path.clone(), doc.text().into_bytes())];
     commit(root, who, &[path], planned)?;
     Ok(slug)
+}
+
+/// Create `events/<slug>.toml` from `text` (a new event file, see `scaffold::event_text`).
+pub fn create_event(root: &Path, who: &str, v: &Values, text: &str) -> Result<String, EditError> {
+    let kind = ("an event's", "ngay-bao-tang-2027", "/su-kien/ngay-bao-tang-2027/");
+    create_flat(root, who, v, text, "events", kind)
 }
 
 /// An event of the working copy, as the content page lists it.
@@ -1692,22 +1701,8 @@ pub fn delete_question(root: &Path, who: &str, slug: &str, id: &str, version: &s
 
 /// Create `contests/<slug>.toml` (see `scaffold::contest_text`) with the form's Vietnamese title.
 pub fn create_contest(root: &Path, who: &str, v: &Values, text: &str) -> Result<String, EditError> {
-    let contest_file = |s: &str| root.join("contests").join(format!("{s}.toml"));
-    let slug = new_slug(
-        v,
-        "a contest's",
-        "thi-tim-hieu-2027",
-        "/thi/thi-tim-hieu-2027/",
-        contest_file,
-    )?;
-    let path = contest_file(&slug);
-    let mut doc = TomlDoc::parse(text).map_err(|e| EditError::Unparsable(path.clone(), e))?;
-    if v.get("title.vi").is_some_and(|t| !t.trim().is_empty()) {
-        apply_texts(&mut doc, v, "", &["title"]);
-    }
-    let planned = vec![(path.clone(), doc.text().into_bytes())];
-    commit(root, who, &[path], planned)?;
-    Ok(slug)
+    let kind = ("a contest's", "thi-tim-hieu-2027", "/thi/thi-tim-hieu-2027/");
+    create_flat(root, who, v, text, "contests", kind)
 }
 
 /// A contest of the working copy, as the content page lists it.

@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         r = r
             .route(&format!("{p}/thi/{{slug}}/"), get(contest_page))
             .route(&format!("{p}/thi/{{slug}}/du-thi/"), get(form_page).post(start))
+            .route(&format!("{p}/thi/{{slug}}/ket-qua/"), get(results_page))
             .route(&format!("{p}/bai-thi/{{token}}/"), get(sheet).post(submit));
     }
     r.layer(DefaultBodyLimit::max(FORM_LIMIT))
@@ -123,41 +124,143 @@ async fn contest_page(
     let Some(c) = contest_of(&state, &slug) else {
         return fallback.await;
     };
-    let path = format!("/{}thi/{slug}/", lang.prefix());
-    let site = state.site();
-    let super::files::Lookup::Found(file) = site.lookup(&path) else {
+    let Some(built) =
+        super::signup::built_box(&state, &format!("/{}thi/{slug}/", lang.prefix()), "contest").await
+    else {
         return fallback.await;
     };
-    let Ok(bytes) = file.bytes().await else {
-        return fallback.await;
-    };
-    let page = String::from_utf8_lossy(&bytes);
-    let (Some(a), Some(b)) = (page.find("<!--contest-->"), page.find("<!--/contest-->")) else {
-        return fallback.await;
-    };
-    if b < a {
-        return fallback.await;
-    }
     #[derive(Serialize)]
     struct Box_ {
         lang: &'static str,
         root: &'static str,
         contest: ContestFacts,
+        /// The public results page, once a round's winners are published.
+        results: Option<String>,
     }
+    let now = crate::visits::now();
+    // A store that cannot be read hides the link; the page itself still opens.
+    let published = state.store.results_published(&c.slug).await.unwrap_or_default();
+    let shown = published
+        .iter()
+        .any(|(n, _, _)| c.round(*n).is_some_and(|r| now >= r.closes.unix()));
     let view = Box_ {
         lang: lang.code(),
         root: "/",
-        contest: facts(&c, lang, crate::visits::now()),
+        contest: facts(&c, lang, now),
+        results: shown.then(|| format!("/{}thi/{}/ket-qua/", lang.prefix(), c.slug)),
     };
     match state.pages.render("contests/box.html", &view) {
-        Ok(html) => {
-            let out = format!("{}{html}{}", &page[..a], &page[b + "<!--/contest-->".len()..]);
-            ([(header::CACHE_CONTROL, "no-cache")], Html(out)).into_response()
-        }
+        Ok(html) => built.filled(&html),
         Err(err) => state
             .internal(lang, "the contest box failed to render", err)
             .into_response(),
     }
+}
+
+/// One winner as the public results page shows them: the name shortened as the contest says,
+/// and no contact, grade or year of birth.
+#[derive(Serialize)]
+struct Winner {
+    rank: usize,
+    tied: bool,
+    name: String,
+    school: String,
+    score: i64,
+    total: i64,
+    time: String,
+}
+
+#[derive(Serialize)]
+struct ResultRound {
+    number: u32,
+    title: String,
+    opens: String,
+    closes: String,
+    entries: usize,
+    /// None: the round is over but its winners are not published yet (or it is not over).
+    winners: Option<Vec<Winner>>,
+    over: bool,
+    published_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ResultsView {
+    #[serde(flatten)]
+    frame: Frame,
+    contest: ContestFacts,
+    rounds: Vec<ResultRound>,
+    name_style: &'static str,
+}
+
+/// `/thi/<name>/ket-qua/`: the winners of every round whose list staff have published, live
+/// from the ranking (an entry deleted at its entrant's request leaves the list at once).
+async fn results_page(
+    State(state): State<AppState>,
+    Ui(lang): Ui,
+    Path(slug): Path<String>,
+) -> Result<Response, WebError> {
+    let Some(c) = contest_of(&state, &slug) else {
+        return Err(not_found(&state, lang));
+    };
+    let published = state
+        .store
+        .results_published(&c.slug)
+        .await
+        .map_err(|e| state.internal(lang, "reading the published results failed", e))?;
+    let now = crate::visits::now();
+    let mut rounds = Vec::new();
+    for r in &c.rounds {
+        let when = published
+            .iter()
+            .find(|(n, _, _)| *n == r.number)
+            .map(|(_, at, _)| *at);
+        let over = now >= r.closes.unix();
+        let (entries, winners) = match when.filter(|_| over) {
+            Some(_) => {
+                let entries = state
+                    .store
+                    .entries_of(&c.slug, r.number)
+                    .await
+                    .map_err(|e| state.internal(lang, "reading contest entries failed", e))?;
+                let (ranked, _) = contests::rank(entries);
+                let list = super::ranking::winners(&c, &ranked)
+                    .map(|x| Winner {
+                        rank: x.rank,
+                        tied: x.tied,
+                        name: c.winner_names.apply(x.entry.name.as_deref().unwrap_or("")),
+                        school: x.entry.school.clone(),
+                        score: x.entry.score.unwrap_or(0),
+                        total: x.entry.total,
+                        time: super::ranking::mm_ss(x.entry.seconds()),
+                    })
+                    .collect();
+                (ranked.len(), Some(list))
+            }
+            None => (0, None),
+        };
+        let f = round_facts(r, lang);
+        rounds.push(ResultRound {
+            number: r.number,
+            title: f.title,
+            opens: f.opens,
+            closes: f.closes,
+            entries,
+            winners,
+            over,
+            published_at: when.filter(|_| over).map(|at| clock(at * 1000, lang)),
+        });
+    }
+    let view = ResultsView {
+        frame: frame(&state, lang, &format!("thi/{}/ket-qua/", c.slug)),
+        contest: facts(&c, lang, now),
+        rounds,
+        name_style: c.winner_names.code(),
+    };
+    let html = state
+        .pages
+        .render("contests/results.html", &view)
+        .map_err(|e| state.internal(lang, "the results page failed to render", e))?;
+    Ok(([(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response())
 }
 
 #[derive(Serialize, Default)]

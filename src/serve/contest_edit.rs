@@ -12,12 +12,12 @@ use serde::Serialize;
 use super::AppState;
 use super::auth::Curator;
 use super::edit::{
-    Ctx, CuratorForm, FormBuilder, Row, blocking, ctx, place, refusal, with_submitted, workspace,
+    Ctx, CuratorForm, FormBuilder, Row, blocking, ctx, place, refusal, refused, with_submitted, workspace,
 };
 use super::pages::WebError;
 use super::staff::Frame;
 use crate::content::Lang;
-use crate::content::editor::{self, ContestOutline, EditError, FieldError, Values};
+use crate::content::editor::{self, ContestOutline, FieldError, Values};
 
 pub fn routes() -> Router<AppState> {
     let mut r = Router::new();
@@ -189,9 +189,7 @@ async fn save_contest(
         Ok(warnings) => {
             return render_contest(&state, me, &slug, None, &warnings, "saved", StatusCode::OK).await;
         }
-        Err(EditError::Invalid(errors)) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(EditError::Stale) => (Vec::new(), StatusCode::CONFLICT),
-        Err(e) => return Err(refusal(&state, me.lang, e)),
+        Err(e) => refused(&state, me.lang, e)?,
     };
     render_contest(
         &state,
@@ -434,33 +432,10 @@ async fn write_question(
         .await?;
         return match r {
             Ok(()) => render_contest(&state, me, &slug, None, &[], "deleted", StatusCode::OK).await,
-            Err(EditError::Invalid(errors)) => {
-                render_question(
-                    &state,
-                    me,
-                    &slug,
-                    Some(id),
-                    None,
-                    &errors,
-                    false,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
+            Err(e) => {
+                let (errors, status) = refused(&state, me.lang, e)?;
+                render_question(&state, me, &slug, Some(id), None, &errors, false, status).await
             }
-            Err(EditError::Stale) => {
-                render_question(
-                    &state,
-                    me,
-                    &slug,
-                    Some(id),
-                    None,
-                    &[],
-                    false,
-                    StatusCode::CONFLICT,
-                )
-                .await
-            }
-            Err(e) => Err(refusal(&state, me.lang, e)),
         };
     }
     let (s2, id2, v2, ver2) = (slug.clone(), id.clone(), form.form.clone(), version.clone());
@@ -488,9 +463,7 @@ async fn write_question(
             )
             .await;
         }
-        Err(EditError::Invalid(errors)) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(EditError::Stale) => (Vec::new(), StatusCode::CONFLICT),
-        Err(e) => return Err(refusal(&state, me.lang, e)),
+        Err(e) => refused(&state, me.lang, e)?,
     };
     render_question(
         &state,

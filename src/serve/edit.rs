@@ -102,6 +102,21 @@ pub(super) fn refusal(state: &AppState, lang: Lang, e: EditError) -> WebError {
     }
 }
 
+/// A save refused for what the form holds: its problems, shown beside their fields with 422, or
+/// none with 409 when someone saved since the form was opened (what was typed is shown again
+/// either way). Any other failure is a page of its own.
+pub(super) fn refused(
+    state: &AppState,
+    lang: Lang,
+    e: EditError,
+) -> Result<(Vec<FieldError>, StatusCode), WebError> {
+    match e {
+        EditError::Invalid(errors) => Ok((errors, StatusCode::UNPROCESSABLE_ENTITY)),
+        EditError::Stale => Ok((Vec::new(), StatusCode::CONFLICT)),
+        e => Err(refusal(state, lang, e)),
+    }
+}
+
 /// One input of a form.
 #[derive(Serialize)]
 pub(super) struct Input {
@@ -372,29 +387,10 @@ async fn save_object(
             true,
             StatusCode::OK,
         ),
-        Err(EditError::Invalid(errors)) => render_object(
-            &state,
-            me,
-            &slug,
-            &id,
-            &typed(),
-            &old,
-            &errors,
-            false,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        Err(EditError::Stale) => render_object(
-            &state,
-            me,
-            &slug,
-            &id,
-            &typed(),
-            &old,
-            &[],
-            false,
-            StatusCode::CONFLICT,
-        ),
-        Err(e) => Err(refusal(&state, me.lang, e)),
+        Err(e) => {
+            let (errors, status) = refused(&state, me.lang, e)?;
+            render_object(&state, me, &slug, &id, &typed(), &old, &errors, false, status)
+        }
     }
 }
 
@@ -613,34 +609,22 @@ async fn save_exhibit(
         editor::save_exhibit(&root, &who, &s2, &v2, &ver2)
     })
     .await?;
-    match r {
-        Ok(warnings) => render_exhibit(&state, me, &slug, None, &warnings, true, StatusCode::OK).await,
-        Err(EditError::Invalid(errors)) => {
-            render_exhibit(
-                &state,
-                me,
-                &slug,
-                Some((&form.form, &version)),
-                &errors,
-                false,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+    let (errors, status) = match r {
+        Ok(warnings) => {
+            return render_exhibit(&state, me, &slug, None, &warnings, true, StatusCode::OK).await;
         }
-        Err(EditError::Stale) => {
-            render_exhibit(
-                &state,
-                me,
-                &slug,
-                Some((&form.form, &version)),
-                &[],
-                false,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => Err(refusal(&state, me.lang, e)),
-    }
+        Err(e) => refused(&state, me.lang, e)?,
+    };
+    render_exhibit(
+        &state,
+        me,
+        &slug,
+        Some((&form.form, &version)),
+        &errors,
+        false,
+        status,
+    )
+    .await
 }
 
 fn num(form: &Values, key: &str) -> usize {
@@ -693,22 +677,10 @@ async fn arrange(
         Ok(()) => Ok(
             Redirect::to(&format!("/{}staff/content/e/{slug}/#sections", me.lang.prefix())).into_response(),
         ),
-        Err(EditError::Stale) => {
-            render_exhibit(&state, me, &slug, None, &[], false, StatusCode::CONFLICT).await
+        Err(e) => {
+            let (errors, status) = refused(&state, me.lang, e)?;
+            render_exhibit(&state, me, &slug, None, &errors, false, status).await
         }
-        Err(EditError::Invalid(errors)) => {
-            render_exhibit(
-                &state,
-                me,
-                &slug,
-                None,
-                &errors,
-                false,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(refusal(&state, me.lang, e)),
     }
 }
 
@@ -1017,11 +989,9 @@ async fn save_event(
         editor::save_event(&root, &who, &s2, &v2, &ver2)
     })
     .await?;
-    let (errors, saved, status) = match r {
+    let (errors, status) = match r {
         Ok(warnings) => return render_event(&state, me, &slug, None, &warnings, true, StatusCode::OK).await,
-        Err(EditError::Invalid(errors)) => (errors, false, StatusCode::UNPROCESSABLE_ENTITY),
-        Err(EditError::Stale) => (Vec::new(), false, StatusCode::CONFLICT),
-        Err(e) => return Err(refusal(&state, me.lang, e)),
+        Err(e) => refused(&state, me.lang, e)?,
     };
     render_event(
         &state,
@@ -1029,7 +999,7 @@ async fn save_event(
         &slug,
         Some((&form.form, &version)),
         &errors,
-        saved,
+        false,
         status,
     )
     .await

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -167,7 +167,24 @@ async fn send_one(state: &AppState, mailer: &Mailer, m: &crate::store::Outgoing)
         let _ = done(Some("its contact was erased or its event removed")).await;
         return false;
     };
-    let message = match compose(state, mailer, s, e, m, to) {
+    // The event's calendar file as the live site has it, attached to a mail that gives places.
+    let has_places = match m.notice {
+        Notice::Confirmed | Notice::MovedUp => true,
+        Notice::EventMoved => s.status == crate::signups::Status::Confirmed,
+        _ => false,
+    };
+    let calendar = match has_places {
+        true => {
+            let lang = Lang::parse(&s.lang).unwrap_or(Lang::Vi);
+            let path = format!("/{}su-kien/{}.ics", lang.prefix(), e.slug);
+            match state.site().lookup(&path) {
+                super::files::Lookup::Found(f) => f.bytes().await.ok(),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let message = match compose(state, mailer, s, e, m, to, calendar) {
         Ok(msg) => msg,
         Err(why) => {
             let _ = done(Some(&why)).await;
@@ -241,6 +258,7 @@ fn compose(
     e: &crate::content::Event,
     m: &crate::store::Outgoing,
     to: lettre::Address,
+    calendar: Option<axum::body::Bytes>,
 ) -> Result<Message, String> {
     let lang = Lang::parse(&s.lang).unwrap_or(Lang::Vi);
     let text = |key: &str| state.locales.text(lang, &format!("mail.{key}"));
@@ -271,17 +289,19 @@ fn compose(
     if !place.is_empty() {
         line(&format!("{}: {place}", text("place")));
     }
-    if m.notice != Notice::Cancelled {
+    // Nothing to bring or add to a calendar once the sign-up or the event is cancelled.
+    let ended = matches!(m.notice, Notice::Cancelled | Notice::EventCancelled);
+    if !ended {
         line(&format!("{}: {code}", text("code")));
         line(&format!("{}: {}", text("people"), s.people));
     }
     line("");
     match &m.link {
         Some(link) => line(&format!("{}: {base}{link}", text("link"))),
-        None if m.notice != Notice::Cancelled => line(&text("link_first")),
+        None if !ended => line(&text("link_first")),
         None => {}
     }
-    if m.notice != Notice::Cancelled {
+    if !ended {
         line(&format!(
             "{}: {base}/{pre}su-kien/{}.ics",
             text("calendar"),
@@ -296,11 +316,22 @@ fn compose(
     let mut b = Message::builder()
         .from(mailer.from.clone())
         .to(Mailbox::new(None, to))
-        .subject(subject)
-        .header(ContentType::TEXT_PLAIN);
+        .subject(subject);
     if let Some(r) = &mailer.reply_to {
         b = b.reply_to(r.clone());
     }
-    b.body(body)
-        .map_err(|e| format!("the mail could not be composed: {e}"))
+    let made = match calendar {
+        // The text, then the event as an iCalendar file that phones offer to add to a calendar.
+        Some(ics) => {
+            let kind = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                .map_err(|e| format!("the calendar's content type: {e}"))?;
+            b.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(body))
+                    .singlepart(Attachment::new(format!("{}.ics", e.slug)).body(ics.to_vec(), kind)),
+            )
+        }
+        None => b.header(ContentType::TEXT_PLAIN).body(body),
+    };
+    made.map_err(|e| format!("the mail could not be composed: {e}"))
 }

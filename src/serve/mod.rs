@@ -43,6 +43,25 @@ use hits::Hits;
 pub type Events = std::collections::BTreeMap<String, crate::content::Event>;
 pub type Contests = std::collections::BTreeMap<String, crate::content::Contest>;
 
+/// What people signed up for an event were told of it: its status on the first line, then its
+/// time and place in both languages. A change of any of them is a change worth a mail.
+fn announced(e: &crate::content::Event) -> String {
+    use crate::content::Lang;
+    let status = if e.status == crate::content::EventStatus::Cancelled {
+        "cancelled"
+    } else {
+        "published"
+    };
+    let mut out = status.to_string();
+    for lang in Lang::ALL {
+        out.push('\n');
+        out.push_str(&crate::render::events::when(e, lang));
+        out.push('\n');
+        out.push_str(e.place.pick(lang).map_or("", |p| p.0));
+    }
+    out
+}
+
 /// The events and contests that are not drafts, by slug.
 fn published_dated(
     events: Vec<crate::content::Event>,
@@ -206,6 +225,44 @@ impl AppState {
         );
         *self.events.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(events);
         *self.contests.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(contests);
+    }
+
+    /// Tell the store about every coming event as served now: people signed up for one that was
+    /// cancelled or moved since the last publication are mailed, people waiting move up when it
+    /// has more places, and sign-ups take its new day (see `Store::event_published`). Run at
+    /// start and after each publication or rebuild; the store remembers what people were told,
+    /// so a restart neither repeats nor misses a notice.
+    pub async fn settle_events(&self) {
+        let today = crate::content::Day::today();
+        let now = crate::visits::now();
+        let mut queued = false;
+        for e in self.events().values().filter(|e| !e.is_past(today)) {
+            let capacity = e.capacity.map(i64::from);
+            let day = e.starts.day.to_string();
+            let told = self
+                .store
+                .event_published(&e.slug, &day, capacity, &announced(e), self.mail.is_some(), now)
+                .await;
+            match told {
+                Ok((notice, moved)) => {
+                    if let Some(n) = notice {
+                        eprintln!(
+                            "vitrine: event {}: {} since the last publication",
+                            e.slug,
+                            n.code()
+                        );
+                    }
+                    if !moved.is_empty() {
+                        eprintln!("vitrine: event {}: {} sign-up(s) moved up", e.slug, moved.len());
+                    }
+                    queued |= notice.is_some() || !moved.is_empty();
+                }
+                Err(err) => eprintln!("vitrine: recording event {} failed: {err}", e.slug),
+            }
+        }
+        if queued {
+            self.wake_mail();
+        }
     }
 
     /// Wake the mail task after queueing mail (nothing when `[mail]` is not configured).
@@ -459,6 +516,12 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
         // The live events are the last publication's (see `publish::snapshot`).
         state.refresh_events(&published);
     }
+    state.settle_events().await;
+    let daily = if opts.watch {
+        None
+    } else {
+        publish::start_daily(&state)
+    };
     if opts.watch {
         state = state.watching(&opts.out)?;
         state.set_failure(failure);
@@ -491,13 +554,13 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
             }
         })
         .await?;
-    // The watcher and the mail task hold the state too: stop them, so that every hit sender is
+    // The watcher, the nightly rebuild and the mail task hold the state too: stop them, so that every hit sender is
     // gone. Mail not sent yet stays queued for the next start.
     if let Some(m) = mailing {
         m.abort();
         let _ = m.await;
     }
-    if let Some(w) = watcher {
+    for w in [watcher, daily].into_iter().flatten() {
         w.abort();
         let _ = w.await;
     }

@@ -38,6 +38,10 @@ pub fn routes() -> Router<AppState> {
             .route(
                 &format!("{p}/contests/{{slug}}/{{round}}/delete/{{id}}/"),
                 post(delete),
+            )
+            .route(
+                &format!("{p}/contests/{{slug}}/{{round}}/publish/"),
+                post(publish_results),
             );
     }
     r
@@ -156,7 +160,16 @@ struct Line {
     contact: String,
 }
 
-fn mm_ss(secs: Option<i64>) -> String {
+/// The winners of a ranked round: every entry placed within the contest's number of winners (a
+/// shared last place is listed whole), none without a right answer.
+pub(super) fn winners<'a>(c: &Contest, ranked: &'a [Ranked]) -> impl Iterator<Item = &'a Ranked> {
+    let n = c.winners;
+    ranked
+        .iter()
+        .filter(move |x| x.rank <= n && x.entry.score.unwrap_or(0) > 0)
+}
+
+pub(super) fn mm_ss(secs: Option<i64>) -> String {
     secs.map(|s| format!("{}:{:02}", s / 60, s % 60))
         .unwrap_or_default()
 }
@@ -222,6 +235,10 @@ struct RoundView {
     missed: Vec<MissedRow>,
     csv: String,
     base: String,
+    /// When and by whom the winners were put on the public results page.
+    published: Option<(String, String)>,
+    /// The public results page.
+    results: String,
 }
 
 async fn round_entries(state: &AppState, lang: Lang, c: &Contest, r: &Round) -> Result<Vec<Entry>, WebError> {
@@ -274,13 +291,16 @@ async fn round_page(
     let (ranked, perfect) = contests::rank(entries);
     let personal = me.account.role.allows(Role::Manager);
     let lines: Vec<Line> = ranked.iter().map(|x| line(&c, x, lang, personal)).collect();
-    // Every entry placed within the number of winners: a shared last place is listed whole.
-    let winners: Vec<Line> = ranked
-        .iter()
-        .filter(|x| x.rank <= c.winners && x.entry.score.unwrap_or(0) > 0)
-        .map(|x| line(&c, x, lang, false))
-        .collect();
+    let winners: Vec<Line> = winners(&c, &ranked).map(|x| line(&c, x, lang, false)).collect();
     let base = format!("/{}staff/contests/{}/{}/", lang.prefix(), c.slug, r.number);
+    let published = state
+        .store
+        .results_published(&c.slug)
+        .await
+        .map_err(|e| state.internal(lang, "reading the published results failed", e))?
+        .into_iter()
+        .find(|(n, _, _)| *n == r.number)
+        .map(|(_, at, by)| (super::contest::clock(at * 1000, lang), by));
     let view = RoundView {
         frame: Frame::new(&me, "contests", &format!("contests/{}/{}/", c.slug, r.number)),
         slug: c.slug.clone(),
@@ -296,15 +316,13 @@ async fn round_page(
         lines,
         winners,
         winners_count: c.winners,
-        name_style: match c.winner_names {
-            crate::content::NameStyle::Full => "full",
-            crate::content::NameStyle::Short => "short",
-            crate::content::NameStyle::Initials => "initials",
-        },
+        name_style: c.winner_names.code(),
         participation,
         missed,
         csv: format!("{base}results.csv"),
         base,
+        published,
+        results: format!("/{}thi/{}/ket-qua/", lang.prefix(), c.slug),
     };
     state.page(StatusCode::OK, "staff/contest-round.html", lang, &view)
 }
@@ -418,6 +436,38 @@ async fn certificate(
         back: format!("/{}staff/contests/{slug}/{}/", lang.prefix(), r.number),
     };
     state.page(StatusCode::OK, "staff/certificate.html", lang, &view)
+}
+
+/// Put a round's winners on the contest's public results page (`action=publish`, again after
+/// a correction), or take them down (`action=withdraw`). Managers only, once the round is over:
+/// names leave the staff area only by this decision.
+async fn publish_results(
+    State(state): State<AppState>,
+    Path((slug, round)): Path<(String, String)>,
+    posted: Posted<ManagerRole>,
+) -> Result<Response, WebError> {
+    let lang = posted.me.lang;
+    let (c, r) = the_round(&state, lang, &slug, &round)?;
+    let by = match posted.form.get("action").map(String::as_str) {
+        Some("publish") => Some(posted.me.account.username.as_str()),
+        Some("withdraw") => None,
+        _ => return Err(state.refuse(lang, StatusCode::UNPROCESSABLE_ENTITY, &["contest.publish_what"])),
+    };
+    if by.is_some() && round_state(&r, crate::visits::now()) != "over" {
+        return Err(state.refuse(lang, StatusCode::CONFLICT, &["contest.publish_not_over"]));
+    }
+    state
+        .store
+        .set_results_published(&c.slug, r.number, by, crate::visits::now())
+        .await
+        .map_err(|e| state.internal(lang, "publishing contest results failed", e))?;
+    Ok(Redirect::to(&format!(
+        "/{}staff/contests/{}/{}/#winners-h",
+        lang.prefix(),
+        c.slug,
+        r.number
+    ))
+    .into_response())
 }
 
 async fn delete(

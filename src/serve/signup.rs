@@ -149,21 +149,9 @@ async fn event_page(
     let Some(e) = event_of(&state, &slug).filter(signups::takes_signups) else {
         return fallback.await;
     };
-    let path = format!("/{}su-kien/{slug}/", lang.prefix());
-    let site = state.site();
-    let super::files::Lookup::Found(file) = site.lookup(&path) else {
+    let Some(built) = built_box(&state, &format!("/{}su-kien/{slug}/", lang.prefix()), "signup").await else {
         return fallback.await;
     };
-    let Ok(bytes) = file.bytes().await else {
-        return fallback.await;
-    };
-    let page = String::from_utf8_lossy(&bytes);
-    let (Some(a), Some(b)) = (page.find("<!--signup-->"), page.find("<!--/signup-->")) else {
-        return fallback.await;
-    };
-    if b < a {
-        return fallback.await;
-    }
     let facts = match facts(&state, &e, lang).await {
         Ok(f) => f,
         Err(err) => return err.into_response(),
@@ -180,14 +168,44 @@ async fn event_page(
         event: facts,
     };
     match state.pages.render("events/box.html", &view) {
-        Ok(html) => {
-            let out = format!("{}{html}{}", &page[..a], &page[b + "<!--/signup-->".len()..]);
-            ([(header::CACHE_CONTROL, "no-cache")], Html(out)).into_response()
-        }
+        Ok(html) => built.filled(&html),
         Err(err) => state
             .internal(lang, "the sign-up box failed to render", err)
             .into_response(),
     }
+}
+
+/// A built page whose box (between `<!--mark-->` and `<!--/mark-->`) the server fills in.
+pub(super) struct BuiltBox {
+    page: String,
+    /// The box, markers included.
+    at: std::ops::Range<usize>,
+}
+
+impl BuiltBox {
+    /// The page with `html` in place of its box, revalidated on every view.
+    pub(super) fn filled(&self, html: &str) -> Response {
+        let out = format!(
+            "{}{html}{}",
+            &self.page[..self.at.start],
+            &self.page[self.at.end..]
+        );
+        ([(header::CACHE_CONTROL, "no-cache")], Html(out)).into_response()
+    }
+}
+
+/// The built page at the public address `path` and its `mark` box; None when the page or its
+/// box is missing (the caller serves the file as it is).
+pub(super) async fn built_box(state: &AppState, path: &str, mark: &str) -> Option<BuiltBox> {
+    let site = state.site();
+    let super::files::Lookup::Found(file) = site.lookup(path) else {
+        return None;
+    };
+    let page = String::from_utf8_lossy(&file.bytes().await.ok()?).into_owned();
+    let (open, close) = (format!("<!--{mark}-->"), format!("<!--/{mark}-->"));
+    let a = page.find(&open)?;
+    let b = page[a..].find(&close)? + a + close.len();
+    Some(BuiltBox { page, at: a..b })
 }
 
 #[derive(Serialize, Default)]

@@ -489,39 +489,115 @@ struct PersonRow {
     organisation: String,
 }
 
+/// A sign-up or a contest entry that matched: what it is, in words.
+#[derive(Serialize)]
+struct OtherRow {
+    id: i64,
+    date: String,
+    name: String,
+    contact: String,
+    what: String,
+}
+
 #[derive(Serialize)]
 struct PeopleView {
     #[serde(flatten)]
     frame: Frame,
     q: String,
     rows: Vec<PersonRow>,
+    signups: Vec<OtherRow>,
+    entries: Vec<OtherRow>,
     searched: bool,
     notice: Option<String>,
 }
 
+/// What the store holds about the person searched for: visits, event sign-ups and contest
+/// entries.
+struct Found {
+    visits: Vec<VisitRecord>,
+    signups: Vec<crate::signups::Signup>,
+    entries: Vec<crate::contests::Entry>,
+}
+
 /// Records whose name or contact holds every word of the request (case, tone marks and đ
-/// ignored, so "Nguyen Van A" finds "Nguyễn Văn A"; staff then choose the right ones).
-async fn matching(state: &AppState, lang: Lang, q: &str) -> Result<Vec<VisitRecord>, WebError> {
+/// ignored, so "Nguyen Van A" finds "Nguyễn Văn A"; staff then choose the right ones), in
+/// visits, event sign-ups and contest entries.
+async fn matching(state: &AppState, lang: Lang, q: &str) -> Result<Found, WebError> {
     let words: Vec<String> = fold(q).split_whitespace().map(str::to_string).collect();
+    let mut found = Found {
+        visits: Vec::new(),
+        signups: Vec::new(),
+        entries: Vec::new(),
+    };
     if words.is_empty() {
-        return Ok(Vec::new());
+        return Ok(found);
     }
-    let all = state
-        .store
-        .visits_with_personal_data()
-        .await
-        .map_err(|e| state.internal(lang, "searching personal data failed", e))?;
-    Ok(all
-        .into_iter()
-        .filter(|r| {
-            let hay = fold(&format!(
-                "{} {}",
-                r.visit.name.as_deref().unwrap_or(""),
-                r.visit.contact.as_deref().unwrap_or("")
-            ));
-            words.iter().all(|w| hay.contains(w.as_str()))
+    let hit = |name: &Option<String>, contact: &Option<String>| {
+        let hay = fold(&format!(
+            "{} {}",
+            name.as_deref().unwrap_or(""),
+            contact.as_deref().unwrap_or("")
+        ));
+        words.iter().all(|w| hay.contains(w.as_str()))
+    };
+    let failed = |e| state.internal(lang, "searching personal data failed", e);
+    let store = &state.store;
+    found.visits = store.visits_with_personal_data().await.map_err(failed)?;
+    found.visits.retain(|r| hit(&r.visit.name, &r.visit.contact));
+    found.signups = store.signups_with_personal_data().await.map_err(failed)?;
+    found.signups.retain(|s| hit(&s.name, &s.contact));
+    found.entries = store.entries_with_personal_data().await.map_err(failed)?;
+    found.entries.retain(|e| hit(&e.name, &e.contact));
+    Ok(found)
+}
+
+fn signup_rows(state: &AppState, lang: Lang, signups: &[crate::signups::Signup]) -> Vec<OtherRow> {
+    let events = state.events();
+    signups
+        .iter()
+        .map(|s| {
+            let title = events
+                .get(&s.event)
+                .map_or_else(|| s.event.clone(), |e| super::signup::pick(&e.title, lang));
+            let status = state
+                .locales
+                .text(lang, &format!("people.signup_{}", s.status.code()));
+            OtherRow {
+                id: s.id,
+                date: s.event_day.clone(),
+                name: s.name.clone().unwrap_or_default(),
+                contact: s.contact.clone().unwrap_or_default(),
+                what: format!(
+                    "{title} · {status} · {} {}",
+                    s.people,
+                    state.locales.text(lang, "people.persons")
+                ),
+            }
         })
-        .collect())
+        .collect()
+}
+
+fn entry_rows(state: &AppState, lang: Lang, entries: &[crate::contests::Entry]) -> Vec<OtherRow> {
+    let contests = state.contests();
+    entries
+        .iter()
+        .map(|e| {
+            let title = contests
+                .get(&e.contest)
+                .map_or_else(|| e.contest.clone(), |c| super::signup::pick(&c.title, lang));
+            let round = state
+                .locales
+                .text(lang, "contest.round_n")
+                .replace("{n}", &e.round.to_string());
+            OtherRow {
+                id: e.id,
+                date: crate::content::Moment::of_millis(e.started_ms).day.to_string(),
+                name: e.name.clone().unwrap_or_default(),
+                contact: e.contact.clone().unwrap_or_default(),
+                what: format!("{title} · {round} · {}", e.school),
+            }
+        })
+        .collect()
 }
 
 async fn people(
@@ -533,6 +609,7 @@ async fn people(
     let q = pq.q.unwrap_or_default();
     let found = matching(&state, lang, &q).await?;
     let rows = found
+        .visits
         .iter()
         .map(|r| PersonRow {
             id: r.id,
@@ -551,6 +628,8 @@ async fn people(
         searched: !q.trim().is_empty(),
         q,
         rows,
+        signups: signup_rows(&state, lang, &found.signups),
+        entries: entry_rows(&state, lang, &found.entries),
         notice: pq.erased.map(|n| {
             state
                 .locales
@@ -561,25 +640,76 @@ async fn people(
     state.page(StatusCode::OK, "staff/people.html", lang, &view)
 }
 
-/// Everything stored about the person, as a spreadsheet (a request to see one's data).
+/// Everything stored about the person, as one spreadsheet (a request to see one's data): a line
+/// per visit record, event sign-up and contest entry, `record` saying which.
 async fn people_csv(
     State(state): State<AppState>,
     me: Manager,
     Query(pq): Query<PersonQuery>,
 ) -> Result<Response, WebError> {
-    let found = matching(&state, me.lang, pq.q.as_deref().unwrap_or("")).await?;
-    Ok(csv_response("personal-data.csv", csv::visits(&found, true)))
+    let lang = me.lang;
+    let found = matching(&state, lang, pq.q.as_deref().unwrap_or("")).await?;
+    let text = |k: &str| state.locales.text(lang, k);
+    let visits = found.visits.iter().map(|r| {
+        let v = &r.visit;
+        let details = [
+            text(&format!("visitor_type.{}", v.visitor_type.code())),
+            text(&format!("purpose.{}", v.purpose.code())),
+            v.organisation.clone(),
+            format!("{} {}", v.group_size, text("people.persons")),
+        ];
+        let details: Vec<String> = details.into_iter().filter(|d| !d.is_empty()).collect();
+        vec![
+            "visit".to_string(),
+            r.id.to_string(),
+            v.date.clone(),
+            v.name.clone().unwrap_or_default(),
+            v.contact.clone().unwrap_or_default(),
+            v.consent.clone().unwrap_or_default(),
+            details.join(" · "),
+        ]
+    });
+    let others = signup_rows(&state, lang, &found.signups)
+        .into_iter()
+        .map(|r| ("event_signup", r))
+        .chain(
+            entry_rows(&state, lang, &found.entries)
+                .into_iter()
+                .map(|r| ("contest_entry", r)),
+        )
+        .map(|(kind, r)| {
+            vec![
+                kind.to_string(),
+                r.id.to_string(),
+                r.date,
+                r.name,
+                r.contact,
+                String::new(),
+                r.what,
+            ]
+        });
+    let rows: Vec<Vec<String>> = visits.chain(others).collect();
+    let header = ["record", "id", "date", "name", "contact", "consent", "details"];
+    Ok(csv_response("personal-data.csv", csv::document(&header, rows)))
+}
+
+/// The numbers ticked under `name` in a posted form.
+fn picked(posted: &[(String, String)], name: &str) -> Vec<i64> {
+    posted
+        .iter()
+        .filter(|(k, _)| k == name)
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect()
 }
 
 async fn erase(State(state): State<AppState>, posted: Posted<ManagerRole>) -> Result<Response, WebError> {
     let lang = posted.me.lang;
-    let ids: Vec<i64> = posted
-        .pairs
-        .iter()
-        .filter(|(k, _)| k == "id")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
-    if ids.is_empty() {
+    let (visits, signups, entries) = (
+        picked(&posted.pairs, "id"),
+        picked(&posted.pairs, "signup"),
+        picked(&posted.pairs, "entry"),
+    );
+    if visits.is_empty() && signups.is_empty() && entries.is_empty() {
         return Err(state.error_page(
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -594,11 +724,23 @@ async fn erase(State(state): State<AppState>, posted: Posted<ManagerRole>) -> Re
             )),
         ));
     }
+    let now = visits::now();
+    let failed = |e| state.internal(lang, "erasing personal data failed", e);
     let n = state
         .store
-        .erase_personal_data(&ids, visits::now())
+        .erase_personal_data(&visits, now)
         .await
-        .map_err(|e| state.internal(lang, "erasing personal data failed", e))?;
+        .map_err(failed)?
+        + state
+            .store
+            .erase_signups_personal_data(&signups, now)
+            .await
+            .map_err(failed)?
+        + state
+            .store
+            .erase_entries_personal_data(&entries, now)
+            .await
+            .map_err(failed)?;
     Ok(Redirect::to(&format!("/{}staff/people/?erased={n}", lang.prefix())).into_response())
 }
 

@@ -224,6 +224,7 @@ async fn rebuild_on_changes(
                     Ok(site) => {
                         state.set_site(site);
                         state.refresh_events(&build.root);
+                        state.settle_events().await;
                         eprint!("{}", report.diagnostics.report());
                         eprintln!(
                             "vitrine: rebuilt {} files in {} ms; pages reload",

@@ -166,6 +166,26 @@ impl Store {
         Ok(on_pool!(self, p => sqlx::query_as(SQL).bind(from_ms).bind(to_ms).fetch_all(p).await?))
     }
 
+    /// Every entry that still holds a name or a contact, newest first (a person's request).
+    pub async fn entries_with_personal_data(&self) -> Result<Vec<Entry>> {
+        let sql = format!("{SELECT_ENTRY} WHERE name IS NOT NULL OR contact IS NOT NULL ORDER BY id DESC");
+        let rows: Vec<EntryRow> = on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await?);
+        Ok(rows.into_iter().map(entry).collect())
+    }
+
+    /// Erase the name, contact and consent of these entries (one person's request), all or none;
+    /// the score, school and grade stay for the numbers, and the entry stays in the ranking
+    /// without a name. Returns how many held personal data.
+    pub async fn erase_entries_personal_data(&self, ids: &[i64], now: i64) -> Result<u64> {
+        self.erase_rows(
+            "UPDATE contest_entries SET name = NULL, contact = NULL, consent = NULL, personal_erased_at = $2 \
+             WHERE id = $1 AND (name IS NOT NULL OR contact IS NOT NULL OR consent IS NOT NULL)",
+            ids,
+            now,
+        )
+        .await
+    }
+
     /// Remove an entry (a manager, at the entrant's request).
     pub async fn delete_entry(&self, id: i64) -> Result<bool> {
         Ok(
@@ -176,6 +196,54 @@ impl Store {
             .rows_affected())
                 == 1,
         )
+    }
+
+    /// Publish the winners of a round on the contest's public results page (again: a later
+    /// time, by `by`), or take them down.
+    pub async fn set_results_published(
+        &self,
+        contest: &str,
+        round: u32,
+        by: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        match by {
+            Some(by) => on_pool!(self, p => sqlx::query(
+                "INSERT INTO contest_results (contest, round, published_at, published_by) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (contest, round) DO UPDATE SET published_at = excluded.published_at, \
+                 published_by = excluded.published_by",
+            )
+            .bind(contest)
+            .bind(i64::from(round))
+            .bind(now)
+            .bind(by)
+            .execute(p)
+            .await?
+            .rows_affected()),
+            None => {
+                on_pool!(self, p => sqlx::query("DELETE FROM contest_results WHERE contest = $1 AND round = $2")
+                .bind(contest)
+                .bind(i64::from(round))
+                .execute(p)
+                .await?
+                .rows_affected())
+            }
+        };
+        Ok(())
+    }
+
+    /// The rounds of `contest` whose winners are published, with when and by whom.
+    pub async fn results_published(&self, contest: &str) -> Result<Vec<(u32, i64, String)>> {
+        let rows: Vec<(i64, i64, String)> = on_pool!(self, p => sqlx::query_as(
+            "SELECT round, published_at, published_by FROM contest_results WHERE contest = $1 ORDER BY round",
+        )
+        .bind(contest)
+        .fetch_all(p)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .filter_map(|(r, at, by)| Some((u32::try_from(r).ok()?, at, by)))
+            .collect())
     }
 
     /// Erase the names, contacts and consent texts of entries started before `before_ms`; scores,

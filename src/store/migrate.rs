@@ -185,6 +185,17 @@ const SQLITE: &[(i64, &str)] = &[
     );
     CREATE INDEX mail_outbox_due ON mail_outbox (next_at, id)",
     ),
+    (8, "ALTER TABLE event_places ADD COLUMN announced TEXT"),
+    (
+        9,
+        "CREATE TABLE contest_results (
+        contest TEXT NOT NULL,
+        round BIGINT NOT NULL,
+        published_at BIGINT NOT NULL,
+        published_by TEXT NOT NULL,
+        PRIMARY KEY (contest, round)
+    )",
+    ),
 ];
 
 /// The same schema for PostgreSQL.
@@ -367,6 +378,17 @@ const POSTGRES: &[(i64, &str)] = &[
         last_error TEXT
     );
     CREATE INDEX mail_outbox_due ON mail_outbox (next_at, id)",
+    ),
+    (8, "ALTER TABLE event_places ADD COLUMN announced TEXT"),
+    (
+        9,
+        "CREATE TABLE contest_results (
+        contest TEXT NOT NULL,
+        round BIGINT NOT NULL,
+        published_at BIGINT NOT NULL,
+        published_by TEXT NOT NULL,
+        PRIMARY KEY (contest, round)
+    )",
     ),
 ];
 

@@ -326,35 +326,31 @@ impl Store {
     /// Erase the name, contact and consent of these records (one person's request), all or
     /// none; the counts stay. Returns how many records held personal data.
     pub async fn erase_personal_data(&self, ids: &[i64], now: i64) -> Result<u64> {
-        const SQL: &str = "UPDATE visits SET name = NULL, contact = NULL, consent = NULL, personal_erased_at = $2 \
-             WHERE id = $1 AND (name IS NOT NULL OR contact IS NOT NULL OR consent IS NOT NULL)";
+        self.erase_rows(
+            "UPDATE visits SET name = NULL, contact = NULL, consent = NULL, personal_erased_at = $2 \
+             WHERE id = $1 AND (name IS NOT NULL OR contact IS NOT NULL OR consent IS NOT NULL)",
+            ids,
+            now,
+        )
+        .await
+    }
+
+    /// Run `sql` (binding an id as $1 and `now` as $2) for each of `ids` in one transaction: all
+    /// or none. Returns the rows changed.
+    pub(crate) async fn erase_rows(&self, sql: &str, ids: &[i64], now: i64) -> Result<u64> {
         let mut n = 0;
-        match self {
-            Store::Sqlite(p) => {
-                let mut tx = p.begin().await?;
-                for id in ids {
-                    n += sqlx::query(SQL)
-                        .bind(id)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                }
-                tx.commit().await?;
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for id in ids {
+                n += sqlx::query(sql)
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             }
-            Store::Postgres(p) => {
-                let mut tx = p.begin().await?;
-                for id in ids {
-                    n += sqlx::query(SQL)
-                        .bind(id)
-                        .bind(now)
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                }
-                tx.commit().await?;
-            }
-        }
+            tx.commit().await?;
+        });
         Ok(n)
     }
 }

@@ -388,6 +388,71 @@ impl Store {
         }))
     }
 
+    /// Record a published event as the server now serves it, in one transaction with what
+    /// follows from a change since the last publication: its sign-ups take its new day (`day`),
+    /// people waiting move up when it has more places (not when it is cancelled), and everyone
+    /// signed up or waiting is mailed (when `mail`) when it was cancelled or moved.
+    /// `announced` is what the people were last told: the status, time and place, as one text
+    /// whose first line is the status. The first call for an event only records it. Returns
+    /// the notice sent, if any, and the sign-ups that moved up.
+    pub async fn event_published(
+        &self,
+        event: &str,
+        day: &str,
+        capacity: Option<i64>,
+        announced: &str,
+        mail: bool,
+        now: i64,
+    ) -> Result<(Option<crate::mail::Notice>, Vec<i64>)> {
+        use crate::mail::Notice;
+        let cancelled = announced.lines().next() == Some("cancelled");
+        let out = with_event_locked!(self, event, capacity, now, |tx, cap| {
+            let before: Option<String> =
+                sqlx::query_scalar("SELECT announced FROM event_places WHERE event = $1")
+                    .bind(event)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let notice = match before.as_deref() {
+                None => None,
+                Some(b) if b == announced => None,
+                Some(b) if cancelled && b.lines().next() != Some("cancelled") => Some(Notice::EventCancelled),
+                Some(_) if cancelled => None,
+                Some(_) => Some(Notice::EventMoved),
+            };
+            if before.as_deref() != Some(announced) {
+                sqlx::query("UPDATE event_places SET announced = $2 WHERE event = $1")
+                    .bind(event)
+                    .bind(announced)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE signups SET event_day = $2 WHERE event = $1 AND event_day <> $2")
+                    .bind(event)
+                    .bind(day)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if let Some(n) = notice.filter(|_| mail) {
+                let told: Vec<(i64, Option<String>)> = sqlx::query_as(
+                    "SELECT id, contact FROM signups \
+                     WHERE event = $1 AND status IN ('confirmed', 'waiting') AND came IS NULL ORDER BY id",
+                )
+                .bind(event)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (id, contact) in &told {
+                    queue_mail!(tx, *id, contact, n, None::<&str>, now);
+                }
+            }
+            let moved = if cancelled {
+                Vec::new()
+            } else {
+                settle!(tx, event, cap, now, mail).0
+            };
+            (notice, moved)
+        });
+        Ok(out)
+    }
+
     /// Mark how many people of sign-up `id` came, on `date`: the first mark adds one visit
     /// record, a later one corrects that record's size (scanning twice counts once), and 0 takes
     /// the mark and its visit back. A cancelled sign-up or one of another event is refused.
@@ -503,6 +568,25 @@ impl Store {
     }
 
     /// Every sign-up and walk-in of an event, in the order they came in.
+    /// Every sign-up that still holds a name or a contact, newest first (a person's request).
+    pub async fn signups_with_personal_data(&self) -> Result<Vec<Signup>> {
+        let sql = format!("{SELECT_SIGNUP} WHERE name IS NOT NULL OR contact IS NOT NULL ORDER BY id DESC");
+        let rows: Vec<SignupRow> = on_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await?);
+        Ok(rows.into_iter().map(signup).collect())
+    }
+
+    /// Erase the name, contact and consent of these sign-ups (one person's request), all or
+    /// none; the places and the counts stay. Returns how many held personal data.
+    pub async fn erase_signups_personal_data(&self, ids: &[i64], now: i64) -> Result<u64> {
+        self.erase_rows(
+            "UPDATE signups SET name = NULL, contact = NULL, consent = NULL, personal_erased_at = $2 \
+             WHERE id = $1 AND (name IS NOT NULL OR contact IS NOT NULL OR consent IS NOT NULL)",
+            ids,
+            now,
+        )
+        .await
+    }
+
     pub async fn signups_of(&self, event: &str) -> Result<Vec<Signup>> {
         let sql = format!("{SELECT_SIGNUP} WHERE event = $1 ORDER BY id");
         let rows: Vec<SignupRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(event).fetch_all(p).await?);

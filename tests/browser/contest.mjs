@@ -2,10 +2,12 @@
 // url> <user> <password>` drives Debian's Chromium against a running `vitrine serve` whose site
 // has the contest `thi` with a round open now. At a 360×740 phone viewport an entrant opens the
 // contest page, fills in the entry form (after one refused try), answers the sheet with the
-// keyboard-free controls, sends it, and sees it received. Then staff sign in on a desktop and
+// keyboard-free controls, sends it, sees it received, and opens the public results of the round
+// that is over. Then staff sign in on a desktop and
 // open the round's ranking and a certificate. Every page passed is audited with axe-core (WCAG
 // 2.2 A/AA), the form and sheet at both sizes.
-// Prints one JSON line: {questions, refused, received, ranked, certificate, wide, violations}.
+// Prints one JSON line: {questions, refused, received, results, ranked, certificate, wide,
+// violations}.
 import { axeAudit, launch, VIEWPORTS } from './common.mjs';
 
 const [base, user, password] = process.argv.slice(2);
@@ -53,6 +55,11 @@ try {
   });
   out.received = (await page.textContent('p.notice[role=status]')).trim();
   await audit('received');
+  // The public results page (round 1 is over: published by the test before the run).
+  await page.goto(`${base}/thi/thi/ket-qua/`, { waitUntil: 'load' });
+  await audit('results');
+  await fits(page, 'results');
+  out.results = (await page.textContent('#winners-1 tbody th')).trim();
   await context.close();
 
   const desk = await browser.newContext({ ...VIEWPORTS.desktop, bypassCSP: true });

@@ -3,9 +3,11 @@
 // object (ID, titles, dating), fills in its material, uploads a photo with its alt text,
 // publishes, and then a visitor's fresh browser opens the object's public page and its QR code.
 // axe-core audits the editor's pages (WCAG 2.2 A/AA).
-// Then the curator creates an event from a plan day and lands on its form.
-// Prints one JSON line: {landed, created, saved, photo, published, event_title, public_status,
-// public_title, image_ok, qr_status, qr_type, violations}.
+// Then the curator creates an event from a plan day and lands on its form, creates a contest,
+// writes a question of its bank, and sees a wrong question refused beside its choices.
+// Prints one JSON line: {landed, created, saved, photo, published, event_title, contest_title,
+// question, question_error, question_kept, public_status, public_title, image_ok, qr_status,
+// qr_type, violations}.
 import { axeAudit, launch, VIEWPORTS } from './common.mjs';
 
 
@@ -62,6 +64,36 @@ try {
   await Promise.all([page.waitForURL('**/events/dem-tho-2027/'), page.click('#create-event')]);
   out.event_title = await page.inputValue('#f-title-vi');
   await audit('event');
+
+  // A new contest, its settings form, and a first question of its bank.
+  await page.goto(`${base}/staff/content/`, { waitUntil: 'load' });
+  await page.fill('#ct-slug', 'thi-thu-2027');
+  await page.fill('#ct-title-vi', 'Thi thử di sản');
+  await Promise.all([page.waitForURL('**/contests/thi-thu-2027/'), page.click('#create-contest')]);
+  out.contest_title = await page.inputValue('#f-title-vi');
+  await audit('contest');
+  await Promise.all([page.waitForURL('**/questions/new/'), page.click('#add-question')]);
+  await audit('question-new');
+  await page.fill('#f-prompt-vi', 'Kinh đô Hoa Lư thuộc tỉnh nào ngày nay?');
+  await page.fill('#f-prompt-en', 'Which province is the old capital Hoa Lư in today?');
+  await page.fill('#f-choices-0-vi', 'Ninh Bình');
+  await page.fill('#f-choices-0-en', 'Ninh Bình');
+  await page.check('#f-choices-0-correct');
+  await page.fill('#f-choices-1-vi', 'Thanh Hoá');
+  await page.fill('#f-choices-1-en', 'Thanh Hoá');
+  await Promise.all([
+    page.waitForURL((u) => u.pathname.includes('/questions/') && !u.pathname.endsWith('/new/')),
+    page.click('#save'),
+  ]);
+  out.question = new URL(page.url()).pathname;
+  await audit('question');
+  // Two right answers to a single-choice question: refused, with the message beside the choices
+  // and what was typed kept.
+  await page.check('#f-choices-1-correct');
+  await Promise.all([page.waitForLoadState('load'), page.click('#save')]);
+  out.question_error = (await page.textContent('#choices-error')).trim();
+  out.question_kept = await page.inputValue('#f-choices-1-vi');
+  await audit('question-error');
 
   // A visitor: a new browser with no session.
   const visitor = await browser.newContext({ ...VIEWPORTS.phone });

@@ -860,6 +860,116 @@ fn an_entrant_takes_a_shuffled_sheet_the_server_marks_it_and_staff_rank_the_roun
             assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
             assert!(store.entry(lan_id).await.unwrap().is_none(), "{d}");
 
+            // The public results page: nothing is published until a manager decides, after the
+            // round is over.
+            let (st, results, _) = get("/thi/thi/ket-qua/".into(), String::new()).await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            assert!(
+                results.contains("bảo tàng đang chấm"),
+                "{d}: round 1 is over, not published"
+            );
+            assert!(
+                results.contains("Kết quả được công bố sau khi vòng thi đóng"),
+                "{d}: round 2 is open"
+            );
+            assert!(!results.contains("Phạm") && !results.contains("done"), "{d}");
+            let (_, page, _) = get("/thi/thi/".into(), String::new()).await;
+            assert!(!page.contains("id=\"contest-results\""), "{d}");
+            let res = staff
+                .post("/staff/contests/thi/1/publish/", &[("action", "publish")])
+                .await;
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{d}: managers publish");
+            let res = boss
+                .post("/staff/contests/thi/2/publish/", &[("action", "publish")])
+                .await;
+            assert_eq!(res.status(), StatusCode::CONFLICT, "{d}: round 2 is still open");
+            let res = boss
+                .post("/staff/contests/thi/1/publish/", &[("action", "shout")])
+                .await;
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{d}");
+            // Round 1 gets a right answer from Đỗ Thị Mai, sent in time.
+            start(
+                late("Đỗ Thị Mai", 1, round1_closed - 300_000, round1_closed),
+                "maitoken",
+            )
+            .await;
+            let mai = store
+                .entries_of("thi", 1)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|e| e.name.as_deref() == Some("Đỗ Thị Mai"))
+                .unwrap();
+            let right = (0..4)
+                .find_map(|i| {
+                    let mut f = BTreeMap::new();
+                    f.insert("q0".to_string(), i.to_string());
+                    f.insert("prediction".to_string(), "1".to_string());
+                    vitrine::contests::mark(&state.contests()["thi"], &mai.drawn, &f)
+                        .ok()
+                        .filter(|m| m.score == 1)
+                })
+                .unwrap();
+            assert!(
+                store
+                    .submit_entry(mai.id, &right, round1_closed - 2000)
+                    .await
+                    .unwrap()
+            );
+            let res = boss
+                .post("/staff/contests/thi/1/publish/", &[("action", "publish")])
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+            let (_, round1) = boss.get("/staff/contests/thi/1/").await;
+            assert!(
+                text_of(&round1, "#published").contains("sep"),
+                "{d}: who published it"
+            );
+            let (_, results, _) = get("/thi/thi/ket-qua/".into(), String::new()).await;
+            let rows = cells(&results, "#winners-1 tbody tr");
+            assert_eq!(rows.len(), 1, "{d}: only a right answer wins: {rows:?}");
+            assert_eq!(
+                (
+                    rows[0][0].as_str(),
+                    rows[0][1].as_str(),
+                    rows[0][2].as_str(),
+                    rows[0][3].as_str()
+                ),
+                ("1", "Đỗ T. Mai", "THCS Trần Phú", "1/1"),
+                "{d}"
+            );
+            assert!(
+                !results.contains("Đỗ Thị Mai") && !results.contains("Lớp 7"),
+                "{d}: the short name only"
+            );
+            assert!(
+                results.contains("2 bài dự thi được chấm"),
+                "{d}: Mai and done were marked"
+            );
+            let (_, page, _) = get("/thi/thi/".into(), String::new()).await;
+            assert!(
+                page.contains("href=\"/thi/thi/ket-qua/\""),
+                "{d}: the contest page links the results"
+            );
+            let (st, en, _) = get("/en/thi/thi/ket-qua/".into(), String::new()).await;
+            assert_eq!(st, StatusCode::OK, "{d}");
+            assert!(
+                en.contains("<h1>Contest results</h1>") && en.contains("Đỗ T. Mai"),
+                "{d}"
+            );
+            let (st, _, _) = get("/thi/khong-co/ket-qua/".into(), String::new()).await;
+            assert_eq!(st, StatusCode::NOT_FOUND, "{d}");
+            // Taken down again.
+            let res = boss
+                .post("/staff/contests/thi/1/publish/", &[("action", "withdraw")])
+                .await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+            let (_, results, _) = get("/thi/thi/ket-qua/".into(), String::new()).await;
+            assert!(
+                !results.contains("Mai") && results.contains("bảo tàng đang chấm"),
+                "{d}"
+            );
+
             // Scripted entries: after 60 from one address in the window, a 429 with Retry-After.
             let ip = [10, 0, 0, 2];
             for i in 0..60 {
@@ -954,7 +1064,34 @@ fn on_a_phone_an_entrant_takes_part_and_staff_open_the_ranking_in_chromium() {
         db.path(),
         ("giamkhao", Role::Staff, "judge-password"),
     );
+    // Round 1 (over) has one entry with a right answer, and its winners are published.
+    let round1 = vitrine::content::Day::today().add_days(-2).to_unix() - vitrine::content::VIETNAM_OFFSET;
+    let started_ms = (round1 + 3600) * 1000;
+    rt.block_on(async {
+        store
+            .start_entry(
+                &new_entry("Đỗ Thị Mai", 1, started_ms, started_ms + 600_000),
+                "mai",
+            )
+            .await
+            .unwrap();
+        let id = store.entries_of("thi", 1).await.unwrap()[0].id;
+        assert!(
+            store
+                .submit_entry(id, &marked(1), started_ms + 90_000)
+                .await
+                .unwrap()
+        );
+        store
+            .set_results_published("thi", 1, Some("sep"), vitrine::visits::now())
+            .await
+            .unwrap();
+    });
     let r = browser_run("contest.mjs", addr, "giamkhao", "judge-password");
+    assert_eq!(
+        r["results"], "Đỗ T. Mai",
+        "the public results at a phone's size: {r}"
+    );
     assert_eq!(r["questions"], 3, "{r}");
     assert!(r["refused"].as_str().unwrap().contains("trường"), "{r}");
     assert!(

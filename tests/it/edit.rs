@@ -615,6 +615,27 @@ fn a_curator_creates_an_object_with_a_photo_and_publishes_it_in_chromium() {
         "a new event opens on its form: {r}"
     );
     assert!(o.root.join("events/dem-tho-2027.toml").is_file());
+    assert_eq!(
+        r["contest_title"], "Thi thử di sản",
+        "a new contest opens on its form: {r}"
+    );
+    assert_eq!(
+        r["question"], "/staff/content/contests/thi-thu-2027/questions/kinh-do-hoa-lu-thuoc/",
+        "a new question is named from its prompt: {r}"
+    );
+    assert!(
+        r["question_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("exactly one choice with correct = true"),
+        "two right answers to a single-choice question are refused beside the choices: {r}"
+    );
+    assert_eq!(r["question_kept"], "Thanh Hoá", "what was typed is kept: {r}");
+    let contest = std::fs::read_to_string(o.root.join("contests/thi-thu-2027.toml")).unwrap();
+    assert!(
+        contest.contains("Kinh đô Hoa Lư thuộc tỉnh nào ngày nay?"),
+        "{contest}"
+    );
     assert_eq!(r["public_status"], 200, "{r}");
     assert_eq!(r["public_title"], "Chân tảng đá hoa sen", "{r}");
     assert_eq!(r["image_ok"], true, "the photo shows on the public page: {r}");

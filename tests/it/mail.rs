@@ -3,9 +3,11 @@
 // The real `vitrine serve` process, on SQLite and PostgreSQL: a sign-up made while the mail
 // server is down is kept and mailed after a crash and restart; a confirmation carries the code
 // and the private link, a waiting-list place and a move up are mailed in the person's language,
-// a phone number gets no mail, and the log names no address. Bad `[mail]` settings are refused
-// with the file, line and field.
+// a phone number gets no mail, and the log names no address. When the museum adds places, moves
+// or cancels an event, people signed up are told once, even across restarts. Bad `[mail]`
+// settings are refused with the file, line and field.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -335,7 +337,23 @@ fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_cr
         );
         assert_eq!(first["from"], "Bảo tàng thử <baotang@tiny.example>", "{d}");
         assert_eq!(first["reply_to"], "hoi@tiny.example", "{d}");
-        assert_eq!(first["content_type"], "text/plain", "{d}");
+        // The text, and the event's calendar file to add it to a phone's calendar.
+        assert_eq!(first["content_type"], "multipart/mixed", "{d}");
+        let ics = &first["attachments"][0];
+        assert_eq!(
+            (&ics["filename"], &ics["content_type"], &ics["method"]),
+            (
+                &serde_json::json!("hoi-thao.ics"),
+                &serde_json::json!("text/calendar"),
+                &serde_json::json!("PUBLISH")
+            ),
+            "{d}: {first}"
+        );
+        let cal = ics["content"].as_str().unwrap();
+        assert!(
+            cal.starts_with("BEGIN:VCALENDAR") && cal.contains("SUMMARY:Hội thảo gốm"),
+            "{d}: {cal}"
+        );
         assert!(body.contains("Xin chào Nguyễn Thị Lan,"), "{d}: {body}");
         assert!(
             body.contains(&format!("https://tiny.example/dang-ky/{token}/")),
@@ -388,6 +406,10 @@ fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_cr
         let waiting = &received(&out)[1];
         assert_eq!(waiting["rcpt"], serde_json::json!(["minh@example.vn"]), "{d}");
         assert_eq!(waiting["subject"], "Waiting list: Pottery talk", "{d}");
+        assert_eq!(
+            waiting["content_type"], "text/plain",
+            "{d}: no calendar while waiting"
+        );
         assert!(minh.starts_with("/en/dang-ky/"), "{d}: {minh}");
 
         // Lan cancels: she is told, and Minh, first in line, moves up and is told.
@@ -412,6 +434,17 @@ fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_cr
         let minh_mails = to("minh@example.vn");
         assert_eq!(minh_mails.len(), 2, "{d}");
         assert_eq!(minh_mails[1].0, "You have a place: Pottery talk", "{d}");
+        let moved_mail = all
+            .iter()
+            .find(|m| m["subject"] == "You have a place: Pottery talk")
+            .unwrap();
+        let cal = moved_mail["attachments"][0]["content"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            cal.contains("SUMMARY:Pottery talk"),
+            "{d}: the calendar in English: {moved_mail}"
+        );
         let moved = &minh_mails[1].1;
         assert!(
             moved.contains("Hello Minh,") && moved.contains("Room 2"),
@@ -512,4 +545,205 @@ fn bad_mail_settings_are_refused_with_their_field() {
         said.contains("VITRINE_TEST_SMTP"),
         "the password's variable is named: {said}"
     );
+}
+
+#[test]
+fn people_signed_up_are_mailed_when_the_museum_cancels_or_moves_the_event_and_more_places_move_the_waiting_up()
+ {
+    if !smtp_available() {
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    certificates(certs.path());
+    let (_tmp, root) = copy_fixture("tiny");
+    std::fs::copy(certs.path().join("ca.pem"), root.join("ca.pem")).unwrap();
+    std::fs::create_dir_all(root.join("events")).unwrap();
+    let day = day_text(Day::today().add_days(20));
+    let later = day_text(Day::today().add_days(27));
+    let event = |day: &str, capacity: u32, status: &str| {
+        std::fs::write(
+            root.join("events/hoi-thao.toml"),
+            format!(
+                "title = {{ vi = \"Hội thảo gốm\", en = \"Pottery talk\" }}\nstarts = {day}T09:00:00\n\
+                 capacity = {capacity}\nplace = {{ vi = \"Phòng 2\", en = \"Room 2\" }}\nstatus = \"{status}\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    event(&day, 2, "published");
+    let port = free_port();
+    mail_settings(&root, port, true, "");
+    let db = tempfile::tempdir().unwrap();
+    let rt = runtime();
+    for (store, schema) in rt.block_on(stores(db.path())) {
+        let d = store.dialect();
+        event(&day, 2, "published");
+        let url = match &schema {
+            None => format!("sqlite:{}", db.path().join("vitrine.db").display()),
+            Some(s) => format!(
+                "{}?search_path={s}",
+                std::env::var("VITRINE_TEST_POSTGRES")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+            ),
+        };
+        let env = [("VITRINE_TEST_SMTP", PASSWORD)];
+        let out = db.path().join(format!("changes-{d}.jsonl"));
+        let _smtp = Smtp::start(port, certs.path(), &out);
+        let mut log = Vec::new();
+        let person = |name: &str, contact: &str| {
+            [
+                ("kind", "individual"),
+                ("people", "2"),
+                ("name", name),
+                ("contact", contact),
+                ("consent", "yes"),
+            ]
+            .map(|(k, v)| (k, v.to_string()))
+        };
+        fn fields<'a>(p: &'a [(&'a str, String); 5]) -> Vec<(&'a str, &'a str)> {
+            p.iter().map(|(k, v)| (*k, v.as_str())).collect()
+        }
+        // Lan has the two places; Minh (English) and Hà (a phone number) wait.
+        let (mut server, addr, mut lines) = spawn_serve(&root, &[], &url, &env);
+        sign_up(&addr, "", "hoi-thao", &fields(&person("Lan", "lan@example.vn")));
+        sign_up(
+            &addr,
+            "en/",
+            "hoi-thao",
+            &fields(&person("Minh", "minh@example.vn")),
+        );
+        sign_up(&addr, "", "hoi-thao", &fields(&person("Hà", "0912 345 678")));
+        wait_for("the sign-up mails", || received(&out).len() == 2);
+        let restart = |server: &mut std::process::Child,
+                       log: &mut Vec<String>,
+                       lines: std::thread::JoinHandle<Vec<String>>| {
+            server.kill().unwrap();
+            server.wait().unwrap();
+            log.extend(lines.join().unwrap());
+            spawn_serve(&root, &[], &url, &env)
+        };
+
+        // The museum adds two places: Minh moves up without anyone cancelling, and is told.
+        event(&day, 4, "published");
+        let (s, _, l) = restart(&mut server, &mut log, lines);
+        (server, lines) = (s, l);
+        wait_for("the move up", || received(&out).len() == 3);
+        assert_eq!(
+            received(&out)[2]["subject"],
+            "You have a place: Pottery talk",
+            "{d}"
+        );
+        let statuses = |store: &vitrine::store::Store| {
+            rt.block_on(store.signups_of("hoi-thao"))
+                .unwrap()
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.name.unwrap_or_default(),
+                        s.status.code().to_string(),
+                        s.event_day,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            statuses(&store),
+            [
+                ("Lan".into(), "confirmed".into(), day.clone()),
+                ("Minh".into(), "confirmed".into(), day.clone()),
+                ("Hà".into(), "waiting".into(), day.clone())
+            ],
+            "{d}"
+        );
+        // A restart with nothing changed tells nobody anything.
+        let (s, addr2, l) = restart(&mut server, &mut log, lines);
+        (server, lines) = (s, l);
+        let _ = http(&addr2, "GET", "/su-kien/hoi-thao/", None, "");
+
+        // The event moves a week later: everyone with an address is told, in their language, with
+        // the new day and a new calendar file; the sign-ups count in the new day's year.
+        event(&later, 4, "published");
+        let (s, _, l) = restart(&mut server, &mut log, lines);
+        (server, lines) = (s, l);
+        wait_for("the moves", || received(&out).len() == 5);
+        let all = received(&out);
+        let moved: Vec<_> = all[3..].iter().collect();
+        let lan = moved
+            .iter()
+            .find(|m| m["rcpt"][0] == "lan@example.vn")
+            .expect("Lan told");
+        assert_eq!(
+            lan["subject"], "Sự kiện đổi thời gian hoặc địa điểm: Hội thảo gốm",
+            "{d}"
+        );
+        let vi_day =
+            vitrine::render::views::format_day(Day::today().add_days(27), vitrine::content::Lang::Vi);
+        assert!(lan["body"].as_str().unwrap().contains(&vi_day), "{d}: {lan}");
+        assert!(
+            lan["attachments"][0]["content"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("DTSTART:{}T020000Z", later.replace('-', ""))),
+            "{d}: {lan}"
+        );
+        let minh = moved
+            .iter()
+            .find(|m| m["rcpt"][0] == "minh@example.vn")
+            .expect("Minh told");
+        assert_eq!(minh["subject"], "New time or place: Pottery talk", "{d}");
+        assert!(
+            statuses(&store).iter().all(|s| s.2 == later),
+            "{d}: {:?}",
+            statuses(&store)
+        );
+
+        // The museum cancels it: told once each, and nobody waiting moves up into it.
+        event(&later, 10, "cancelled");
+        let (s, _, l) = restart(&mut server, &mut log, lines);
+        (server, lines) = (s, l);
+        wait_for("the cancellations", || received(&out).len() == 7);
+        let all = received(&out);
+        let subjects: BTreeSet<_> = all[5..]
+            .iter()
+            .map(|m| m["subject"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            subjects,
+            BTreeSet::from([
+                "Sự kiện đã bị huỷ: Hội thảo gốm".to_string(),
+                "Event cancelled: Pottery talk".to_string()
+            ]),
+            "{d}"
+        );
+        assert!(
+            all[5..]
+                .iter()
+                .all(|m| m["attachments"].as_array().unwrap().is_empty()),
+            "{d}"
+        );
+        assert_eq!(
+            statuses(&store)[2].1,
+            "waiting",
+            "{d}: Hà stays waiting for a cancelled event"
+        );
+        // A restart tells nobody again.
+        let (s, addr3, l) = restart(&mut server, &mut log, lines);
+        (server, lines) = (s, l);
+        let _ = http(&addr3, "GET", "/su-kien/hoi-thao/", None, "");
+        server.kill().unwrap();
+        server.wait().unwrap();
+        log.extend(lines.join().unwrap());
+        assert!(
+            log.iter().any(|l| l.contains("event hoi-thao: event_cancelled")),
+            "{d}: {log:?}"
+        );
+        assert_eq!(received(&out).len(), 7, "{d}: nobody is told twice");
+        for l in &log {
+            assert!(
+                !l.contains('@') && !l.contains("Lan") && !l.contains("Minh"),
+                "{d}: {l}"
+            );
+        }
+        rt.block_on(drop_schema(&store, &schema));
+    }
 }

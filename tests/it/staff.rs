@@ -614,6 +614,55 @@ fn a_persons_data_is_found_exported_and_erased_while_the_counts_stay() {
                 .add_visit(&named("Trần Thị Bình", "binh@example.vn"), 0)
                 .await
                 .unwrap();
+            // The same person signed up for an event and took part in a contest.
+            let signup = store
+                .sign_up(
+                    &vitrine::signups::NewSignup {
+                        event: "ngay-bao-tang".into(),
+                        event_day: today.clone(),
+                        kind: vitrine::signups::Kind::Individual,
+                        people: 2,
+                        organisation: String::new(),
+                        grade: String::new(),
+                        name: Some("Nguyễn Văn An".into()),
+                        contact: Some("an@example.vn".into()),
+                        consent: Some("Tôi đồng ý".into()),
+                        lang: "vi".into(),
+                    },
+                    Some(10),
+                    "hash-of-an",
+                    None,
+                    0,
+                )
+                .await
+                .unwrap()
+                .signup
+                .id;
+            let now_ms = vitrine::visits::now() * 1000;
+            store
+                .start_entry(
+                    &vitrine::contests::NewEntry {
+                        contest: "thi".into(),
+                        round: 1,
+                        person_hash: "an".into(),
+                        entrant: vitrine::contests::Entrant {
+                            name: "Nguyễn Văn An".into(),
+                            school: "THCS Trần Phú".into(),
+                            grade: Some(7),
+                            birth_year: None,
+                            contact: None,
+                            consent: "Tôi đồng ý".into(),
+                        },
+                        drawn: vec![],
+                        started_ms: now_ms,
+                        deadline_ms: now_ms + 600_000,
+                        lang: "vi".into(),
+                    },
+                    "entry-of-an",
+                )
+                .await
+                .unwrap();
+            let entry = store.entries_of("thi", 1).await.unwrap()[0].id;
             let (app, _, _) = app(store.clone()).await;
             let manager = sign_in(&app, &store, "boss", Role::Manager).await;
             // Found without tone marks, as a clerk may type it.
@@ -628,17 +677,52 @@ fn a_persons_data_is_found_exported_and_erased_while_the_counts_stay() {
             let mut got = picks.clone();
             got.sort();
             assert_eq!(got, want, "{d}");
+            let picked = |name: &str| -> Vec<String> {
+                doc.select(&Selector::parse(&format!("input[name={name}]")).unwrap())
+                    .map(|e| e.value().attr("value").unwrap().to_string())
+                    .collect()
+            };
+            assert_eq!(
+                picked("signup"),
+                [signup.to_string()],
+                "{d}: the sign-up is found"
+            );
+            assert_eq!(
+                picked("entry"),
+                [entry.to_string()],
+                "{d}: the contest entry is found"
+            );
             let (st, csv) = manager.get("/staff/people/export.csv?q=nguyen+van+an").await;
             assert_eq!(st, StatusCode::OK);
             assert!(csv.contains("an@example.vn") && csv.contains("0912 345 678") && !csv.contains("Bình"));
-            // Erase them: names and contacts go, the visits still count.
+            let kinds: Vec<&str> = csv.lines().skip(1).filter_map(|l| l.split(',').next()).collect();
+            assert_eq!(
+                kinds,
+                ["visit", "visit", "event_signup", "contest_entry"],
+                "{d}: {csv}"
+            );
+            // Erase them: names and contacts go, the visits, places and scores still count.
             let res = manager
                 .post(
                     "/staff/people/erase/",
-                    &[("id", &a.to_string()), ("id", &b.to_string())],
+                    &[
+                        ("id", &a.to_string()),
+                        ("id", &b.to_string()),
+                        ("signup", &signup.to_string()),
+                        ("entry", &entry.to_string()),
+                    ],
                 )
                 .await;
             assert_eq!(res.status(), StatusCode::SEE_OTHER, "{d}");
+            let s = store.signup(signup).await.unwrap().unwrap();
+            assert_eq!((s.name, s.contact, s.people), (None, None, 2), "{d}");
+            let e = store.entry(entry).await.unwrap().unwrap();
+            assert_eq!((e.name, e.school.as_str()), (None, "THCS Trần Phú"), "{d}");
+            let (_, page) = manager.get("/staff/people/?q=nguyen+van+an").await;
+            assert!(
+                page.contains("Không tìm thấy lượt tham quan"),
+                "{d}: nothing is left to find"
+            );
             for id in [a, b] {
                 let v = store.visit(id).await.unwrap().unwrap();
                 assert_eq!(

@@ -2,8 +2,8 @@
 """A real SMTP server for the mail tests (aiosmtpd, from PyPI).
 
 Listens on 127.0.0.1:PORT, requires STARTTLS with CERT/KEY and AUTH with one account, and
-appends one JSON line per message accepted to OUT: envelope recipients, decoded headers and
-body, and whether the session was encrypted and authenticated. Prints "ready" when listening
+appends one JSON line per message accepted to OUT: envelope recipients, decoded headers, the
+text body and the attachments, and whether the session was encrypted and authenticated. Prints "ready" when listening
 and stops when its standard input closes.
 
 Usage: server.py PORT CERT KEY OUT USER PASSWORD
@@ -34,7 +34,16 @@ class Keep:
             "reply_to": str(msg["Reply-To"] or ""),
             "subject": str(msg["Subject"]),
             "content_type": msg.get_content_type(),
-            "body": msg.get_content(),
+            "body": msg.get_body(preferencelist=("plain",)).get_content(),
+            "attachments": [
+                {
+                    "filename": part.get_filename(),
+                    "content_type": part.get_content_type(),
+                    "method": part.get_param("method"),
+                    "content": part.get_content() if part.get_content_maintype() == "text" else "",
+                }
+                for part in msg.iter_attachments()
+            ],
             "tls": session.ssl is not None,
             "auth": bool(session.authenticated),
         }
