@@ -76,11 +76,11 @@ try {
   await audit('question-new');
   await page.fill('#f-prompt-vi', 'Kinh đô Hoa Lư thuộc tỉnh nào ngày nay?');
   await page.fill('#f-prompt-en', 'Which province is the old capital Hoa Lư in today?');
-  await page.fill('#f-choices-0-vi', 'Ninh Bình');
-  await page.fill('#f-choices-0-en', 'Ninh Bình');
-  await page.check('#f-choices-0-correct');
-  await page.fill('#f-choices-1-vi', 'Thanh Hoá');
-  await page.fill('#f-choices-1-en', 'Thanh Hoá');
+  await page.fill('#f-choices-1-vi', 'Ninh Bình');
+  await page.fill('#f-choices-1-en', 'Ninh Bình');
+  await page.check('#f-choices-1-correct');
+  await page.fill('#f-choices-2-vi', 'Thanh Hoá');
+  await page.fill('#f-choices-2-en', 'Thanh Hoá');
   await Promise.all([
     page.waitForURL((u) => u.pathname.includes('/questions/') && !u.pathname.endsWith('/new/')),
     page.click('#save'),
@@ -89,10 +89,10 @@ try {
   await audit('question');
   // Two right answers to a single-choice question: refused, with the message beside the choices
   // and what was typed kept.
-  await page.check('#f-choices-1-correct');
+  await page.check('#f-choices-2-correct');
   await Promise.all([page.waitForLoadState('load'), page.click('#save')]);
   out.question_error = (await page.textContent('#choices-error')).trim();
-  out.question_kept = await page.inputValue('#f-choices-1-vi');
+  out.question_kept = await page.inputValue('#f-choices-2-vi');
   await audit('question-error');
 
   // A visitor: a new browser with no session.
