@@ -130,6 +130,16 @@ fn collect_docs(input: &RenderInput, published: &Published, lang: Lang) -> (Vec<
     let kind = |key: &str| input.locales.text(lang, key).to_string();
     for p in &published.programmes {
         let subject = pick(&p.subject, lang);
+        // "Lớp 7" / "Grade 7": a teacher searches by the class they teach.
+        let grades: Vec<String> = p
+            .grades
+            .iter()
+            .map(|g| match g {
+                13 => kind("programmes.university"),
+                g => kind("programmes.grade").replace("{n}", &g.to_string()),
+            })
+            .collect();
+        let grades = grades.join(" ");
         let meta: Vec<String> = [kind("search.kind_programme"), subject.to_string()]
             .into_iter()
             .filter(|s| !s.is_empty())
@@ -142,7 +152,7 @@ fn collect_docs(input: &RenderInput, published: &Published, lang: Lang) -> (Vec<
             ],
             words: vocabulary.field_words([
                 &[pick(&p.title, lang)],
-                &[subject, pick(&p.curriculum, lang)],
+                &[subject, pick(&p.curriculum, lang), &grades],
                 &[pick(&p.summary, lang)],
             ]),
         });

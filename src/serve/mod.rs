@@ -44,22 +44,23 @@ pub type Events = std::collections::BTreeMap<String, crate::content::Event>;
 pub type Contests = std::collections::BTreeMap<String, crate::content::Contest>;
 
 /// What people signed up for an event were told of it: its status on the first line, then its
-/// time and place in both languages. A change of any of them is a change worth a mail.
+/// start, its end and its place in both languages, as written in its file (not as pages show
+/// them, so that a new wording of dates in a later version is not taken for a move). A change of
+/// any of them is worth a mail.
 fn announced(e: &crate::content::Event) -> String {
-    use crate::content::Lang;
     let status = if e.status == crate::content::EventStatus::Cancelled {
         "cancelled"
     } else {
         "published"
     };
-    let mut out = status.to_string();
-    for lang in Lang::ALL {
-        out.push('\n');
-        out.push_str(&crate::render::events::when(e, lang));
-        out.push('\n');
-        out.push_str(e.place.pick(lang).map_or("", |p| p.0));
-    }
-    out
+    [
+        status.to_string(),
+        e.starts.iso(),
+        e.ends.map(|m| m.iso()).unwrap_or_default(),
+        e.place.vi.clone().unwrap_or_default(),
+        e.place.en.clone().unwrap_or_default(),
+    ]
+    .join("\n")
 }
 
 /// The events and contests that are not drafts, by slug.

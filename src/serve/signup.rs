@@ -41,10 +41,26 @@ pub fn routes() -> Router<AppState> {
             .route(&format!("{p}/dang-ky/{{token}}/"), get(confirmation))
             .route(&format!("{p}/dang-ky/{{token}}/huy/"), post(cancel));
     }
-    r.route("/D/{code}", get(door_link))
-        .route("/d/{code}", get(door_link))
-        .route("/en/D/{code}", get(door_link))
-        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+    // The English address a reader guesses: the events keep their Vietnamese path in English too.
+    r.route(
+        "/en/events/",
+        get(|| async { Redirect::permanent("/en/su-kien/") }),
+    )
+    .route(
+        "/en/events/{slug}/",
+        get(|Path(slug): Path<String>| async move {
+            // Only a name an event can have goes into the Location header.
+            if crate::text::is_valid_slug(&slug) {
+                Redirect::permanent(&format!("/en/su-kien/{slug}/")).into_response()
+            } else {
+                StatusCode::NOT_FOUND.into_response()
+            }
+        }),
+    )
+    .route("/D/{code}", get(door_link))
+    .route("/d/{code}", get(door_link))
+    .route("/en/D/{code}", get(door_link))
+    .layer(DefaultBodyLimit::max(FORM_LIMIT))
 }
 
 /// The event with this slug, if it is published (drafts are not served).

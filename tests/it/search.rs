@@ -166,7 +166,13 @@ fn events_contests_and_programmes_are_found_beside_the_objects() {
     let r = search(
         &demo().out,
         "vi",
-        &["di san", "thi tim hieu", "kinh do dau tien", "mo cua buoi toi"],
+        &[
+            "di san",
+            "thi tim hieu",
+            "kinh do dau tien",
+            "mo cua buoi toi",
+            "lớp 7",
+        ],
     );
     let has = |i: usize, url: &str| r[i].links.iter().find(|(u, _)| u == url).map(|(_, m)| m.clone());
     // The Heritage Day event, with its kind and date on the meta line.
@@ -187,6 +193,9 @@ fn events_contests_and_programmes_are_found_beside_the_objects() {
     assert!(meta.starts_with("Chương trình học tập"), "{meta}");
     // An event is found by words of its summary.
     assert!(has(3, "su-kien/tuan-hoc-tap-2027/").is_some(), "{:?}", r[3].links);
+    // A teacher finds the programme for their grade, and not one for other grades.
+    assert!(has(4, "p/hoa-lu-thoi-dinh-le/").is_some(), "{:?}", r[4].links);
+    assert!(has(4, "p/trang-an-tieu-hoc/").is_none(), "{:?}", r[4].links);
     // In English, at the English addresses.
     let r = search(&demo().out, "en", &["heritage quiz", "young guides"]);
     assert_eq!(

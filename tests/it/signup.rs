@@ -373,6 +373,21 @@ fn a_class_and_a_family_sign_up_get_codes_the_door_marks_them_and_the_report_cou
             );
             let (_, en) = get("/en/su-kien/gan/").await;
             assert!(en.contains("40 of 40 places left"), "{d}");
+            // The English address a reader guesses leads there.
+            for (from, to) in [
+                ("/en/events/", "/en/su-kien/"),
+                ("/en/events/gan/", "/en/su-kien/gan/"),
+            ] {
+                let res = send(&app, "GET", from, "", None, &[]).await;
+                assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT, "{d}: {from}");
+                assert_eq!(res.headers()[header::LOCATION], to, "{d}");
+            }
+            let res = send(&app, "GET", "/en/events/%0d%0aX:%20y/", "", None, &[]).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::NOT_FOUND,
+                "{d}: no header from the address"
+            );
             let (st, f) = get("/su-kien/gan/dang-ky/").await;
             assert_eq!(st, StatusCode::OK, "{d}");
             assert!(
