@@ -226,6 +226,19 @@ fn staff_page(rt: &tokio::runtime::Runtime, store: &vitrine::store::Store, addr:
     page
 }
 
+/// The database `vitrine serve` is given: the SQLite file in `dir`, or the test's PostgreSQL
+/// schema.
+fn database_url(dir: &Path, schema: &Option<String>) -> String {
+    match schema {
+        None => format!("sqlite:{}", dir.join("vitrine.db").display()),
+        Some(s) => format!(
+            "{}?search_path={s}",
+            std::env::var("VITRINE_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+        ),
+    }
+}
+
 /// `[mail]` for the SMTP server on `port`, with the test authority's certificate when `ca`.
 fn mail_settings(root: &Path, port: u16, ca: bool, extra: &str) {
     let mut f = std::fs::OpenOptions::new()
@@ -266,14 +279,7 @@ fn sign_up_mails_go_out_through_starttls_and_survive_a_mail_server_down_and_a_cr
     let rt = runtime();
     for (store, schema) in rt.block_on(stores(db.path())) {
         let d = store.dialect();
-        let url = match &schema {
-            None => format!("sqlite:{}", db.path().join("vitrine.db").display()),
-            Some(s) => format!(
-                "{}?search_path={s}",
-                std::env::var("VITRINE_TEST_POSTGRES")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
-            ),
-        };
+        let url = database_url(db.path(), &schema);
         let env = [("VITRINE_TEST_SMTP", PASSWORD)];
         let out = db.path().join(format!("received-{d}.jsonl"));
         let mut log = Vec::new();
@@ -578,14 +584,7 @@ fn people_signed_up_are_mailed_when_the_museum_cancels_or_moves_the_event_and_mo
     for (store, schema) in rt.block_on(stores(db.path())) {
         let d = store.dialect();
         event(&day, 2, "published");
-        let url = match &schema {
-            None => format!("sqlite:{}", db.path().join("vitrine.db").display()),
-            Some(s) => format!(
-                "{}?search_path={s}",
-                std::env::var("VITRINE_TEST_POSTGRES")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
-            ),
-        };
+        let url = database_url(db.path(), &schema);
         let env = [("VITRINE_TEST_SMTP", PASSWORD)];
         let out = db.path().join(format!("changes-{d}.jsonl"));
         let _smtp = Smtp::start(port, certs.path(), &out);
@@ -619,7 +618,9 @@ fn people_signed_up_are_mailed_when_the_museum_cancels_or_moves_the_event_and_mo
                        lines: std::thread::JoinHandle<Vec<String>>| {
             // Every mail sent and cleared from the queue first: a mail the SMTP server took just
             // before a kill is sent again at the next start (at least once, never lost).
-            wait_for("an empty queue", || rt.block_on(store.mail_waiting()).unwrap().0 == 0);
+            wait_for("an empty queue", || {
+                rt.block_on(store.mail_waiting()).unwrap().0 == 0
+            });
             server.kill().unwrap();
             server.wait().unwrap();
             log.extend(lines.join().unwrap());
