@@ -277,10 +277,7 @@ pub fn save_object(
 ) -> Result<Vec<FieldError>, EditError> {
     let dir = object_dir(root, slug, id)?;
     let files = object_files(&dir);
-    if fingerprint(&files) != version {
-        return Err(EditError::Stale);
-    }
-    let mut doc = read_doc(&files[0])?;
+    let mut doc = open_current(&files, version)?;
     let mut errors = Vec::new();
     apply_object(&mut doc, v, &mut errors);
     if !errors.is_empty() {
@@ -577,10 +574,7 @@ pub fn save_exhibit(
 ) -> Result<Vec<FieldError>, EditError> {
     let dir = exhibit_dir(root, slug)?;
     let files = exhibit_files(&dir);
-    if fingerprint(&files) != version {
-        return Err(EditError::Stale);
-    }
-    let mut doc = read_doc(&files[0])?;
+    let mut doc = open_current(&files, version)?;
     let mut errors = Vec::new();
     apply_texts(&mut doc, v, "", EXHIBIT_TEXTS);
     if let Some(s) = v.get("status") {
@@ -649,10 +643,7 @@ pub enum Arrange {
 pub fn arrange(root: &Path, who: &str, slug: &str, a: Arrange, version: &str) -> Result<(), EditError> {
     let dir = exhibit_dir(root, slug)?;
     let files = exhibit_files(&dir);
-    if fingerprint(&files) != version {
-        return Err(EditError::Stale);
-    }
-    let mut doc = read_doc(&files[0])?;
+    let mut doc = open_current(&files, version)?;
     let mut lists: Vec<Vec<String>> = (0..doc.blocks("section"))
         .map(|i| {
             doc.block("section", i)
@@ -882,10 +873,7 @@ pub fn image_action(
 ) -> Result<(), EditError> {
     let dir = object_dir(root, slug, id)?;
     let files = object_files(&dir);
-    if fingerprint(&files) != version {
-        return Err(EditError::Stale);
-    }
-    let mut doc = read_doc(&files[0])?;
+    let mut doc = open_current(&files, version)?;
     let i = n
         .checked_sub(1)
         .filter(|i| *i < doc.blocks("image"))
@@ -1044,10 +1032,7 @@ pub fn save_event(
     version: &str,
 ) -> Result<Vec<FieldError>, EditError> {
     let files = event_files(root, slug)?;
-    if fingerprint(&files) != version {
-        return Err(EditError::Stale);
-    }
-    let mut doc = read_doc(&files[0])?;
+    let mut doc = open_current(&files, version)?;
     let mut errors = Vec::new();
     apply_texts(&mut doc, v, "", EVENT_TEXTS);
     for key in EVENT_MOMENTS {
@@ -1134,6 +1119,15 @@ fn names(s: &str, ids: bool) -> Vec<String> {
         .filter(|x| !x.is_empty())
         .map(|x| if ids { x.to_uppercase() } else { x.to_lowercase() })
         .collect()
+}
+
+/// The settings file (`files[0]`) of a form opened at `version`, or `Stale` when someone saved
+/// any of its files since.
+fn open_current(files: &[PathBuf], version: &str) -> Result<TomlDoc, EditError> {
+    if fingerprint(files) != version {
+        return Err(EditError::Stale);
+    }
+    read_doc(&files[0])
 }
 
 /// A new file of a flat content folder (`events/`, `contests/`), named from the form (see
@@ -1392,10 +1386,7 @@ pub fn save_contest(
     version: &str,
 ) -> Result<Vec<FieldError>, EditError> {
     let files = contest_files(root, slug)?;
-    if fingerprint(&files) != version {
-        return Err(EditError::Stale);
-    }
-    let mut doc = read_doc(&files[0])?;
+    let mut doc = open_current(&files, version)?;
     let mut errors = Vec::new();
     apply_texts(&mut doc, v, "", CONTEST_TEXTS);
     for key in CONTEST_NUMBERS {
@@ -1578,10 +1569,7 @@ pub fn save_question(
     version: &str,
 ) -> Result<(String, Vec<FieldError>), EditError> {
     let files = contest_files(root, slug)?;
-    if fingerprint(&files) != version {
-        return Err(EditError::Stale);
-    }
-    let mut doc = read_doc(&files[0])?;
+    let mut doc = open_current(&files, version)?;
     let open_round = outline(&doc).open_round;
     pin_question_ids(&mut doc);
     let mut errors = Vec::new();
@@ -1688,10 +1676,7 @@ pub fn save_question(
 /// sheet; it is no longer counted in their marks (see `contests::mark`).
 pub fn delete_question(root: &Path, who: &str, slug: &str, id: &str, version: &str) -> Result<(), EditError> {
     let files = contest_files(root, slug)?;
-    if fingerprint(&files) != version {
-        return Err(EditError::Stale);
-    }
-    let mut doc = read_doc(&files[0])?;
+    let mut doc = open_current(&files, version)?;
     pin_question_ids(&mut doc);
     let i = question_index(&doc, id).ok_or(EditError::NotFound)?;
     doc.remove_block("question", i);

@@ -12,7 +12,8 @@ use serde::Serialize;
 use super::AppState;
 use super::auth::Curator;
 use super::edit::{
-    Ctx, CuratorForm, FormBuilder, Row, blocking, ctx, place, refusal, refused, with_submitted, workspace,
+    Ctx, CuratorForm, FormBuilder, Row, blocking, ctx, place, refusal, refused, save_form, with_submitted,
+    workspace,
 };
 use super::pages::WebError;
 use super::staff::Frame;
@@ -179,28 +180,21 @@ async fn save_contest(
     form: CuratorForm,
 ) -> Result<Response, WebError> {
     let me = &form.me;
-    let Ctx { root, who, version } = ctx(&state, &form)?;
-    let (s2, v2, ver2) = (slug.clone(), form.form.clone(), version.clone());
-    let r = blocking(&state, me.lang, move || {
-        editor::save_contest(&root, &who, &s2, &v2, &ver2)
-    })
-    .await?;
-    let (errors, status) = match r {
-        Ok(warnings) => {
-            return render_contest(&state, me, &slug, None, &warnings, "saved", StatusCode::OK).await;
+    match save_form(&state, &form, &slug, editor::save_contest).await? {
+        Ok(warnings) => render_contest(&state, me, &slug, None, &warnings, "saved", StatusCode::OK).await,
+        Err(r) => {
+            render_contest(
+                &state,
+                me,
+                &slug,
+                Some((&form.form, &r.version)),
+                &r.errors,
+                "",
+                r.status,
+            )
+            .await
         }
-        Err(e) => refused(&state, me.lang, e)?,
-    };
-    render_contest(
-        &state,
-        me,
-        &slug,
-        Some((&form.form, &version)),
-        &errors,
-        "",
-        status,
-    )
-    .await
+    }
 }
 
 /// A new contest, as a draft with one round from next week and an empty bank.

@@ -117,6 +117,42 @@ pub(super) fn refused(
     }
 }
 
+/// A form's save refused for what it holds: the problems beside their fields, the status (422
+/// or 409, see `refused`) and the version the form was opened at, to show it again.
+pub(super) struct Refused {
+    pub(super) errors: Vec<FieldError>,
+    pub(super) status: StatusCode,
+    pub(super) version: String,
+}
+
+/// A save of the editor's (folder, who, name, form, version) → warnings.
+pub(super) type SaveFn =
+    fn(&std::path::Path, &str, &str, &Values, &str) -> Result<Vec<FieldError>, EditError>;
+
+/// A save with the editor's shape (`editor::save_event`, `save_exhibit`, `save_contest`: the
+/// folder, who, the name, the form, its version) run off the runtime: the warnings when saved,
+/// or why the form comes back.
+pub(super) async fn save_form(
+    state: &AppState,
+    form: &CuratorForm,
+    slug: &str,
+    save: SaveFn,
+) -> Result<Result<Vec<FieldError>, Refused>, WebError> {
+    let Ctx { root, who, version } = ctx(state, form)?;
+    let (s2, v2, ver2) = (slug.to_string(), form.form.clone(), version.clone());
+    match blocking(state, form.me.lang, move || save(&root, &who, &s2, &v2, &ver2)).await? {
+        Ok(warnings) => Ok(Ok(warnings)),
+        Err(e) => {
+            let (errors, status) = refused(state, form.me.lang, e)?;
+            Ok(Err(Refused {
+                errors,
+                status,
+                version,
+            }))
+        }
+    }
+}
+
 /// One input of a form.
 #[derive(Serialize)]
 pub(super) struct Input {
@@ -603,28 +639,21 @@ async fn save_exhibit(
     form: CuratorForm,
 ) -> Result<Response, WebError> {
     let me = &form.me;
-    let Ctx { root, who, version } = ctx(&state, &form)?;
-    let (s2, v2, ver2) = (slug.clone(), form.form.clone(), version.clone());
-    let r = blocking(&state, me.lang, move || {
-        editor::save_exhibit(&root, &who, &s2, &v2, &ver2)
-    })
-    .await?;
-    let (errors, status) = match r {
-        Ok(warnings) => {
-            return render_exhibit(&state, me, &slug, None, &warnings, true, StatusCode::OK).await;
+    match save_form(&state, &form, &slug, editor::save_exhibit).await? {
+        Ok(warnings) => render_exhibit(&state, me, &slug, None, &warnings, true, StatusCode::OK).await,
+        Err(r) => {
+            render_exhibit(
+                &state,
+                me,
+                &slug,
+                Some((&form.form, &r.version)),
+                &r.errors,
+                false,
+                r.status,
+            )
+            .await
         }
-        Err(e) => refused(&state, me.lang, e)?,
-    };
-    render_exhibit(
-        &state,
-        me,
-        &slug,
-        Some((&form.form, &version)),
-        &errors,
-        false,
-        status,
-    )
-    .await
+    }
 }
 
 fn num(form: &Values, key: &str) -> usize {
@@ -983,26 +1012,21 @@ async fn save_event(
     form: CuratorForm,
 ) -> Result<Response, WebError> {
     let me = &form.me;
-    let Ctx { root, who, version } = ctx(&state, &form)?;
-    let (s2, v2, ver2) = (slug.clone(), form.form.clone(), version.clone());
-    let r = blocking(&state, me.lang, move || {
-        editor::save_event(&root, &who, &s2, &v2, &ver2)
-    })
-    .await?;
-    let (errors, status) = match r {
-        Ok(warnings) => return render_event(&state, me, &slug, None, &warnings, true, StatusCode::OK).await,
-        Err(e) => refused(&state, me.lang, e)?,
-    };
-    render_event(
-        &state,
-        me,
-        &slug,
-        Some((&form.form, &version)),
-        &errors,
-        false,
-        status,
-    )
-    .await
+    match save_form(&state, &form, &slug, editor::save_event).await? {
+        Ok(warnings) => render_event(&state, me, &slug, None, &warnings, true, StatusCode::OK).await,
+        Err(r) => {
+            render_event(
+                &state,
+                me,
+                &slug,
+                Some((&form.form, &r.version)),
+                &r.errors,
+                false,
+                r.status,
+            )
+            .await
+        }
+    }
 }
 
 /// A new event from the plan day chosen (the soonest one to come when none), as a draft.
