@@ -15,6 +15,7 @@ pub mod mail;
 pub mod media;
 pub mod output;
 pub mod proc;
+pub mod province;
 pub mod publish;
 pub mod render;
 pub mod report;

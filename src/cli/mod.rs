@@ -4,6 +4,7 @@
 mod build;
 mod check;
 mod import;
+mod institution;
 mod new;
 mod serve;
 mod user;
@@ -42,6 +43,8 @@ pub enum Command {
     User(user::UserArgs),
     /// Create or update an exhibition's objects from a spreadsheet (.xlsx, .ods, .csv).
     Import(import::ImportArgs),
+    /// The Department's server: the province's institutions and their report keys.
+    Institution(institution::InstitutionArgs),
     /// Write an exhibition's objects to a spreadsheet that `vitrine import` reads back.
     Export(import::ExportArgs),
 }
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Serve(a) => serve::run(&cli.root, a),
         Command::User(a) => user::run(&cli.root, a),
         Command::Import(a) => import::run_import(&cli.root, a),
+        Command::Institution(a) => institution::run(&cli.root, a),
         Command::Export(a) => import::run_export(&cli.root, a),
     }
 }

@@ -373,6 +373,10 @@ fn load_config_file(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option
         server: server_config(&raw.server, &src, diags),
         report: report_config(&raw.report, &src, diags),
         mail: raw.mail.as_ref().and_then(|m| mail_config(m, root, &src, diags)),
+        province: raw
+            .province
+            .as_ref()
+            .and_then(|p| province_config(p, &src, diags)),
     })
 }
 
@@ -386,6 +390,7 @@ pub fn load_config(root: &Path) -> (Option<Config>, Diagnostics) {
 fn server_config(raw: &RawServer, src: &Source, diags: &mut Diagnostics) -> ServerConfig {
     let mut c = ServerConfig {
         secure_cookies: raw.secure_cookies.unwrap_or(false),
+        department: raw.department.unwrap_or(false),
         ..Default::default()
     };
     if let Some(a) = &raw.addr {
@@ -439,6 +444,75 @@ fn server_config(raw: &RawServer, src: &Source, diags: &mut Diagnostics) -> Serv
         }
     }
     c
+}
+
+/// `[province]`, checked: an http(s) address, a valid institution code, an environment
+/// variable's name for the key.
+fn province_config(
+    raw: &toml::Spanned<super::raw::RawProvince>,
+    src: &Source,
+    diags: &mut Diagnostics,
+) -> Option<super::ProvinceConfig> {
+    let before = diags.errors();
+    let p = raw.get_ref();
+    let url = p.url.get_ref().trim().trim_end_matches('/').to_string();
+    let ok_url = (url.starts_with("https://") || url.starts_with("http://"))
+        && url
+            .split_once("://")
+            .is_some_and(|(_, h)| !h.is_empty() && !h.contains(char::is_whitespace));
+    if !ok_url {
+        diags.error(
+            "invalid-province",
+            src.pos(p.url.span()),
+            "province.url",
+            format!("\"{}\" is not the address of a server", p.url.get_ref()),
+            "write the Department's address as it gave it, e.g. url = \"https://baocao.svhtt.ninhbinh.gov.vn\"",
+        );
+    } else if url.starts_with("http://") {
+        let host = url["http://".len()..].split(['/', ':']).next().unwrap_or("");
+        if host != "localhost" && !host.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback()) {
+            diags.warn(
+                "province-unencrypted",
+                src.pos(p.url.span()),
+                "province.url",
+                format!("reports to {host} would travel unencrypted"),
+                "use the https:// address of the Department's server",
+            );
+        }
+    }
+    let institution = p.institution.get_ref().trim().to_string();
+    if !crate::province::valid_code(&institution) {
+        diags.error(
+            "invalid-province",
+            src.pos(p.institution.span()),
+            "province.institution",
+            format!("\"{institution}\" is not an institution code"),
+            "write the code the Department gave this museum: lower-case letters a-z, digits and '-', e.g. institution = \"bt-ninh-binh\"",
+        );
+    }
+    let key_env = p
+        .key_env
+        .as_ref()
+        .map(|k| k.get_ref().trim().to_string())
+        .unwrap_or_else(|| "VITRINE_PROVINCE_KEY".to_string());
+    if key_env.is_empty()
+        || !key_env
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    {
+        diags.error(
+            "invalid-province",
+            src.pos(p.key_env.as_ref().map(|k| k.span()).unwrap_or(raw.span())),
+            "province.key_env",
+            format!("\"{key_env}\" is not the name of an environment variable"),
+            "write the variable's name, e.g. key_env = \"VITRINE_PROVINCE_KEY\", and put the key itself in that variable",
+        );
+    }
+    (diags.errors() == before).then_some(super::ProvinceConfig {
+        url,
+        institution,
+        key_env,
+    })
 }
 
 /// `[mail]`, checked: every problem names its field; a configuration with errors sends nothing.

@@ -149,6 +149,19 @@ pub struct Config {
     pub report: ReportConfig,
     /// `[mail]`: the SMTP server that sends sign-up confirmations (none: nothing is sent).
     pub mail: Option<MailConfig>,
+    /// `[province]`: the Department's server this museum reports to (none: it does not send).
+    pub province: Option<ProvinceConfig>,
+}
+
+/// `[province]` in vitrine.toml.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProvinceConfig {
+    /// The Department's server, without a trailing slash.
+    pub url: String,
+    /// This institution's code there.
+    pub institution: String,
+    /// The environment variable holding the institution key (never written in this file).
+    pub key_env: String,
 }
 
 /// How the connection to the SMTP server is protected.
@@ -187,6 +200,8 @@ pub struct ServerConfig {
     /// Days after an assignment closes when its students' names and answers are erased.
     pub tour_retention_days: Option<u32>,
     pub secure_cookies: bool,
+    /// This server is the province's Department: it receives the institutions' reports.
+    pub department: bool,
 }
 
 /// A growth target: (first year, last year, minimum %, maximum %).

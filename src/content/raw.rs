@@ -38,6 +38,16 @@ pub struct RawConfig {
     #[serde(default)]
     pub report: RawReport,
     pub mail: Option<Spanned<RawMail>>,
+    pub province: Option<Spanned<RawProvince>>,
+}
+
+/// `[province]`: where this museum sends its yearly report.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvince {
+    pub url: Spanned<String>,
+    pub institution: Spanned<String>,
+    pub key_env: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -61,6 +71,7 @@ pub struct RawServer {
     pub retention_days: Option<Spanned<i64>>,
     pub tour_retention_days: Option<Spanned<i64>>,
     pub secure_cookies: Option<bool>,
+    pub department: Option<bool>,
 }
 
 #[derive(Deserialize, Debug, Default)]

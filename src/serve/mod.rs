@@ -5,6 +5,7 @@
 
 pub mod auth;
 mod checkin;
+mod client;
 mod contest;
 mod contest_edit;
 mod door;
@@ -14,6 +15,7 @@ pub mod hits;
 pub mod learn;
 pub mod mail;
 pub mod pages;
+pub mod province;
 pub mod publish;
 mod ranking;
 mod reports;
@@ -122,6 +124,10 @@ pub struct AppState {
     pub workspace: Option<Arc<publish::Workspace>>,
     /// `[mail]`: the SMTP server that sends sign-up mails (None: nothing is queued or sent).
     pub mail: Option<Arc<mail::Mailer>>,
+    /// `[province]`: the Department this museum reports to (None: no "Send" button).
+    pub province: Option<Arc<province::Link>>,
+    /// `[server] department = true`: this is the Department's server (it receives reports).
+    pub department: bool,
 }
 
 impl AppState {
@@ -140,6 +146,16 @@ impl AppState {
                 .transpose()
                 .map_err(std::io::Error::other)?,
             None => None,
+        };
+        let (province, department) = match &found {
+            Some((site, _)) => (
+                site.config
+                    .province
+                    .as_ref()
+                    .map(|c| Arc::new(province::Link::from_config(c))),
+                site.config.server.department,
+            ),
+            None => (None, false),
         };
         let (theme, catalogue, museum, programmes, (events, contests), base_url) = match found {
             Some((site, theme)) => (
@@ -194,6 +210,8 @@ impl AppState {
             base_url,
             workspace: None,
             mail: mailer,
+            province,
+            department,
         })
     }
 
@@ -323,6 +341,7 @@ pub fn router(state: AppState) -> Router {
         .merge(learn::routes())
         .merge(teach::routes())
         .merge(reports::routes())
+        .merge(province::routes())
         .merge(watch::routes())
         .merge(edit::routes())
         .merge(contest_edit::routes())

@@ -37,11 +37,18 @@ pub fn routes() -> Router<AppState> {
 pub struct Catalogue {
     objects: BTreeMap<String, (Localized, Vec<String>)>,
     exhibits: Vec<(String, Localized)>,
+    /// Published exhibitions, and objects with a page (for the report to the province).
+    online: (usize, usize),
 }
 
 impl Catalogue {
     pub fn has_object(&self, id: &str) -> bool {
         self.objects.contains_key(id)
+    }
+
+    /// How many exhibitions are published, and how many objects have a page.
+    pub fn online(&self) -> (usize, usize) {
+        self.online
     }
 
     pub fn has_exhibit(&self, slug: &str) -> bool {
@@ -62,6 +69,10 @@ impl Catalogue {
             }
         }
         Catalogue {
+            online: (
+                site.visible_exhibits(false).len(),
+                site.visible_item_ids(false).len(),
+            ),
             objects,
             exhibits: site
                 .exhibits
@@ -277,7 +288,9 @@ struct ProgrammeFigures {
 }
 
 /// Assignments, students and distinct schools (spellings merged) of some totals.
-fn programme_sums<'a>(rows: impl Iterator<Item = &'a crate::store::ProgrammeTotal>) -> (i64, i64, usize) {
+pub(super) fn programme_sums<'a>(
+    rows: impl Iterator<Item = &'a crate::store::ProgrammeTotal>,
+) -> (i64, i64, usize) {
     let mut schools = std::collections::BTreeSet::new();
     let (mut a, mut s) = (0, 0);
     for r in rows {
@@ -547,7 +560,10 @@ async fn dashboard(
     let figures = figures(&state, me.lang, &q, 10).await?;
     let query = query_of(&q);
     let view = DashboardView {
-        frame: Frame::new(&me, "dashboard", &query),
+        frame: Frame {
+            department: state.department,
+            ..Frame::new(&me, "dashboard", &query)
+        },
         figures,
         query,
     };
@@ -563,6 +579,8 @@ struct ReportView {
     query: String,
     museum: String,
     deadline: String,
+    /// The Department's server (`[province]`), for the "Send to the Department" form.
+    province: Option<String>,
 }
 
 async fn yearly_report(
@@ -584,6 +602,7 @@ async fn yearly_report(
             .map(|(s, _)| s.to_string())
             .unwrap_or_default(),
         deadline,
+        province: state.province.as_ref().map(|l| l.url.clone()),
     };
     state.page(StatusCode::OK, "staff/report.html", lang, &view)
 }

@@ -57,6 +57,8 @@ pub struct Frame {
     pub today: String,
     /// Where the site's assets are (the template function `asset` reads it).
     pub root: &'static str,
+    /// The Department's server: the menu has the province's pages.
+    pub department: bool,
 }
 
 impl Frame {
@@ -89,6 +91,7 @@ impl Frame {
             nav,
             today: Day::today().to_string(),
             root: "/",
+            department: false,
         }
     }
 }

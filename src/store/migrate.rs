@@ -196,6 +196,39 @@ const SQLITE: &[(i64, &str)] = &[
         PRIMARY KEY (contest, round)
     )",
     ),
+    (
+        10,
+        "CREATE TABLE institutions (
+        code TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        level TEXT NOT NULL,
+        name_vi TEXT NOT NULL,
+        name_en TEXT NOT NULL DEFAULT '',
+        address TEXT NOT NULL DEFAULT '',
+        contact TEXT NOT NULL DEFAULT '',
+        site_url TEXT NOT NULL DEFAULT '',
+        report_key TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE TABLE province_reports (
+        id INTEGER PRIMARY KEY,
+        institution TEXT NOT NULL REFERENCES institutions (code),
+        year BIGINT NOT NULL,
+        version BIGINT NOT NULL,
+        source TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        received_by TEXT NOT NULL,
+        document TEXT NOT NULL,
+        UNIQUE (institution, year, version)
+    );
+    CREATE TABLE report_nonces (
+        institution TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (institution, nonce)
+    )",
+    ),
 ];
 
 /// The same schema for PostgreSQL.
@@ -388,6 +421,39 @@ const POSTGRES: &[(i64, &str)] = &[
         published_at BIGINT NOT NULL,
         published_by TEXT NOT NULL,
         PRIMARY KEY (contest, round)
+    )",
+    ),
+    (
+        10,
+        "CREATE TABLE institutions (
+        code TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        level TEXT NOT NULL,
+        name_vi TEXT NOT NULL,
+        name_en TEXT NOT NULL DEFAULT '',
+        address TEXT NOT NULL DEFAULT '',
+        contact TEXT NOT NULL DEFAULT '',
+        site_url TEXT NOT NULL DEFAULT '',
+        report_key TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE TABLE province_reports (
+        id BIGSERIAL PRIMARY KEY,
+        institution TEXT NOT NULL REFERENCES institutions (code),
+        year BIGINT NOT NULL,
+        version BIGINT NOT NULL,
+        source TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        received_by TEXT NOT NULL,
+        document TEXT NOT NULL,
+        UNIQUE (institution, year, version)
+    );
+    CREATE TABLE report_nonces (
+        institution TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (institution, nonce)
     )",
     ),
 ];

@@ -76,12 +76,14 @@ mod accounts;
 mod contests;
 mod learn;
 mod mail;
+mod province;
 mod publish;
 mod signups;
 pub use accounts::Login;
 pub use contests::Started;
 pub use learn::{Answer, AssignmentSummary, ProgrammeTotal, Student};
 pub use mail::Outgoing;
+pub use province::{Institution, Received};
 pub use publish::Publish;
 pub use signups::{EventNumbers, SignedUp};
 

@@ -191,44 +191,17 @@ fn sign_up(addr: &str, lang_prefix: &str, event: &str, fields: &[(&str, &str)]) 
         .to_string()
 }
 
-/// A staff page of the server at `addr`, signed in as a new member of staff (over real HTTP:
-/// the login form's cookie and token, then the session cookie).
+/// A staff page of the server at `addr`, signed in as a new member of staff.
 fn staff_page(rt: &tokio::runtime::Runtime, store: &vitrine::store::Store, addr: &str, path: &str) -> String {
-    let name = format!("staff{}", vitrine::accounts::new_token().get(..8).unwrap());
-    let password = "a staff password";
-    rt.block_on(store.add_user(
-        &name,
-        "",
-        vitrine::accounts::Role::Staff,
-        &vitrine::accounts::hash_password(password),
-        0,
-    ))
-    .unwrap();
-    let cookie_of = |head: &str, name: &str| {
-        head.lines()
-            .filter_map(|l| {
-                l.strip_prefix("set-cookie: ")
-                    .or_else(|| l.strip_prefix("Set-Cookie: "))
-            })
-            .filter_map(|c| c.split(';').next())
-            .find(|c| c.starts_with(&format!("{name}=")))
-            .unwrap()
-            .to_string()
-    };
-    let (_, head, page) = http(addr, "GET", "/staff/login/", None, "");
-    let login = cookie_of(&head, "vitrine_login");
-    let csrf = crate::staff::input_value(&page, "csrf");
-    let body = crate::serve::form(&[("csrf", &csrf), ("username", &name), ("password", password)]);
-    let (status, head, _) = http(addr, "POST", "/staff/login/", Some(&body), &login);
-    assert!(status.contains(" 303"), "{status}");
-    let (status, _, page) = http(addr, "GET", path, None, &cookie_of(&head, "vitrine_session"));
+    let cookie = crate::support::session_over_http(rt, store, addr, vitrine::accounts::Role::Staff);
+    let (status, _, page) = http(addr, "GET", path, None, &cookie);
     assert!(status.contains(" 200"), "{status}");
     page
 }
 
 /// The database `vitrine serve` is given: the SQLite file in `dir`, or the test's PostgreSQL
 /// schema.
-fn database_url(dir: &Path, schema: &Option<String>) -> String {
+pub(crate) fn database_url(dir: &Path, schema: &Option<String>) -> String {
     match schema {
         None => format!("sqlite:{}", dir.join("vitrine.db").display()),
         Some(s) => format!(

@@ -15,6 +15,7 @@ mod learn;
 mod load;
 mod mail;
 mod media;
+mod province;
 mod search;
 mod serve;
 mod signup;

@@ -372,3 +372,41 @@ pub fn http(
     let status = head.lines().next().unwrap_or("").to_string();
     (status, head.to_string(), body.to_string())
 }
+
+/// The session cookie of a new account with `role` on the server at `addr`, signed in over real
+/// HTTP (the login form's cookie and token, then the session cookie).
+pub fn session_over_http(
+    rt: &tokio::runtime::Runtime,
+    store: &vitrine::store::Store,
+    addr: &str,
+    role: vitrine::accounts::Role,
+) -> String {
+    let name = format!(
+        "{}{}",
+        role.code(),
+        vitrine::accounts::new_token().get(..8).unwrap()
+    );
+    let password = "a staff password";
+    rt.block_on(store.add_user(&name, "", role, &vitrine::accounts::hash_password(password), 0))
+        .unwrap();
+    let (_, head, page) = http(addr, "GET", "/staff/login/", None, "");
+    let login = cookie_of(&head, "vitrine_login");
+    let csrf = crate::staff::input_value(&page, "csrf");
+    let body = crate::serve::form(&[("csrf", &csrf), ("username", &name), ("password", password)]);
+    let (status, head, _) = http(addr, "POST", "/staff/login/", Some(&body), &login);
+    assert!(status.contains(" 303"), "{status}");
+    cookie_of(&head, "vitrine_session")
+}
+
+/// `name=value` of the cookie `name` set in a response head.
+pub fn cookie_of(head: &str, name: &str) -> String {
+    head.lines()
+        .filter_map(|l| {
+            l.strip_prefix("set-cookie: ")
+                .or_else(|| l.strip_prefix("Set-Cookie: "))
+        })
+        .filter_map(|c| c.split(';').next())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no cookie {name} in {head}"))
+        .to_string()
+}

@@ -1,0 +1,837 @@
+// The yearly report a museum hands to the province's Department of Culture and Sports, as a
+// document of counts only (format `vitrine-report/1`), and how it is signed: HMAC-SHA256 with the
+// institution's key over the format, the institution, a timestamp, a nonce and the body. The
+// museum's server builds and signs it (serve/province.rs); the Department's server checks it
+// here, refusing a bad signature, a stale or future timestamp, or a body that is not a report of
+// that institution. No HTTP and no SQL here.
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::report::{Figures, Growth};
+
+pub const FORMAT: &str = "vitrine-report/1";
+pub const H_INSTITUTION: &str = "x-vitrine-institution";
+pub const H_TIMESTAMP: &str = "x-vitrine-timestamp";
+pub const H_NONCE: &str = "x-vitrine-nonce";
+pub const H_SIGNATURE: &str = "x-vitrine-signature";
+/// How far a report's timestamp may be from the receiving server's clock, in seconds, either way.
+pub const MAX_SKEW: i64 = 300;
+/// A report document is a few kilobytes; anything much larger is not one.
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// Study and all visitors of a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visitors {
+    pub people: i64,
+    pub records: i64,
+    pub study_people: i64,
+    pub study_records: i64,
+}
+
+impl From<Figures> for Visitors {
+    fn from(f: Figures) -> Visitors {
+        Visitors {
+            people: f.people,
+            records: f.records,
+            study_people: f.study_people,
+            study_records: f.study_records,
+        }
+    }
+}
+
+/// One month's visitors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Month {
+    pub month: String,
+    pub people: i64,
+    pub study_people: i64,
+}
+
+/// What the museum offers in digital space and runs for students.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    /// Thematic exhibitions published online.
+    pub exhibitions: i64,
+    /// Objects with a page of their own.
+    pub objects: i64,
+    /// History and culture education programmes published.
+    pub programmes: i64,
+}
+
+/// Class tours of the programmes in the period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tours {
+    pub assignments: i64,
+    pub students: i64,
+    pub schools: i64,
+}
+
+/// Events and contests in the period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activities {
+    pub events: i64,
+    pub signed_up: i64,
+    pub came: i64,
+    pub contest_entries: i64,
+}
+
+/// A museum's yearly report: counts only. It never holds a name, a contact, a school or a
+/// class: schools are counted, not named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub format: String,
+    /// The institution's code at the Department.
+    pub institution: String,
+    /// The museum's name, as its site gives it (for the Department's eyes only; the code counts).
+    pub name_vi: String,
+    pub name_en: String,
+    pub year: i32,
+    /// The report period (YYYY-MM-DD, both included) and the last day counted.
+    pub from: String,
+    pub to: String,
+    pub counted_to: String,
+    /// Whether the period is over (otherwise both years are counted to the same day).
+    pub complete: bool,
+    /// Unix seconds when it was made.
+    pub generated_at: i64,
+    pub visitors: Visitors,
+    /// The same dates a year earlier.
+    pub visitors_last_year: Visitors,
+    /// Study visitors, percent over the year before (none without visitors the year before).
+    pub growth_pct: Option<f64>,
+    pub by_month: Vec<Month>,
+    pub offer: Offer,
+    pub tours: Tours,
+    pub activities: Activities,
+    /// QR scans of object labels in the period.
+    pub qr_scans: i64,
+}
+
+/// An institution of the province as the Department keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Institution {
+    pub code: String,
+    /// museum, library or centre.
+    pub kind: String,
+    /// province, district, commune or school.
+    pub level: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub address: String,
+    pub contact: String,
+    /// Its Vitrine server, from which the Department fetches its report ("" when it has none).
+    pub site_url: String,
+    /// Whether it has a key (it sends signed reports); the key itself is never shown.
+    pub has_key: bool,
+}
+
+/// What kind of institution, as the plan counts them.
+pub const KINDS: &[(&str, &[&str])] = &[
+    ("museum", &["museum", "bao tang"]),
+    ("library", &["library", "thu vien"]),
+    (
+        "centre",
+        &[
+            "centre",
+            "center",
+            "trung tam van hoa",
+            "trung tam van hoa the thao",
+            "nha van hoa",
+            "trung tam",
+        ],
+    ),
+];
+/// At what level.
+pub const LEVELS: &[(&str, &[&str])] = &[
+    ("province", &["province", "tinh", "cap tinh"]),
+    (
+        "district",
+        &["district", "huyen", "cap huyen", "thanh pho", "thi xa"],
+    ),
+    ("commune", &["commune", "xa", "cap xa", "phuong", "thi tran"]),
+    ("school", &["school", "truong", "truong hoc"]),
+];
+
+fn code_of(table: &[(&'static str, &[&str])], cell: &str) -> Option<&'static str> {
+    let f = crate::text::fold(cell.trim());
+    table
+        .iter()
+        .find(|(code, words)| *code == f || words.contains(&f.as_str()))
+        .map(|(code, _)| *code)
+}
+
+/// The column an institution sheet's header names (English or Vietnamese, any case or tone).
+fn column(header: &str) -> Option<&'static str> {
+    let h = crate::text::fold(header.trim());
+    Some(match h.as_str() {
+        "code" | "ma" | "ma don vi" | "ma co so" => "code",
+        "kind" | "type" | "loai" | "loai hinh" => "kind",
+        "level" | "cap" => "level",
+        "name" | "name_vi" | "ten" | "ten don vi" | "ten co so" | "ten tieng viet" => "name_vi",
+        "name_en" | "english name" | "ten tieng anh" => "name_en",
+        "address" | "dia chi" => "address",
+        "contact" | "lien he" | "nguoi lien he" => "contact",
+        "site_url" | "website" | "trang web" | "dia chi web" => "site_url",
+        _ => return None,
+    })
+}
+
+/// The institutions of a sheet (`vitrine institution import`), or every row's problem, each
+/// naming the row and the column and saying what to write.
+pub fn institutions_from_table(
+    headers: &[String],
+    rows: &[(usize, Vec<String>)],
+) -> Result<Vec<Institution>, Vec<String>> {
+    let cols: Vec<Option<&str>> = headers.iter().map(|h| column(h)).collect();
+    let mut problems = Vec::new();
+    for need in ["code", "kind", "level", "name_vi"] {
+        if !cols.contains(&Some(need)) {
+            problems.push(format!(
+                "the sheet has no column {need} (headers: code, kind, level, name_vi, name_en, address, contact, site_url; or mã, loại, cấp, tên, tên tiếng Anh, địa chỉ, liên hệ, website)"
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut out: Vec<Institution> = Vec::new();
+    for (n, cells) in rows {
+        let get = |c: &str| {
+            cols.iter()
+                .position(|x| *x == Some(c))
+                .and_then(|i| cells.get(i))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        let code = get("code").to_lowercase();
+        if !valid_code(&code) {
+            problems.push(format!(
+                "row {n}, code: \"{code}\" is not a code: write 2 to 40 lower-case letters a-z, digits and '-', e.g. tv-hoa-lu"
+            ));
+        }
+        if out.iter().any(|i| i.code == code) {
+            problems.push(format!("row {n}, code: {code} is already on an earlier row"));
+        }
+        let kind = code_of(KINDS, &get("kind"));
+        if kind.is_none() {
+            problems.push(format!(
+                "row {n}, kind: \"{}\" is not a kind: write museum, library or centre (bảo tàng, thư viện, trung tâm văn hoá)",
+                get("kind")
+            ));
+        }
+        let level = code_of(LEVELS, &get("level"));
+        if level.is_none() {
+            problems.push(format!(
+                "row {n}, level: \"{}\" is not a level: write province, district, commune or school (tỉnh, huyện, xã, trường)",
+                get("level")
+            ));
+        }
+        let name_vi = get("name_vi");
+        if name_vi.is_empty() {
+            problems.push(format!("row {n}, name_vi: the name is empty"));
+        }
+        let site_url = get("site_url").trim_end_matches('/').to_string();
+        if !site_url.is_empty() && !site_url.starts_with("https://") && !site_url.starts_with("http://") {
+            problems.push(format!(
+                "row {n}, site_url: \"{site_url}\" is not a web address: write it with https://"
+            ));
+        }
+        out.push(Institution {
+            code,
+            kind: kind.unwrap_or_default().to_string(),
+            level: level.unwrap_or_default().to_string(),
+            name_vi,
+            name_en: get("name_en"),
+            address: get("address"),
+            contact: get("contact"),
+            site_url,
+            has_key: false,
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Why a report is refused (the message goes back to the sender as the response body).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Refusal {
+    #[error("the report has no {0} header")]
+    Missing(&'static str),
+    #[error(
+        "institution {0:?} is not known to the Department (ask the Department to add it and give you its key)"
+    )]
+    UnknownInstitution(String),
+    #[error("the signature does not match: the key is wrong or the report was changed on the way")]
+    BadSignature,
+    #[error(
+        "the report's time is {0} s from the Department's clock (at most {MAX_SKEW} s): check the clock of the sending server"
+    )]
+    Skewed(i64),
+    #[error("this report was already received (same nonce): a replay is not stored")]
+    Replayed,
+    #[error("the body is not a {FORMAT} document: {0}")]
+    Malformed(String),
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn mac(key: &[u8]) -> HmacSha256 {
+    // HMAC takes a key of any length.
+    HmacSha256::new_from_slice(key).expect("HMAC accepts any key length")
+}
+
+fn signed_text(institution: &str, timestamp: i64, nonce: &str) -> String {
+    format!("{FORMAT}\n{institution}\n{timestamp}\n{nonce}\n")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// A new institution key: 32 random bytes, hex.
+pub fn new_key() -> String {
+    hex(&crate::accounts::random_key())
+}
+
+/// The key as bytes (written as 64 hex digits), or None.
+pub fn parse_key(s: &str) -> Option<Vec<u8>> {
+    let k = unhex(s.trim())?;
+    (k.len() >= 16).then_some(k)
+}
+
+/// The signature header's value for `body` sent by `institution` at `timestamp` with `nonce`.
+pub fn sign(key: &[u8], institution: &str, timestamp: i64, nonce: &str, body: &[u8]) -> String {
+    let mut m = mac(key);
+    m.update(signed_text(institution, timestamp, nonce).as_bytes());
+    m.update(body);
+    format!("v1={}", hex(&m.finalize().into_bytes()))
+}
+
+/// Whether `signature` is `sign(key, …)`, compared in constant time.
+pub fn verify(
+    key: &[u8],
+    institution: &str,
+    timestamp: i64,
+    nonce: &str,
+    body: &[u8],
+    signature: &str,
+) -> bool {
+    let Some(sent) = signature.trim().strip_prefix("v1=").and_then(unhex) else {
+        return false;
+    };
+    let mut m = mac(key);
+    m.update(signed_text(institution, timestamp, nonce).as_bytes());
+    m.update(body);
+    m.verify_slice(&sent).is_ok()
+}
+
+/// The read-only token with which the Department fetches an institution's report from its
+/// server: derived from the institution key, so there is no second secret to hand over, and
+/// knowing the token does not give the key.
+pub fn fetch_token(key: &[u8], institution: &str) -> String {
+    let mut m = mac(key);
+    m.update(format!("vitrine-fetch/1\n{institution}").as_bytes());
+    hex(&m.finalize().into_bytes())
+}
+
+/// The headers of a signed report: (name, value).
+pub fn signed_headers(
+    key: &[u8],
+    institution: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Vec<(&'static str, String)> {
+    let nonce = crate::accounts::new_token();
+    let signature = sign(key, institution, timestamp, &nonce, body);
+    vec![
+        (H_INSTITUTION, institution.to_string()),
+        (H_TIMESTAMP, timestamp.to_string()),
+        (H_NONCE, nonce),
+        (H_SIGNATURE, signature),
+    ]
+}
+
+/// The signature headers of a received report, as sent.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub institution: String,
+    pub timestamp: i64,
+    pub nonce: String,
+    pub signature: String,
+}
+
+impl Envelope {
+    /// Read the headers through `get` (a header map's lookup), or say which one is missing.
+    pub fn read(get: impl Fn(&str) -> Option<String>) -> Result<Envelope, Refusal> {
+        let need = |h: &'static str| get(h).filter(|v| !v.trim().is_empty()).ok_or(Refusal::Missing(h));
+        let institution = need(H_INSTITUTION)?.trim().to_string();
+        let timestamp = need(H_TIMESTAMP)?
+            .trim()
+            .parse()
+            .map_err(|_| Refusal::Missing(H_TIMESTAMP))?;
+        let nonce = need(H_NONCE)?.trim().to_string();
+        if nonce.len() < 16 || nonce.len() > 128 || !nonce.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Refusal::Malformed(
+                "the nonce must be 16 to 128 letters and digits".into(),
+            ));
+        }
+        Ok(Envelope {
+            institution,
+            timestamp,
+            nonce,
+            signature: need(H_SIGNATURE)?,
+        })
+    }
+
+    /// Check the signature with the institution's key and the time against `now`, then read the
+    /// body. The nonce is checked by the caller, which stores it.
+    pub fn open(&self, key: &[u8], body: &[u8], now: i64) -> Result<Document, Refusal> {
+        if !verify(
+            key,
+            &self.institution,
+            self.timestamp,
+            &self.nonce,
+            body,
+            &self.signature,
+        ) {
+            return Err(Refusal::BadSignature);
+        }
+        let skew = self.timestamp - now;
+        if skew.abs() > MAX_SKEW {
+            return Err(Refusal::Skewed(skew));
+        }
+        let doc = Document::parse(body)?;
+        if doc.institution != self.institution {
+            return Err(Refusal::Malformed(format!(
+                "it is the report of {:?}, sent as {:?}",
+                doc.institution, self.institution
+            )));
+        }
+        Ok(doc)
+    }
+}
+
+impl Document {
+    /// Read and check a document: its format, a plausible year and period, no negative count.
+    pub fn parse(body: &[u8]) -> Result<Document, Refusal> {
+        if body.len() > MAX_BODY {
+            return Err(Refusal::Malformed(format!(
+                "{} bytes, at most {MAX_BODY}",
+                body.len()
+            )));
+        }
+        let doc: Document = serde_json::from_slice(body).map_err(|e| Refusal::Malformed(e.to_string()))?;
+        if doc.format != FORMAT {
+            return Err(Refusal::Malformed(format!(
+                "format {:?}, expected {FORMAT:?}",
+                doc.format
+            )));
+        }
+        if !(2000..=2100).contains(&doc.year) {
+            return Err(Refusal::Malformed(format!("year {} is out of range", doc.year)));
+        }
+        let v = [doc.visitors, doc.visitors_last_year];
+        let counts = v
+            .iter()
+            .flat_map(|v| [v.people, v.records, v.study_people, v.study_records])
+            .chain(doc.by_month.iter().flat_map(|m| [m.people, m.study_people]))
+            .chain([
+                doc.offer.exhibitions,
+                doc.offer.objects,
+                doc.offer.programmes,
+                doc.tours.assignments,
+                doc.tours.students,
+                doc.tours.schools,
+                doc.activities.events,
+                doc.activities.signed_up,
+                doc.activities.came,
+                doc.activities.contest_entries,
+                doc.qr_scans,
+            ]);
+        if counts.into_iter().any(|n| n < 0) {
+            return Err(Refusal::Malformed("a count is negative".into()));
+        }
+        if v.iter().any(|v| v.study_people > v.people) {
+            return Err(Refusal::Malformed("more study visitors than visitors".into()));
+        }
+        Ok(doc)
+    }
+
+    /// The figures of a museum's report year, from its own statistics.
+    pub fn of_growth(g: &Growth) -> (Visitors, Visitors, Vec<Month>) {
+        (
+            g.this.all.into(),
+            g.last.all.into(),
+            g.this
+                .by_month
+                .iter()
+                .map(|(m, f)| Month {
+                    month: m.clone(),
+                    people: f.people,
+                    study_people: f.study_people,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// One institution's line of the Department's year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Line {
+    pub institution: Institution,
+    /// Its last report of the year, if any.
+    pub report: Option<Document>,
+    /// Study visitors, percent over the year before.
+    pub growth_pct: Option<f64>,
+    /// Growth at or above the target's lower bound (None: no report, no base or no target).
+    pub growth_met: Option<bool>,
+    /// Presents exhibitions in digital space and runs education programmes (museums).
+    pub digital: bool,
+}
+
+/// The institutions of one kind and level, summed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    pub kind: String,
+    pub level: String,
+    pub institutions: usize,
+    pub reported: usize,
+    /// Of those reported: present exhibitions online and run programmes.
+    pub digital: usize,
+    /// Of those reported with visitors the year before: growth at least the target's minimum.
+    pub with_base: usize,
+    pub growth_met: usize,
+    pub study_this: i64,
+    pub study_last: i64,
+    /// Study visitors of the group over the same institutions' year before.
+    pub growth_pct: Option<f64>,
+    /// The plan's share of institutions that must run programmes and present exhibitions
+    /// online (museums: 70 % to 2025, 100 % by 2030).
+    pub digital_target_pct: Option<f64>,
+    pub digital_pct: Option<f64>,
+}
+
+/// The plan's target for the share of museums in digital space in `year`.
+pub fn digital_target(kind: &str, year: i32) -> Option<f64> {
+    (kind == "museum").then_some(if year <= 2025 { 70.0 } else { 100.0 })
+}
+
+/// Every institution against the year's reports, and the groups by kind and level, in the
+/// order of `KINDS` and `LEVELS`.
+pub fn consolidate(
+    institutions: &[Institution],
+    reports: &[Document],
+    year: i32,
+    target: Option<crate::report::Target>,
+) -> (Vec<Line>, Vec<Group>) {
+    let lines: Vec<Line> = institutions
+        .iter()
+        .map(|i| {
+            let report = reports.iter().find(|d| d.institution == i.code).cloned();
+            let growth_pct = report.as_ref().and_then(|d| {
+                let (a, b) = (d.visitors.study_people, d.visitors_last_year.study_people);
+                (b > 0).then(|| (a - b) as f64 * 100.0 / b as f64)
+            });
+            Line {
+                growth_met: growth_pct.zip(target).map(|(g, t)| g + 1e-9 >= t.min),
+                digital: report
+                    .as_ref()
+                    .is_some_and(|d| d.offer.exhibitions > 0 && d.offer.programmes > 0),
+                institution: i.clone(),
+                report,
+                growth_pct,
+            }
+        })
+        .collect();
+    let mut groups = Vec::new();
+    for (kind, _) in KINDS {
+        for (level, _) in LEVELS {
+            let of: Vec<&Line> = lines
+                .iter()
+                .filter(|l| l.institution.kind == *kind && l.institution.level == *level)
+                .collect();
+            if of.is_empty() {
+                continue;
+            }
+            let reported: Vec<&&Line> = of.iter().filter(|l| l.report.is_some()).collect();
+            let sum = |f: fn(&Document) -> i64| {
+                reported
+                    .iter()
+                    .filter_map(|l| l.report.as_ref())
+                    .map(f)
+                    .sum::<i64>()
+            };
+            let (this, last) = (
+                sum(|d| d.visitors.study_people),
+                sum(|d| d.visitors_last_year.study_people),
+            );
+            let digital = reported.iter().filter(|l| l.digital).count();
+            let pct = |n: usize, of: usize| (of > 0).then(|| n as f64 * 100.0 / of as f64);
+            groups.push(Group {
+                kind: kind.to_string(),
+                level: level.to_string(),
+                institutions: of.len(),
+                reported: reported.len(),
+                digital,
+                with_base: reported.iter().filter(|l| l.growth_pct.is_some()).count(),
+                growth_met: reported.iter().filter(|l| l.growth_met == Some(true)).count(),
+                study_this: this,
+                study_last: last,
+                growth_pct: (last > 0).then(|| (this - last) as f64 * 100.0 / last as f64),
+                digital_target_pct: digital_target(kind, year),
+                // Counted over every institution of the group: one that has not reported has not
+                // shown that it meets the indicator.
+                digital_pct: pct(digital, of.len()),
+            });
+        }
+    }
+    (lines, groups)
+}
+
+/// A code the Department gives an institution: 2 to 40 lower-case letters, digits or '-'.
+pub fn valid_code(s: &str) -> bool {
+    (2..=40).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_institution_sheet_in_vietnamese_is_read_and_its_mistakes_named() {
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<String>>();
+        let headers = h(&["Mã", "Loại hình", "Cấp", "Tên", "Địa chỉ", "Website"]);
+        let rows = vec![
+            (
+                2,
+                h(&[
+                    "bt-ninh-binh",
+                    "Bảo tàng",
+                    "Tỉnh",
+                    "Bảo tàng tỉnh Ninh Bình",
+                    "Hoa Lư",
+                    "https://bt.example/",
+                ]),
+            ),
+            (
+                3,
+                h(&[
+                    "tv-kim-son",
+                    "thư viện",
+                    "huyện",
+                    "Thư viện huyện Kim Sơn",
+                    "",
+                    "",
+                ]),
+            ),
+        ];
+        let got = institutions_from_table(&headers, &rows).unwrap();
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (got[0].kind.as_str(), got[0].level.as_str()),
+            ("museum", "province")
+        );
+        assert_eq!(got[0].site_url, "https://bt.example");
+        assert_eq!(
+            (got[1].kind.as_str(), got[1].level.as_str()),
+            ("library", "district")
+        );
+        let bad = vec![
+            (2, h(&["BT Ninh Binh", "nhà hát", "tỉnh", "", "", "bt.example"])),
+            (3, h(&["tv-kim-son", "thư viện", "làng", "X", "", ""])),
+            (4, h(&["tv-kim-son", "thư viện", "xã", "Y", "", ""])),
+        ];
+        let e = institutions_from_table(&headers, &bad).unwrap_err();
+        for want in [
+            "row 2, code",
+            "row 2, kind",
+            "row 2, name_vi",
+            "row 2, site_url",
+            "row 3, level",
+            "row 4, code: tv-kim-son is already",
+        ] {
+            assert!(e.iter().any(|p| p.starts_with(want)), "{want} in {e:?}");
+        }
+        let e = institutions_from_table(&h(&["Tên"]), &[]).unwrap_err();
+        assert!(e[0].contains("no column code"), "{e:?}");
+    }
+
+    fn doc() -> Document {
+        Document {
+            format: FORMAT.into(),
+            institution: "bt-ninh-binh".into(),
+            name_vi: "Bảo tàng".into(),
+            name_en: "Museum".into(),
+            year: 2026,
+            from: "2025-11-25".into(),
+            to: "2026-11-24".into(),
+            counted_to: "2026-11-24".into(),
+            complete: true,
+            generated_at: 1_790_000_000,
+            visitors: Visitors {
+                people: 120,
+                records: 10,
+                study_people: 100,
+                study_records: 8,
+            },
+            visitors_last_year: Visitors::default(),
+            growth_pct: None,
+            by_month: vec![],
+            offer: Offer::default(),
+            tours: Tours::default(),
+            activities: Activities::default(),
+            qr_scans: 3,
+        }
+    }
+
+    #[test]
+    fn a_signed_report_opens_and_any_change_breaks_it() {
+        let key = parse_key(&new_key()).unwrap();
+        let body = serde_json::to_vec(&doc()).unwrap();
+        let now = 1_790_000_000;
+        let h = signed_headers(&key, "bt-ninh-binh", now, &body);
+        let get = |name: &str| h.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+        let env = Envelope::read(get).unwrap();
+        assert_eq!(env.open(&key, &body, now + 10).unwrap(), doc());
+        // One digit changed in the body.
+        let mut forged = body.clone();
+        let at = forged.windows(3).position(|w| w == b"120").unwrap();
+        forged[at] = b'9';
+        assert_eq!(env.open(&key, &forged, now), Err(Refusal::BadSignature));
+        // Another key.
+        let other = parse_key(&new_key()).unwrap();
+        assert_eq!(env.open(&other, &body, now), Err(Refusal::BadSignature));
+        // Another timestamp than signed.
+        let moved = Envelope {
+            timestamp: now + 1,
+            ..env.clone()
+        };
+        assert_eq!(moved.open(&key, &body, now), Err(Refusal::BadSignature));
+        // Signed, but too old or from the future.
+        assert_eq!(
+            env.open(&key, &body, now + MAX_SKEW + 1),
+            Err(Refusal::Skewed(-MAX_SKEW - 1))
+        );
+        assert_eq!(env.open(&key, &body, now - 3600), Err(Refusal::Skewed(3600)));
+        // Another institution's name in the body, signed with this key.
+        let mut d = doc();
+        d.institution = "thu-vien".into();
+        let b2 = serde_json::to_vec(&d).unwrap();
+        let h2 = signed_headers(&key, "bt-ninh-binh", now, &b2);
+        let env2 =
+            Envelope::read(|n: &str| h2.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone())).unwrap();
+        assert!(matches!(env2.open(&key, &b2, now), Err(Refusal::Malformed(_))));
+    }
+
+    #[test]
+    fn malformed_bodies_and_headers_are_named() {
+        assert!(matches!(Document::parse(b"{}"), Err(Refusal::Malformed(_))));
+        assert!(matches!(Document::parse(b"not json"), Err(Refusal::Malformed(_))));
+        let mut d = doc();
+        d.visitors.people = -1;
+        let e = Document::parse(&serde_json::to_vec(&d).unwrap()).unwrap_err();
+        assert_eq!(e, Refusal::Malformed("a count is negative".into()));
+        let mut d = doc();
+        d.format = "vitrine-report/9".into();
+        assert!(Document::parse(&serde_json::to_vec(&d).unwrap()).is_err());
+        // A field that a report never has (a name list, say) is refused, not ignored.
+        let mut v = serde_json::to_value(doc()).unwrap();
+        v["visitor_names"] = serde_json::json!(["Nguyễn Văn A"]);
+        assert!(Document::parse(&serde_json::to_vec(&v).unwrap()).is_err());
+        assert_eq!(
+            Envelope::read(|_: &str| None).unwrap_err(),
+            Refusal::Missing(H_INSTITUTION)
+        );
+        let short = |n: &str| match n {
+            H_NONCE => Some("abc".to_string()),
+            _ => Some("1".to_string()),
+        };
+        assert!(matches!(Envelope::read(short), Err(Refusal::Malformed(_))));
+    }
+
+    #[test]
+    fn the_year_is_consolidated_by_kind_and_level_against_the_targets() {
+        let inst = |code: &str, kind: &str| Institution {
+            code: code.into(),
+            kind: kind.into(),
+            level: "province".into(),
+            name_vi: code.into(),
+            name_en: String::new(),
+            address: String::new(),
+            contact: String::new(),
+            site_url: String::new(),
+            has_key: false,
+        };
+        let list = [
+            inst("a", "museum"),
+            inst("b", "museum"),
+            inst("c", "museum"),
+            inst("l", "library"),
+        ];
+        let with = |code: &str, this: i64, last: i64, digital: bool| {
+            let mut d = doc();
+            d.institution = code.into();
+            d.visitors.people = this;
+            d.visitors.study_people = this;
+            d.visitors_last_year.people = last;
+            d.visitors_last_year.study_people = last;
+            d.offer = Offer {
+                exhibitions: i64::from(digital),
+                objects: 10,
+                programmes: i64::from(digital),
+            };
+            d
+        };
+        // a: 100 → 109 (+9 %, met); b: 200 → 210 (+5 %, below 8 %); c has not reported.
+        let reports = [with("a", 109, 100, true), with("b", 210, 200, false)];
+        let target = crate::report::Schedule::default().target(2026);
+        let (lines, groups) = consolidate(&list, &reports, 2026, target);
+        assert_eq!(lines[0].growth_met, Some(true));
+        assert_eq!(lines[1].growth_met, Some(false));
+        assert_eq!(lines[2].report, None);
+        let m = &groups[0];
+        assert_eq!(
+            (m.kind.as_str(), m.institutions, m.reported, m.digital),
+            ("museum", 3, 2, 1)
+        );
+        assert_eq!(
+            (m.with_base, m.growth_met, m.study_this, m.study_last),
+            (2, 1, 319, 300)
+        );
+        assert!((m.growth_pct.unwrap() - 19.0 / 3.0).abs() < 1e-9);
+        assert!((m.digital_pct.unwrap() - 100.0 / 3.0).abs() < 1e-9);
+        assert_eq!(m.digital_target_pct, Some(100.0));
+        assert_eq!(groups[1].kind, "library");
+        assert_eq!((groups[1].reported, groups[1].digital_target_pct), (0, None));
+        assert_eq!(digital_target("museum", 2025), Some(70.0));
+    }
+
+    #[test]
+    fn the_fetch_token_depends_on_key_and_institution_and_keys_are_checked() {
+        let k = parse_key(&new_key()).unwrap();
+        assert_ne!(fetch_token(&k, "a1"), fetch_token(&k, "a2"));
+        assert_eq!(fetch_token(&k, "a1"), fetch_token(&k, "a1"));
+        assert!(parse_key("zz").is_none());
+        assert!(parse_key("00ff").is_none(), "too short to be a key");
+        assert!(valid_code("bt-ninh-binh") && !valid_code("BT") && !valid_code("-x") && !valid_code("a"));
+    }
+}

@@ -1,0 +1,801 @@
+// The province: a museum's yearly report as a signed document of counts, sent from the staff area
+// to the Department's server or fetched by it; and, on the Department's server (`[server]
+// department = true`), receiving those reports, fetching them, and the year's consolidated view
+// of every institution. The document and its signature are in `crate::province`; the exchange
+// over HTTP in `client`.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+
+use super::AppState;
+use super::auth::{ManagerRole, Posted, Staff};
+use super::pages::WebError;
+use super::staff::Frame;
+use crate::content::{Day, Lang};
+use crate::province::{self as pv, Document, Envelope, Refusal};
+use crate::report::{self, DayTotal, fmt_int, fmt_pct};
+
+/// A museum's link to the Department: `[province]` with the key read from the environment.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub url: String,
+    pub institution: String,
+    pub key_env: String,
+    /// None when the variable was not set (or not a key) at start: sending says so.
+    pub key: Option<Vec<u8>>,
+}
+
+impl Link {
+    pub fn from_config(c: &crate::content::ProvinceConfig) -> Link {
+        let key = std::env::var(&c.key_env).ok().and_then(|k| pv::parse_key(&k));
+        if key.is_none() {
+            eprintln!(
+                "vitrine: [province] is set but {} holds no key: reports cannot be sent or fetched until it does",
+                c.key_env
+            );
+        }
+        Link {
+            url: c.url.clone(),
+            institution: c.institution.clone(),
+            key_env: c.key_env.clone(),
+            key,
+        }
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    let mut r = Router::new()
+        .route("/api/province/report.json", get(document_for_department))
+        .route(
+            "/api/province/reports",
+            post(receive).layer(axum::extract::DefaultBodyLimit::max(pv::MAX_BODY)),
+        );
+    for p in ["/staff", "/en/staff"] {
+        r = r
+            .route(&format!("{p}/report/document.json"), get(document_json))
+            .route(&format!("{p}/report/send/"), post(send))
+            .route(&format!("{p}/province/"), get(dashboard))
+            .route(&format!("{p}/province/{{code}}/"), get(institution_page))
+            .route(&format!("{p}/province/{{code}}/fetch/"), post(fetch));
+    }
+    r
+}
+
+/// The museum's report of `year` as a document of counts.
+pub async fn document(state: &AppState, year: i32, institution: &str) -> Result<Document, String> {
+    let s = &state.schedule;
+    let today = Day::today();
+    let full = s.period(year);
+    let store = &state.store;
+    let rows: Vec<DayTotal> = store
+        .visit_totals(&full.year_before().from.to_string(), &full.to.to_string())
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(DayTotal::from)
+        .collect();
+    let g = report::growth(s, year, today, &rows);
+    let now = g.this.period;
+    let (visitors, visitors_last_year, by_month) = Document::of_growth(&g);
+    let (from, to) = (now.from.to_string(), now.to.to_string());
+    let tours = store
+        .programme_totals(&from, &to)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (assignments, students, schools) = super::reports::programme_sums(tours.iter());
+    let events = store.event_numbers(&from, &to).await.map_err(|e| e.to_string())?;
+    let ms = |d: Day| (d.to_unix() - crate::content::VIETNAM_OFFSET) * 1000;
+    let entries = store
+        .contest_numbers(ms(now.from), ms(now.to.add_days(1)))
+        .await
+        .map_err(|e| e.to_string())?;
+    let (a, b) = now.instants();
+    let hits = store.hit_counts(a, b).await.map_err(|e| e.to_string())?;
+    Ok(Document {
+        format: pv::FORMAT.to_string(),
+        institution: institution.to_string(),
+        name_vi: state.museum.vi.clone().unwrap_or_default(),
+        name_en: state.museum.en.clone().unwrap_or_default(),
+        year,
+        from: full.from.to_string(),
+        to: full.to.to_string(),
+        counted_to: now.to.to_string(),
+        complete: g.complete,
+        generated_at: crate::visits::now(),
+        visitors,
+        visitors_last_year,
+        growth_pct: g.growth_pct,
+        by_month,
+        offer: pv::Offer {
+            exhibitions: state.catalogue.online().0 as i64,
+            objects: state.catalogue.online().1 as i64,
+            programmes: state.programmes.len() as i64,
+        },
+        tours: pv::Tours {
+            assignments,
+            students,
+            schools: schools as i64,
+        },
+        activities: pv::Activities {
+            events: events.len() as i64,
+            signed_up: events.iter().map(|e| e.confirmed).sum(),
+            came: events.iter().map(|e| e.came).sum(),
+            contest_entries: entries.iter().map(|e| e.1).sum(),
+        },
+        qr_scans: hits.iter().map(|h| h.scans).sum(),
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+struct YearOnly {
+    year: Option<i32>,
+}
+
+fn year_of(state: &AppState, y: Option<i32>) -> i32 {
+    y.filter(|y| (2000..=2100).contains(y))
+        .unwrap_or_else(|| state.schedule.report_year(Day::today()))
+}
+
+fn json(status: StatusCode, body: Vec<u8>) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn plain(status: StatusCode, text: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{text}\n"),
+    )
+        .into_response()
+}
+
+/// What the museum would send, for staff to read before sending (counts only).
+async fn document_json(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<YearOnly>,
+) -> Result<Response, WebError> {
+    let code = state
+        .province
+        .as_ref()
+        .map(|l| l.institution.clone())
+        .unwrap_or_default();
+    let doc = document(&state, year_of(&state, q.year), &code)
+        .await
+        .map_err(|e| state.internal(me.lang, "making the report document failed", e))?;
+    let body = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    Ok(json(StatusCode::OK, body))
+}
+
+#[derive(Serialize)]
+struct SentView {
+    #[serde(flatten)]
+    frame: Frame,
+    year: i32,
+    ok: bool,
+    /// The Department's server and its answer, or what went wrong.
+    url: String,
+    message: String,
+    version: Option<i64>,
+}
+
+/// "Send to the Department": the signed report of the year goes to the Department's server.
+async fn send(State(state): State<AppState>, posted: Posted<ManagerRole>) -> Result<Response, WebError> {
+    let me = &posted.me;
+    let lang = me.lang;
+    let year = year_of(
+        &state,
+        posted.form.get("year").and_then(|y| y.trim().parse().ok()),
+    );
+    let t = |k: &str| state.locales.text(lang, k);
+    let Some(link) = state.province.clone() else {
+        return Err(state.refuse(lang, StatusCode::CONFLICT, &["province.not_configured"]));
+    };
+    let Some(key) = link.key.clone() else {
+        return Err(state.refuse_lines(
+            lang,
+            StatusCode::CONFLICT,
+            &[t("province.no_key").replace("{var}", &link.key_env)],
+        ));
+    };
+    let doc = document(&state, year, &link.institution)
+        .await
+        .map_err(|e| state.internal(lang, "making the report document failed", e))?;
+    let body = serde_json::to_vec(&doc).unwrap_or_default();
+    let mut headers = pv::signed_headers(&key, &link.institution, crate::visits::now(), &body);
+    headers.push(("content-type", "application/json".to_string()));
+    let url = format!("{}/api/province/reports", link.url);
+    let reply = super::client::request(
+        Method::POST,
+        &url,
+        &headers,
+        body,
+        Duration::from_secs(30),
+        64 * 1024,
+    )
+    .await;
+    let (ok, message, version) = match reply {
+        Ok(r) if r.status == 201 => {
+            let v = serde_json::from_slice::<serde_json::Value>(&r.body)
+                .ok()
+                .and_then(|v| v["version"].as_i64());
+            eprintln!(
+                "vitrine: report {year} sent to the Department (version {})",
+                v.unwrap_or(0)
+            );
+            (true, String::new(), v)
+        }
+        Ok(r) => {
+            eprintln!(
+                "vitrine: the Department refused report {year}: {} {}",
+                r.status,
+                r.text()
+            );
+            (false, format!("{}: {}", r.status, r.text()), None)
+        }
+        Err(e) => {
+            eprintln!("vitrine: sending report {year} failed: {e}");
+            (false, e, None)
+        }
+    };
+    let view = SentView {
+        frame: Frame::new(me, "report", &format!("report/?year={year}")),
+        year,
+        ok,
+        url: link.url.clone(),
+        message,
+        version,
+    };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    state.page(status, "staff/province-sent.html", lang, &view)
+}
+
+/// The Department fetches the museum's report with its read-only token: the same signed
+/// document as a sent one.
+async fn document_for_department(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<YearOnly>,
+) -> Response {
+    let Some(link) = state.province.clone() else {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "this server does not report to a province".into(),
+        );
+    };
+    let Some(key) = link.key.clone() else {
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the institution key is not set ({})", link.key_env),
+        );
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !crate::accounts::same_secret(sent.trim(), &pv::fetch_token(&key, &link.institution)) {
+        return plain(StatusCode::UNAUTHORIZED, "a wrong or missing token".into());
+    }
+    let year = year_of(&state, q.year);
+    match document(&state, year, &link.institution).await {
+        Ok(doc) => {
+            let body = serde_json::to_vec(&doc).unwrap_or_default();
+            let mut res = json(StatusCode::OK, body.clone());
+            for (k, v) in pv::signed_headers(&key, &link.institution, crate::visits::now(), &body) {
+                if let Ok(v) = v.parse() {
+                    res.headers_mut().insert(k, v);
+                }
+            }
+            eprintln!("vitrine: report {year} fetched by the Department");
+            res
+        }
+        Err(e) => {
+            eprintln!("vitrine: making the report document failed: {e}");
+            plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the report could not be made".into(),
+            )
+        }
+    }
+}
+
+/// Nonces are kept a little longer than a timestamp is accepted.
+const KEEP_NONCES: i64 = 2 * pv::MAX_SKEW + 60;
+
+/// Check a signed report and store it as the institution's next version of its year.
+async fn accept(
+    state: &AppState,
+    env: &Envelope,
+    body: &[u8],
+    source: &str,
+    by: &str,
+) -> Result<(Document, i64), (StatusCode, String)> {
+    let refused = |s: StatusCode, r: Refusal| (s, r.to_string());
+    let key = match state.store.report_key(&env.institution).await {
+        Ok(Some(k)) => pv::parse_key(&k),
+        Ok(None) => None,
+        Err(e) => {
+            eprintln!("vitrine: reading an institution key failed: {e}");
+            return Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the Department's database failed".into(),
+            ));
+        }
+    };
+    let Some(key) = key else {
+        return Err(refused(
+            StatusCode::FORBIDDEN,
+            Refusal::UnknownInstitution(env.institution.clone()),
+        ));
+    };
+    let now = crate::visits::now();
+    let doc = env.open(&key, body, now).map_err(|r| match r {
+        Refusal::Malformed(_) => refused(StatusCode::UNPROCESSABLE_ENTITY, r),
+        _ => refused(StatusCode::UNAUTHORIZED, r),
+    })?;
+    let text = String::from_utf8_lossy(body);
+    match state
+        .store
+        .receive_report(
+            &env.institution,
+            doc.year,
+            source,
+            by,
+            &text,
+            Some(&env.nonce),
+            KEEP_NONCES,
+            now,
+        )
+        .await
+    {
+        Ok(Some(v)) => Ok((doc, v)),
+        Ok(None) => Err(refused(StatusCode::CONFLICT, Refusal::Replayed)),
+        Err(crate::store::StoreError::Conflict(m)) => Err((StatusCode::CONFLICT, m)),
+        Err(e) => {
+            eprintln!("vitrine: storing a report failed: {e}");
+            Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the Department's database failed".into(),
+            ))
+        }
+    }
+}
+
+/// The Department receives a signed report (201 with its version, or the refusal in words).
+async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !state.department {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "this server is not the Department's".into(),
+        );
+    }
+    let get = |h: &str| headers.get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let env = match Envelope::read(get) {
+        Ok(e) => e,
+        Err(r) => return plain(StatusCode::BAD_REQUEST, r.to_string()),
+    };
+    match accept(&state, &env, &body, "sent", &env.institution).await {
+        Ok((doc, version)) => {
+            eprintln!(
+                "vitrine: report {} of {} received (version {version})",
+                doc.year, env.institution
+            );
+            let out =
+                serde_json::json!({"institution": env.institution, "year": doc.year, "version": version});
+            json(StatusCode::CREATED, out.to_string().into_bytes())
+        }
+        Err((status, why)) => {
+            eprintln!(
+                "vitrine: a report sent as {:?} was refused: {why}",
+                env.institution
+            );
+            plain(status, why)
+        }
+    }
+}
+
+fn department_only(state: &AppState, lang: Lang) -> Result<(), WebError> {
+    if state.department {
+        Ok(())
+    } else {
+        Err(state.refuse(lang, StatusCode::NOT_FOUND, &["province.not_department"]))
+    }
+}
+
+#[derive(Serialize)]
+struct GroupView {
+    kind: String,
+    level: String,
+    institutions: String,
+    reported: String,
+    digital: String,
+    digital_target: String,
+    digital_met: Option<bool>,
+    growth_met: String,
+    study_this: String,
+    study_last: String,
+    growth: String,
+}
+
+#[derive(Serialize)]
+struct LineView {
+    code: String,
+    name: String,
+    kind: String,
+    level: String,
+    reported: bool,
+    source: String,
+    received: String,
+    study_this: String,
+    study_last: String,
+    growth: String,
+    growth_met: Option<bool>,
+    digital: bool,
+}
+
+#[derive(Serialize)]
+struct DashboardView {
+    #[serde(flatten)]
+    frame: Frame,
+    year: i32,
+    years: Vec<i32>,
+    deadline: String,
+    overdue: bool,
+    target: String,
+    groups: Vec<GroupView>,
+    lines: Vec<LineView>,
+    missing: Vec<(String, String)>,
+    chart: String,
+}
+
+fn pct(x: Option<f64>, lang: Lang) -> String {
+    x.map(|x| fmt_pct(x, lang)).unwrap_or_else(|| "—".into())
+}
+
+/// A share without its sign: 66,7 % / 66.7%.
+fn share(x: Option<f64>, lang: Lang) -> String {
+    x.map(|x| fmt_pct(x, lang).trim_start_matches('+').to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
+fn when(secs: i64) -> String {
+    let d = Day::from_unix(secs + crate::content::VIETNAM_OFFSET);
+    let s = (secs + crate::content::VIETNAM_OFFSET).rem_euclid(86_400);
+    format!("{d} {:02}:{:02}", s / 3600, s / 60 % 60)
+}
+
+/// The Department's year: every institution against the plan's indicators, by kind and level.
+async fn dashboard(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<YearOnly>,
+) -> Result<Response, WebError> {
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let t = |k: &str| state.locales.text(lang, k);
+    let year = year_of(&state, q.year);
+    let institutions = state
+        .store
+        .institutions()
+        .await
+        .map_err(|e| state.internal(lang, "reading the institutions failed", e))?;
+    let received = state
+        .store
+        .latest_reports(year)
+        .await
+        .map_err(|e| state.internal(lang, "reading the reports failed", e))?;
+    let docs: Vec<Document> = received
+        .iter()
+        .filter_map(|r| Document::parse(r.document.as_bytes()).ok())
+        .collect();
+    let target = state.schedule.target(year);
+    let (lines, groups) = pv::consolidate(&institutions, &docs, year, target);
+    let name = |i: &pv::Institution| {
+        if lang == Lang::En && !i.name_en.is_empty() {
+            i.name_en.clone()
+        } else {
+            i.name_vi.clone()
+        }
+    };
+    let deadline = state.schedule.deadline(year);
+    let groups_view = groups
+        .iter()
+        .map(|g| GroupView {
+            kind: t(&format!("province.kind_{}", g.kind)),
+            level: t(&format!("province.level_{}", g.level)),
+            institutions: fmt_int(g.institutions as i64, lang),
+            reported: fmt_int(g.reported as i64, lang),
+            digital: format!(
+                "{} ({})",
+                fmt_int(g.digital as i64, lang),
+                share(g.digital_pct, lang)
+            ),
+            digital_target: share(g.digital_target_pct, lang),
+            digital_met: g
+                .digital_target_pct
+                .zip(g.digital_pct)
+                .map(|(t, p)| p + 1e-9 >= t),
+            growth_met: format!(
+                "{} / {}",
+                fmt_int(g.growth_met as i64, lang),
+                fmt_int(g.with_base as i64, lang)
+            ),
+            study_this: fmt_int(g.study_this, lang),
+            study_last: fmt_int(g.study_last, lang),
+            growth: pct(g.growth_pct, lang),
+        })
+        .collect();
+    let mut lines_view: Vec<LineView> = lines
+        .iter()
+        .map(|l| {
+            let r = received.iter().find(|r| r.institution == l.institution.code);
+            LineView {
+                code: l.institution.code.clone(),
+                name: name(&l.institution),
+                kind: t(&format!("province.kind_{}", l.institution.kind)),
+                level: t(&format!("province.level_{}", l.institution.level)),
+                reported: l.report.is_some(),
+                source: r
+                    .map(|r| t(&format!("province.source_{}", r.source)))
+                    .unwrap_or_default(),
+                received: r.map(|r| when(r.received_at)).unwrap_or_default(),
+                study_this: l
+                    .report
+                    .as_ref()
+                    .map(|d| fmt_int(d.visitors.study_people, lang))
+                    .unwrap_or_else(|| "—".into()),
+                study_last: l
+                    .report
+                    .as_ref()
+                    .map(|d| fmt_int(d.visitors_last_year.study_people, lang))
+                    .unwrap_or_else(|| "—".into()),
+                growth: pct(l.growth_pct, lang),
+                growth_met: l.growth_met,
+                digital: l.digital,
+            }
+        })
+        .collect();
+    crate::text::sort_vietnamese(&mut lines_view, |l| l.name.as_str());
+    let mut missing: Vec<(String, String)> = lines
+        .iter()
+        .filter(|l| l.report.is_none())
+        .map(|l| (l.institution.code.clone(), name(&l.institution)))
+        .collect();
+    crate::text::sort_vietnamese(&mut missing, |m| m.1.as_str());
+    let museums: Vec<&pv::Line> = lines
+        .iter()
+        .filter(|l| l.report.is_some() && l.institution.kind == "museum")
+        .collect();
+    let labels: Vec<String> = museums.iter().map(|l| l.institution.code.clone()).collect();
+    let last_label = (year - 1).to_string();
+    let this_label = year.to_string();
+    let chart = report::chart::grouped_bars(
+        "province-visitors",
+        &t("province.chart_title"),
+        &t("province.chart_desc"),
+        &labels,
+        &[
+            report::chart::Series {
+                label: &last_label,
+                values: museums
+                    .iter()
+                    .filter_map(|l| l.report.as_ref())
+                    .map(|d| d.visitors_last_year.study_people)
+                    .collect(),
+            },
+            report::chart::Series {
+                label: &this_label,
+                values: museums
+                    .iter()
+                    .filter_map(|l| l.report.as_ref())
+                    .map(|d| d.visitors.study_people)
+                    .collect(),
+            },
+        ],
+    );
+    let today = Day::today();
+    let view = DashboardView {
+        frame: Frame {
+            department: true,
+            ..Frame::new(&me, "province", &format!("province/?year={year}"))
+        },
+        year,
+        years: (year - 4..=year + 1).rev().collect(),
+        deadline: deadline.to_string(),
+        overdue: today > deadline,
+        target: target
+            .map(|tg| {
+                if tg.min == tg.max {
+                    fmt_pct(tg.min, lang)
+                } else {
+                    format!("{} – {}", fmt_pct(tg.min, lang), fmt_pct(tg.max, lang))
+                }
+            })
+            .unwrap_or_else(|| "—".into()),
+        groups: groups_view,
+        lines: lines_view,
+        missing,
+        chart,
+    };
+    state.page(StatusCode::OK, "staff/province.html", lang, &view)
+}
+
+#[derive(Serialize)]
+struct VersionView {
+    year: i64,
+    version: i64,
+    source: String,
+    received: String,
+    by: String,
+    study_this: String,
+    study_last: String,
+    growth: String,
+    people: String,
+    programmes: String,
+    exhibitions: String,
+    latest: bool,
+}
+
+#[derive(Serialize)]
+struct InstitutionView {
+    #[serde(flatten)]
+    frame: Frame,
+    institution: pv::Institution,
+    kind: String,
+    level: String,
+    versions: Vec<VersionView>,
+    year: i32,
+    can_fetch: bool,
+    fetched: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct InstitutionQuery {
+    year: Option<i32>,
+    fetched: Option<i64>,
+}
+
+/// One institution: its details and every version of its reports, newest first.
+async fn institution_page(
+    State(state): State<AppState>,
+    me: Staff,
+    UrlPath(code): UrlPath<String>,
+    Query(q): Query<InstitutionQuery>,
+) -> Result<Response, WebError> {
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let t = |k: &str| state.locales.text(lang, k);
+    let Some(inst) = state
+        .store
+        .institution(&code)
+        .await
+        .map_err(|e| state.internal(lang, "reading an institution failed", e))?
+    else {
+        return Err(state.refuse(lang, StatusCode::NOT_FOUND, &["province.unknown"]));
+    };
+    let all = state
+        .store
+        .reports_of(&code)
+        .await
+        .map_err(|e| state.internal(lang, "reading the reports failed", e))?;
+    let versions = all
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let d = Document::parse(r.document.as_bytes()).ok();
+            let n = |f: fn(&Document) -> i64| d.as_ref().map(|d| fmt_int(f(d), lang)).unwrap_or_default();
+            VersionView {
+                year: r.year,
+                version: r.version,
+                source: t(&format!("province.source_{}", r.source)),
+                received: when(r.received_at),
+                by: r.received_by.clone(),
+                study_this: n(|d| d.visitors.study_people),
+                study_last: n(|d| d.visitors_last_year.study_people),
+                growth: pct(d.as_ref().and_then(|d| d.growth_pct), lang),
+                people: n(|d| d.visitors.people),
+                programmes: n(|d| d.offer.programmes),
+                exhibitions: n(|d| d.offer.exhibitions),
+                latest: i == 0 || all[i - 1].year != r.year,
+            }
+        })
+        .collect();
+    let view = InstitutionView {
+        frame: Frame {
+            department: true,
+            ..Frame::new(&me, "province", &format!("province/{code}/"))
+        },
+        kind: t(&format!("province.kind_{}", inst.kind)),
+        level: t(&format!("province.level_{}", inst.level)),
+        can_fetch: inst.has_key && !inst.site_url.is_empty(),
+        institution: inst,
+        versions,
+        year: year_of(&state, q.year),
+        fetched: q.fetched.map(|v| v.to_string()),
+    };
+    state.page(StatusCode::OK, "staff/institution.html", lang, &view)
+}
+
+/// The Department fetches an institution's report of a year from its Vitrine server.
+async fn fetch(
+    State(state): State<AppState>,
+    UrlPath(code): UrlPath<String>,
+    posted: Posted<ManagerRole>,
+) -> Result<Response, WebError> {
+    let me = &posted.me;
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let t = |k: &str| state.locales.text(lang, k);
+    let year = year_of(
+        &state,
+        posted.form.get("year").and_then(|y| y.trim().parse().ok()),
+    );
+    let inst = state
+        .store
+        .institution(&code)
+        .await
+        .map_err(|e| state.internal(lang, "reading an institution failed", e))?
+        .ok_or_else(|| state.refuse(lang, StatusCode::NOT_FOUND, &["province.unknown"]))?;
+    let key = state
+        .store
+        .report_key(&code)
+        .await
+        .map_err(|e| state.internal(lang, "reading an institution key failed", e))?
+        .and_then(|k| pv::parse_key(&k));
+    let (Some(key), false) = (key, inst.site_url.is_empty()) else {
+        return Err(state.refuse(lang, StatusCode::CONFLICT, &["province.cannot_fetch"]));
+    };
+    let url = format!("{}/api/province/report.json?year={year}", inst.site_url);
+    let auth = format!("Bearer {}", pv::fetch_token(&key, &code));
+    let reply = super::client::request(
+        Method::GET,
+        &url,
+        &[("authorization", auth)],
+        Vec::new(),
+        Duration::from_secs(30),
+        pv::MAX_BODY,
+    )
+    .await;
+    let failed = |why: String| {
+        eprintln!("vitrine: fetching the report of {code} failed: {why}");
+        state.refuse_lines(
+            lang,
+            StatusCode::BAD_GATEWAY,
+            &[t("province.fetch_failed").replace("{why}", &why)],
+        )
+    };
+    let r = reply.map_err(&failed)?;
+    if r.status != 200 {
+        return Err(failed(format!("{}: {}", r.status, r.text())));
+    }
+    let env = Envelope::read(|h| r.header(h)).map_err(|e| failed(e.to_string()))?;
+    if env.institution != code {
+        return Err(failed(format!("the server answered as {:?}", env.institution)));
+    }
+    let (_, version) = accept(&state, &env, &r.body, "fetched", &me.account.username)
+        .await
+        .map_err(|(_, why)| failed(why))?;
+    eprintln!("vitrine: report {year} of {code} fetched (version {version})");
+    let to = format!("/{}staff/province/{code}/?fetched={version}", lang.prefix());
+    Ok(axum::response::Redirect::to(&to).into_response())
+}

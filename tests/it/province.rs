@@ -1,0 +1,450 @@
+// The province (issue 17): three real `vitrine serve` processes on loopback ports — two museums,
+// each on its own SQLite file, and the Department's server on PostgreSQL (SQLite where no
+// PostgreSQL answers, outside CI). The Department loads its institutions from a spreadsheet in
+// Vietnamese and makes their keys with the CLI; both museums record visits of known counts; one
+// sends its report from the staff area (twice: two versions), the Department fetches the other's;
+// the consolidated year shows the expected shares and growth; forged, replayed, stale, future,
+// unknown and malformed reports are refused and stored nowhere; a museum that is down makes the
+// fetch fail with nothing stored; the report carries counts and never a name, contact or school.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+
+use vitrine::accounts::Role;
+use vitrine::content::Day;
+use vitrine::report::Schedule;
+use vitrine::store::Store;
+use vitrine::visits::{Purpose, Source, Visit, VisitorType};
+
+use crate::serve::{drop_schema, form, runtime, stores};
+use crate::staff::input_value;
+use crate::support::*;
+
+/// One HTTP/1.1 request with extra headers and a raw body: (status code, body).
+fn request(addr: &str, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut all = String::new();
+    s.read_to_string(&mut all).unwrap();
+    let (head, body) = all.split_once("\r\n\r\n").unwrap_or((&all, ""));
+    let code = head.split_whitespace().nth(1).unwrap_or("0").parse().unwrap();
+    (code, body.to_string())
+}
+
+/// `vitrine institution …` against the Department's database; its standard output.
+fn institution_cli(root: &Path, db: &str, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("--root")
+        .arg(root)
+        .arg("institution")
+        .args(args)
+        .args(["--database", db])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "vitrine institution {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn append(file: &Path, text: &str) {
+    let mut f = std::fs::OpenOptions::new().append(true).open(file).unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+fn visit(date: Day, size: i64, purpose: Purpose, name: Option<&str>) -> Visit {
+    Visit {
+        date: date.to_string(),
+        visitor_type: if name.is_some() {
+            VisitorType::Individual
+        } else {
+            VisitorType::SchoolGroup
+        },
+        purpose,
+        group_size: size,
+        organisation: if name.is_some() {
+            String::new()
+        } else {
+            "Trường THCS Trương Hán Siêu".into()
+        },
+        grade: String::new(),
+        origin: String::new(),
+        name: name.map(str::to_string),
+        contact: name.map(|_| "rieng.nguyen@example.com".to_string()),
+        consent: name.map(|_| "Tôi đồng ý".to_string()),
+        source: Source::Staff,
+        lang: "vi".into(),
+    }
+}
+
+/// A museum's site linked to the Department at `province`, as institution `code`, its key in
+/// the environment variable `key_env`.
+fn museum(province: &str, code: &str, key_env: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (tmp, root) = copy_fixture("tiny");
+    append(
+        &root.join("vitrine.toml"),
+        &format!(
+            "\n[province]\nurl = \"http://{province}/\"\ninstitution = \"{code}\"\nkey_env = \"{key_env}\"\n"
+        ),
+    );
+    (tmp, root)
+}
+
+/// The CSRF token of the first form on a staff page.
+fn csrf(addr: &str, path: &str, cookie: &str) -> String {
+    let (status, _, page) = http(addr, "GET", path, None, cookie);
+    assert!(status.contains(" 200"), "{path}: {status}");
+    input_value(&page, "csrf")
+}
+
+#[test]
+fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_are_refused() {
+    let rt = runtime();
+    let db = tempfile::tempdir().unwrap();
+    // The Department on PostgreSQL when a server answers (required in CI).
+    let (pstore, schema) = rt.block_on(stores(db.path())).pop().unwrap();
+    let purl = crate::mail::database_url(db.path(), &schema);
+    let (_pt, proot) = copy_fixture("tiny");
+    append(&proot.join("vitrine.toml"), "\n[server]\ndepartment = true\n");
+    let (mut province, paddr, plog) = spawn_serve(&proot, &[], &purl, &[]);
+
+    // Institutions from the Department's sheet, with Vietnamese headers; keys for the museums.
+    let sheet = db.path().join("co-so.csv");
+    std::fs::write(
+        &sheet,
+        "Mã,Loại hình,Cấp,Tên,Tên tiếng Anh,Website\n\
+         bt-a,Bảo tàng,Tỉnh,Bảo tàng A,Museum A,\n\
+         bt-b,bảo tàng,tỉnh,Bảo tàng B,,\n\
+         tv-c,Thư viện,Huyện,Thư viện C,,\n",
+    )
+    .unwrap();
+    assert!(
+        institution_cli(&proot, &purl, &["import", sheet.to_str().unwrap()]).contains("3 institution(s)")
+    );
+    let key_of = |code: &str| {
+        institution_cli(&proot, &purl, &["key", code])
+            .lines()
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let (key_a, key_b) = (key_of("bt-a"), key_of("bt-b"));
+    assert_eq!(key_a.len(), 64);
+    let bad_sheet = db.path().join("sai.csv");
+    std::fs::write(&bad_sheet, "Mã,Loại hình,Cấp,Tên\nBT X,nhà hát,tỉnh,\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .args([
+            "--root",
+            proot.to_str().unwrap(),
+            "institution",
+            "import",
+            bad_sheet.to_str().unwrap(),
+        ])
+        .args(["--database", &purl])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("nothing was stored") && err.contains("row 2, code") && err.contains("row 2, kind"),
+        "{err}"
+    );
+
+    // The two museums, each with its own SQLite file and key.
+    let (_at, aroot) = museum(&paddr, "bt-a", "VITRINE_PROVINCE_KEY");
+    let (_bt, broot) = museum(&paddr, "bt-b", "BT_B_KEY");
+    let aurl = format!("sqlite:{}", db.path().join("a.db").display());
+    let burl = format!("sqlite:{}", db.path().join("b.db").display());
+    let (mut a, aaddr, alog) = spawn_serve(&aroot, &[], &aurl, &[("VITRINE_PROVINCE_KEY", &key_a)]);
+    let (mut b, baddr, blog) = spawn_serve(&broot, &[], &burl, &[("BT_B_KEY", &key_b)]);
+    // The Department learns where B's server is (a second import updates; the key stays).
+    std::fs::write(
+        &sheet,
+        format!("code,kind,level,name_vi,site_url\nbt-b,museum,province,Bảo tàng B,http://{baddr}\n"),
+    )
+    .unwrap();
+    institution_cli(&proot, &purl, &["import", sheet.to_str().unwrap()]);
+
+    // Known counts, in the last complete report year and the year before: A 100 → 109 study
+    // visitors (+9 %, the 8–10 % target met), B 200 → 210 (+5 %, below). A also has a named
+    // visitor (with consent) who came for leisure.
+    let schedule = Schedule::default();
+    let year = schedule.report_year(Day::today()) - 1;
+    let period = schedule.period(year);
+    let (this_day, last_day) = (period.from.add_days(40), period.year_before().from.add_days(40));
+    let astore = rt.block_on(Store::open(&aurl)).unwrap();
+    let bstore = rt.block_on(Store::open(&burl)).unwrap();
+    rt.block_on(async {
+        for (s, last, this) in [(&astore, 100, 109), (&bstore, 200, 210)] {
+            s.add_visit(&visit(last_day, last, Purpose::SchoolProgramme, None), 0)
+                .await
+                .unwrap();
+            s.add_visit(&visit(this_day, this, Purpose::SchoolProgramme, None), 0)
+                .await
+                .unwrap();
+        }
+        astore
+            .add_visit(
+                &visit(this_day, 1, Purpose::Sightseeing, Some("Nguyễn Thị Riêng")),
+                0,
+            )
+            .await
+            .unwrap();
+    });
+
+    // Museum A: the document is counts only.
+    let a_manager = session_over_http(&rt, &astore, &aaddr, Role::Manager);
+    let (status, _, doc) = http(
+        &aaddr,
+        "GET",
+        &format!("/staff/report/document.json?year={year}"),
+        None,
+        &a_manager,
+    );
+    assert!(status.contains(" 200"), "{status}");
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(v["format"], "vitrine-report/1");
+    assert_eq!(v["institution"], "bt-a");
+    assert_eq!(v["visitors"]["study_people"], 109);
+    assert_eq!(v["visitors"]["people"], 110);
+    assert_eq!(v["visitors_last_year"]["study_people"], 100);
+    assert_eq!(v["complete"], true);
+    for private in ["Riêng", "rieng.nguyen", "Trương Hán Siêu", "Tôi đồng ý"] {
+        assert!(!doc.contains(private), "the report holds {private}: {doc}");
+    }
+    assert!(
+        v["offer"]["exhibitions"].as_i64().unwrap() >= 1 && v["offer"]["programmes"].as_i64().unwrap() >= 1
+    );
+
+    // A sends it from the yearly report page, twice: two versions.
+    let report = format!("/staff/report/?year={year}");
+    let (_, _, page) = http(&aaddr, "GET", &report, None, &a_manager);
+    assert!(
+        page.contains("action=\"/staff/report/send/\""),
+        "the send form is there"
+    );
+    for n in 1..=2 {
+        let token = csrf(&aaddr, &report, &a_manager);
+        let (status, _, page) = http(
+            &aaddr,
+            "POST",
+            "/staff/report/send/",
+            Some(&form(&[("csrf", &token), ("year", &year.to_string())])),
+            &a_manager,
+        );
+        assert!(status.contains(" 200"), "{status}: {page}");
+        assert!(page.contains(&format!("(lần gửi thứ {n})")), "{page}");
+    }
+    // Staff who are not managers cannot send.
+    let a_staff = session_over_http(&rt, &astore, &aaddr, Role::Staff);
+    let token = csrf(&aaddr, &report, &a_staff);
+    let (status, _, _) = http(
+        &aaddr,
+        "POST",
+        "/staff/report/send/",
+        Some(&form(&[("csrf", &token), ("year", &year.to_string())])),
+        &a_staff,
+    );
+    assert!(status.contains(" 403"), "{status}");
+    let sent = rt.block_on(pstore.reports_of("bt-a")).unwrap();
+    assert_eq!(
+        sent.iter()
+            .map(|r| (r.version, r.source.as_str()))
+            .collect::<Vec<_>>(),
+        [(2, "sent"), (1, "sent")]
+    );
+
+    // The Department fetches B's report; B refuses a wrong token.
+    let (code, _) = request(
+        &baddr,
+        "GET",
+        &format!("/api/province/report.json?year={year}"),
+        &[("Authorization", "Bearer 00ff".into())],
+        b"",
+    );
+    assert_eq!(code, 401);
+    let d_manager = session_over_http(&rt, &pstore, &paddr, Role::Manager);
+    let inst_page = "/staff/province/bt-b/";
+    let token = csrf(&paddr, inst_page, &d_manager);
+    let fetch = form(&[("csrf", &token), ("year", &year.to_string())]);
+    let (status, head, _) = http(
+        &paddr,
+        "POST",
+        "/staff/province/bt-b/fetch/",
+        Some(&fetch),
+        &d_manager,
+    );
+    assert!(status.contains(" 303"), "{status}");
+    assert!(head.contains("/staff/province/bt-b/?fetched=1"), "{head}");
+    let (_, _, page) = http(&paddr, "GET", "/staff/province/bt-b/?fetched=1", None, &d_manager);
+    assert!(page.contains("Đã lấy báo cáo về (lần thứ 1)"), "{page}");
+    let fetched = rt.block_on(pstore.reports_of("bt-b")).unwrap();
+    assert_eq!(fetched.len(), 1);
+    assert_eq!(fetched[0].source, "fetched");
+    assert!(fetched[0].received_by.starts_with("manager"));
+
+    // The consolidated year: both museums (province level) reported, both present exhibitions
+    // and programmes online (100 % against the 2030 target of 100 %), one of two met the growth
+    // target, 300 → 319 study visitors (+6,3 %); the library has not reported.
+    let (status, _, page) = http(
+        &paddr,
+        "GET",
+        &format!("/staff/province/?year={year}"),
+        None,
+        &d_manager,
+    );
+    assert!(status.contains(" 200"), "{status}");
+    let doc = scraper::Html::parse_document(&page);
+    let rows: Vec<Vec<String>> = doc
+        .select(&sel("#groups tbody tr"))
+        .map(|tr| {
+            tr.select(&sel("th, td"))
+                .map(|c| {
+                    c.text()
+                        .collect::<String>()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0][..4], ["Bảo tàng", "Tỉnh", "2", "2"]);
+    assert!(rows[0][4].starts_with("2 (100,0 %)"), "{rows:?}");
+    assert_eq!(rows[0][6..], ["300", "319", "+6,3 %", "1 / 2"]);
+    assert_eq!(rows[1][..4], ["Thư viện", "Huyện", "1", "0"]);
+    let missing: Vec<String> = doc
+        .select(&sel("#missing li"))
+        .map(|li| li.text().collect())
+        .collect();
+    assert_eq!(missing, ["Thư viện C"]);
+    let a_row: String = doc
+        .select(&sel("#institutions tr[data-code=bt-a]"))
+        .next()
+        .unwrap()
+        .text()
+        .collect();
+    assert!(a_row.contains("+9,0 %") && a_row.contains("đạt"), "{a_row}");
+    let (_, _, en) = http(
+        &paddr,
+        "GET",
+        &format!("/en/staff/province/?year={year}"),
+        None,
+        &d_manager,
+    );
+    assert!(
+        en.contains("Not reported yet (1)") && en.contains("Museum A"),
+        "English names and labels"
+    );
+    // A museum's server is not the Department's.
+    let (code, _) = request(&aaddr, "POST", "/api/province/reports", &[], b"{}");
+    assert_eq!(code, 404);
+
+    // Forged, replayed, stale, future, unknown and malformed reports, straight to the API.
+    let body = serde_json::to_vec(&v).unwrap();
+    let key = vitrine::province::parse_key(&key_a).unwrap();
+    let now = vitrine::visits::now();
+    let post = |headers: Vec<(&'static str, String)>, body: &[u8]| {
+        let mut h: Vec<(&str, String)> = headers;
+        h.push(("Content-Type", "application/json".into()));
+        request(&paddr, "POST", "/api/province/reports", &h, body)
+    };
+    let signed =
+        |key: &[u8], code: &str, at: i64, body: &[u8]| vitrine::province::signed_headers(key, code, at, body);
+    let mut changed = body.clone();
+    let at = String::from_utf8_lossy(&changed).find("109").unwrap();
+    changed[at] = b'9';
+    let (code, why) = post(signed(&key, "bt-a", now, &body), &changed);
+    assert_eq!(code, 401, "a changed body: {why}");
+    assert!(why.contains("signature"), "{why}");
+    let other = vitrine::province::parse_key(&key_b).unwrap();
+    assert_eq!(
+        post(signed(&other, "bt-a", now, &body), &body).0,
+        401,
+        "B's key for A"
+    );
+    let (code, why) = post(signed(&key, "bt-a", now - 3600, &body), &body);
+    assert!(code == 401 && why.contains("clock"), "stale: {code} {why}");
+    assert_eq!(
+        post(signed(&key, "bt-a", now + 3600, &body), &body).0,
+        401,
+        "from the future"
+    );
+    let (code, why) = post(signed(&key, "bt-x", now, &body), &body);
+    assert!(code == 403 && why.contains("bt-x"), "unknown: {code} {why}");
+    let (code, why) = post(signed(&key, "bt-a", now, b"{\"format\":1}"), b"{\"format\":1}");
+    assert!(
+        code == 422 && why.contains("vitrine-report/1"),
+        "malformed: {code} {why}"
+    );
+    let mut names = v.clone();
+    names["visitor_names"] = serde_json::json!(["Nguyễn Thị Riêng"]);
+    let names = serde_json::to_vec(&names).unwrap();
+    assert_eq!(
+        post(signed(&key, "bt-a", now, &names), &names).0,
+        422,
+        "a field a report never has"
+    );
+    assert_eq!(post(Vec::new(), &body).0, 400, "no signature headers");
+    let once = signed(&key, "bt-a", now, &body);
+    assert_eq!(post(once.clone(), &body).0, 201);
+    let (code, why) = post(once, &body);
+    assert!(
+        code == 409 && why.contains("already received"),
+        "replayed: {code} {why}"
+    );
+    let versions = rt.block_on(pstore.reports_of("bt-a")).unwrap();
+    assert_eq!(versions.len(), 3, "only the one good report was stored");
+
+    // B's server is down: the fetch fails, and nothing is stored.
+    b.kill().unwrap();
+    b.wait().unwrap();
+    let token = csrf(&paddr, inst_page, &d_manager);
+    let fetch = form(&[("csrf", &token), ("year", &year.to_string())]);
+    let (status, _, page) = http(
+        &paddr,
+        "POST",
+        "/staff/province/bt-b/fetch/",
+        Some(&fetch),
+        &d_manager,
+    );
+    assert!(status.contains(" 502"), "{status}");
+    assert!(page.contains("Chưa lấy được báo cáo"), "{page}");
+    assert_eq!(rt.block_on(pstore.reports_of("bt-b")).unwrap().len(), 1);
+
+    a.kill().unwrap();
+    a.wait().unwrap();
+    province.kill().unwrap();
+    province.wait().unwrap();
+    let logs: Vec<String> = [plog, alog, blog]
+        .into_iter()
+        .flat_map(|l| l.join().unwrap())
+        .collect();
+    for private in ["Riêng", "rieng.nguyen", "Trương"] {
+        assert!(!logs.iter().any(|l| l.contains(private)), "a log holds {private}");
+    }
+    assert!(
+        logs.iter().any(|l| l.contains("refused")),
+        "refusals are logged: {logs:?}"
+    );
+    rt.block_on(async {
+        astore.close().await;
+        bstore.close().await;
+        drop_schema(&pstore, &schema).await;
+    });
+}
