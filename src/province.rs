@@ -77,6 +77,26 @@ pub struct Activities {
     pub contest_entries: i64,
 }
 
+/// Figures of a library or a cultural centre, typed in at the Department (a museum's server
+/// leaves them empty).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Services {
+    /// Library: lifelong-learning services or programmes held in the year.
+    pub learning_services: i64,
+    /// Library: digital services (a digital library, an online catalogue).
+    pub digital: bool,
+    /// Cultural centre: classes and clubs running, and people taking part.
+    pub classes: i64,
+    pub clubs: i64,
+    pub participants: i64,
+}
+
+impl Services {
+    pub fn is_empty(&self) -> bool {
+        *self == Services::default()
+    }
+}
+
 /// A museum's yearly report: counts only. It never holds a name, a contact, a school or a
 /// class: schools are counted, not named.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +128,8 @@ pub struct Document {
     pub activities: Activities,
     /// QR scans of object labels in the period.
     pub qr_scans: i64,
+    #[serde(default, skip_serializing_if = "Services::is_empty")]
+    pub services: Services,
 }
 
 /// An institution of the province as the Department keeps it.
@@ -463,6 +485,10 @@ impl Document {
                 doc.activities.came,
                 doc.activities.contest_entries,
                 doc.qr_scans,
+                doc.services.learning_services,
+                doc.services.classes,
+                doc.services.clubs,
+                doc.services.participants,
             ]);
         if counts.into_iter().any(|n| n < 0) {
             return Err(Refusal::Malformed("a count is negative".into()));
@@ -497,12 +523,16 @@ pub struct Line {
     pub institution: Institution,
     /// Its last report of the year, if any.
     pub report: Option<Document>,
-    /// Study visitors, percent over the year before.
+    /// The kind's headline count this year and the year before (study visitors of a museum,
+    /// users of a library, people taking part at a cultural centre).
+    pub this: Option<i64>,
+    pub last: Option<i64>,
+    /// The headline count, percent over the year before.
     pub growth_pct: Option<f64>,
-    /// Growth at or above the target's lower bound (None: no report, no base or no target).
+    /// Growth at or above the kind's target minimum (None: no report, no base or no target).
     pub growth_met: Option<bool>,
-    /// Presents exhibitions in digital space and runs education programmes (museums).
-    pub digital: bool,
+    /// Meets the kind's indicator of the plan (see `meets_indicator`).
+    pub indicator: bool,
 }
 
 /// The institutions of one kind and level, summed.
@@ -512,47 +542,98 @@ pub struct Group {
     pub level: String,
     pub institutions: usize,
     pub reported: usize,
-    /// Of those reported: present exhibitions online and run programmes.
-    pub digital: usize,
-    /// Of those reported with visitors the year before: growth at least the target's minimum.
+    /// Institutions meeting the kind's indicator.
+    pub indicator: usize,
+    /// Whether the plan sets the kind a growth target this year.
+    pub growth_target: bool,
+    /// Of those reported with a count the year before: growth at least the target's minimum.
     pub with_base: usize,
     pub growth_met: usize,
-    pub study_this: i64,
-    pub study_last: i64,
-    /// Study visitors of the group over the same institutions' year before.
+    pub this: i64,
+    pub last: i64,
+    /// The headline count of the group over the same institutions' year before.
     pub growth_pct: Option<f64>,
-    /// The plan's share of institutions that must run programmes and present exhibitions
-    /// online (museums: 70 % to 2025, 100 % by 2030).
-    pub digital_target_pct: Option<f64>,
-    pub digital_pct: Option<f64>,
+    /// The plan's share of institutions that must meet the indicator in the year, if it sets one.
+    pub indicator_target_pct: Option<f64>,
+    /// Counted over every institution of the group: one that has not reported has not shown it.
+    pub indicator_pct: Option<f64>,
 }
 
-/// The plan's target for the share of museums in digital space in `year`.
-pub fn digital_target(kind: &str, year: i32) -> Option<f64> {
-    (kind == "museum").then_some(if year <= 2025 { 70.0 } else { 100.0 })
+/// The kind's headline count of a report: (this year, the year before).
+pub fn headline(kind: &str, d: &Document) -> (i64, i64) {
+    if kind == "museum" {
+        (d.visitors.study_people, d.visitors_last_year.study_people)
+    } else {
+        (d.visitors.people, d.visitors_last_year.people)
+    }
+}
+
+/// The plan's indicator of each kind: a museum presents thematic exhibitions in digital space and
+/// runs education programmes; a library offers lifelong-learning services and digital services;
+/// a cultural centre runs classes or clubs.
+pub fn meets_indicator(kind: &str, d: &Document) -> bool {
+    match kind {
+        "museum" => d.offer.exhibitions > 0 && d.offer.programmes > 0,
+        "library" => d.services.learning_services > 0 && d.services.digital,
+        _ => d.services.classes + d.services.clubs > 0,
+    }
+}
+
+/// The plan's share of institutions that must meet the indicator in `year`: museums 70 % to
+/// 2025 and 100 % by 2030; district cultural centres 80 % and 100 %, commune ones 70 % and
+/// 100 %. The plan gives libraries shares by level that the province sets: none here.
+pub fn indicator_target(kind: &str, level: &str, year: i32) -> Option<f64> {
+    let early = year <= 2025;
+    match (kind, level) {
+        ("museum", _) => Some(if early { 70.0 } else { 100.0 }),
+        ("centre", "district") => Some(if early { 80.0 } else { 100.0 }),
+        ("centre", "commune") => Some(if early { 70.0 } else { 100.0 }),
+        _ => None,
+    }
+}
+
+/// The growth target of the kind's headline count in `year`: museums as `[report]` says (the
+/// study-visitor target), libraries +5 % a year to 2025 and +10–12 % to 2030 (users).
+pub fn growth_target(
+    kind: &str,
+    year: i32,
+    museums: Option<crate::report::Target>,
+) -> Option<crate::report::Target> {
+    match kind {
+        "museum" => museums,
+        "library" => {
+            let (min, max) = if year <= 2025 { (5.0, 5.0) } else { (10.0, 12.0) };
+            (2021..=2030).contains(&year).then_some(crate::report::Target {
+                from_year: if year <= 2025 { 2021 } else { 2026 },
+                to_year: if year <= 2025 { 2025 } else { 2030 },
+                min,
+                max,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Every institution against the year's reports, and the groups by kind and level, in the
-/// order of `KINDS` and `LEVELS`.
+/// order of `KINDS` and `LEVELS`. `museums` is the study-visitor target of the year.
 pub fn consolidate(
     institutions: &[Institution],
     reports: &[Document],
     year: i32,
-    target: Option<crate::report::Target>,
+    museums: Option<crate::report::Target>,
 ) -> (Vec<Line>, Vec<Group>) {
     let lines: Vec<Line> = institutions
         .iter()
         .map(|i| {
             let report = reports.iter().find(|d| d.institution == i.code).cloned();
-            let growth_pct = report.as_ref().and_then(|d| {
-                let (a, b) = (d.visitors.study_people, d.visitors_last_year.study_people);
-                (b > 0).then(|| (a - b) as f64 * 100.0 / b as f64)
-            });
+            let counts = report.as_ref().map(|d| headline(&i.kind, d));
+            let growth_pct = counts.and_then(|(a, b)| (b > 0).then(|| (a - b) as f64 * 100.0 / b as f64));
+            let target = growth_target(&i.kind, year, museums);
             Line {
                 growth_met: growth_pct.zip(target).map(|(g, t)| g + 1e-9 >= t.min),
-                digital: report
-                    .as_ref()
-                    .is_some_and(|d| d.offer.exhibitions > 0 && d.offer.programmes > 0),
+                indicator: report.as_ref().is_some_and(|d| meets_indicator(&i.kind, d)),
+                this: counts.map(|c| c.0),
+                last: counts.map(|c| c.1),
                 institution: i.clone(),
                 report,
                 growth_pct,
@@ -569,39 +650,164 @@ pub fn consolidate(
             if of.is_empty() {
                 continue;
             }
-            let reported: Vec<&&Line> = of.iter().filter(|l| l.report.is_some()).collect();
-            let sum = |f: fn(&Document) -> i64| {
-                reported
-                    .iter()
-                    .filter_map(|l| l.report.as_ref())
-                    .map(f)
-                    .sum::<i64>()
-            };
-            let (this, last) = (
-                sum(|d| d.visitors.study_people),
-                sum(|d| d.visitors_last_year.study_people),
-            );
-            let digital = reported.iter().filter(|l| l.digital).count();
-            let pct = |n: usize, of: usize| (of > 0).then(|| n as f64 * 100.0 / of as f64);
+            let reported = of.iter().filter(|l| l.report.is_some()).count();
+            let this: i64 = of.iter().filter_map(|l| l.this).sum();
+            let last: i64 = of.iter().filter_map(|l| l.last).sum();
+            let indicator = of.iter().filter(|l| l.indicator).count();
             groups.push(Group {
                 kind: kind.to_string(),
                 level: level.to_string(),
                 institutions: of.len(),
-                reported: reported.len(),
-                digital,
-                with_base: reported.iter().filter(|l| l.growth_pct.is_some()).count(),
-                growth_met: reported.iter().filter(|l| l.growth_met == Some(true)).count(),
-                study_this: this,
-                study_last: last,
+                reported,
+                indicator,
+                growth_target: growth_target(kind, year, museums).is_some(),
+                with_base: of.iter().filter(|l| l.growth_pct.is_some()).count(),
+                growth_met: of.iter().filter(|l| l.growth_met == Some(true)).count(),
+                this,
+                last,
                 growth_pct: (last > 0).then(|| (this - last) as f64 * 100.0 / last as f64),
-                digital_target_pct: digital_target(kind, year),
-                // Counted over every institution of the group: one that has not reported has not
-                // shown that it meets the indicator.
-                digital_pct: pct(digital, of.len()),
+                indicator_target_pct: indicator_target(kind, level, year),
+                indicator_pct: Some(indicator as f64 * 100.0 / of.len() as f64),
             });
         }
     }
     (lines, groups)
+}
+
+/// The fields of the Department's form and template, with the kinds they apply to.
+pub const FIELDS: &[(&str, &[&str])] = &[
+    ("visitors", &["museum", "library", "centre"]),
+    ("visitors_last", &["museum", "library", "centre"]),
+    ("study", &["museum"]),
+    ("study_last", &["museum"]),
+    ("exhibitions", &["museum"]),
+    ("programmes", &["museum"]),
+    ("learning_services", &["library"]),
+    ("digital", &["library"]),
+    ("classes", &["centre"]),
+    ("clubs", &["centre"]),
+];
+
+/// A count as people type it: "1250", "1.250", "1 250" or "1,250"; empty is 0.
+pub fn parse_count(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(0);
+    }
+    let groups: Vec<&str> = s.split(['.', ',', ' ', '\u{a0}']).collect();
+    let ok = groups
+        .iter()
+        .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        && (groups.len() == 1 || (groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)));
+    let n: Option<i64> = ok.then(|| groups.concat().parse().ok()).flatten();
+    n.filter(|n| *n <= 1_000_000_000)
+        .ok_or_else(|| format!("\"{s}\" is not a whole number: write e.g. 1250 or 1.250"))
+}
+
+/// Yes or no, as people type it.
+pub fn parse_yes(s: &str) -> Result<bool, String> {
+    match crate::text::fold(s.trim()).as_str() {
+        "" | "no" | "khong" | "0" | "false" => Ok(false),
+        "yes" | "co" | "x" | "1" | "true" | "on" => Ok(true),
+        _ => Err(format!(
+            "\"{}\" is neither yes nor no: write có or không",
+            s.trim()
+        )),
+    }
+}
+
+/// The report of an institution without Vitrine, from the fields of the Department's form or one
+/// row of its template (read through `get`). Every problem is (field, what is wrong): `number`
+/// (not a whole number), `yes_no`, `study_over` (more study visitors than visitors).
+pub fn typed_document(
+    inst: &Institution,
+    year: i32,
+    period: (String, String),
+    get: impl Fn(&str) -> Option<String>,
+    now: i64,
+) -> Result<Document, Vec<(&'static str, &'static str)>> {
+    let mut problems = Vec::new();
+    let mut count = |key: &'static str| {
+        let applies = FIELDS
+            .iter()
+            .any(|(k, kinds)| *k == key && kinds.contains(&inst.kind.as_str()));
+        if !applies {
+            return 0;
+        }
+        parse_count(&get(key).unwrap_or_default()).unwrap_or_else(|_| {
+            problems.push((key, "number"));
+            0
+        })
+    };
+    let (visitors, visitors_last) = (count("visitors"), count("visitors_last"));
+    let (study, study_last) = (count("study"), count("study_last"));
+    let (exhibitions, programmes) = (count("exhibitions"), count("programmes"));
+    let learning_services = count("learning_services");
+    let (classes, clubs) = (count("classes"), count("clubs"));
+    let digital = if inst.kind == "library" {
+        parse_yes(&get("digital").unwrap_or_default()).unwrap_or_else(|_| {
+            problems.push(("digital", "yes_no"));
+            false
+        })
+    } else {
+        false
+    };
+    if study > visitors {
+        problems.push(("study", "study_over"));
+    }
+    if study_last > visitors_last {
+        problems.push(("study_last", "study_over"));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let v = |people: i64, study: i64| Visitors {
+        people,
+        records: 0,
+        study_people: study,
+        study_records: 0,
+    };
+    Ok(Document {
+        format: FORMAT.to_string(),
+        institution: inst.code.clone(),
+        name_vi: inst.name_vi.clone(),
+        name_en: inst.name_en.clone(),
+        year,
+        from: period.0,
+        to: period.1.clone(),
+        counted_to: period.1,
+        complete: true,
+        generated_at: now,
+        visitors: v(visitors, study),
+        visitors_last_year: v(visitors_last, study_last),
+        growth_pct: None,
+        by_month: Vec::new(),
+        offer: Offer {
+            exhibitions,
+            objects: 0,
+            programmes,
+        },
+        tours: Tours::default(),
+        activities: Activities::default(),
+        qr_scans: 0,
+        services: Services {
+            learning_services,
+            digital,
+            classes,
+            clubs,
+            participants: if inst.kind == "centre" { visitors } else { 0 },
+        },
+    })
+}
+
+/// The key of a template column: the name in brackets at the end of its header ("Lượt bạn đọc
+/// năm nay (visitors)"), or the header itself.
+pub fn template_key(header: &str) -> String {
+    let h = header.trim();
+    match (h.rfind('('), h.ends_with(')')) {
+        (Some(i), true) => h[i + 1..h.len() - 1].trim().to_lowercase(),
+        _ => crate::text::fold(h),
+    }
 }
 
 /// A code the Department gives an institution: 2 to 40 lower-case letters, digits or '-'.
@@ -700,6 +906,7 @@ mod tests {
             tours: Tours::default(),
             activities: Activities::default(),
             qr_scans: 3,
+            services: Services::default(),
         }
     }
 
@@ -770,10 +977,10 @@ mod tests {
 
     #[test]
     fn the_year_is_consolidated_by_kind_and_level_against_the_targets() {
-        let inst = |code: &str, kind: &str| Institution {
+        let inst = |code: &str, kind: &str, level: &str| Institution {
             code: code.into(),
             kind: kind.into(),
-            level: "province".into(),
+            level: level.into(),
             name_vi: code.into(),
             name_en: String::new(),
             address: String::new(),
@@ -782,10 +989,12 @@ mod tests {
             has_key: false,
         };
         let list = [
-            inst("a", "museum"),
-            inst("b", "museum"),
-            inst("c", "museum"),
-            inst("l", "library"),
+            inst("a", "museum", "province"),
+            inst("b", "museum", "province"),
+            inst("c", "museum", "province"),
+            inst("l", "library", "province"),
+            inst("k", "centre", "commune"),
+            inst("m", "centre", "commune"),
         ];
         let with = |code: &str, this: i64, last: i64, digital: bool| {
             let mut d = doc();
@@ -802,7 +1011,12 @@ mod tests {
             d
         };
         // a: 100 → 109 (+9 %, met); b: 200 → 210 (+5 %, below 8 %); c has not reported.
-        let reports = [with("a", 109, 100, true), with("b", 210, 200, false)];
+        let mut lib = with("l", 1120, 1000, false);
+        lib.services.learning_services = 4;
+        lib.services.digital = true;
+        let mut club = with("k", 50, 0, false);
+        club.services.clubs = 2;
+        let reports = [with("a", 109, 100, true), with("b", 210, 200, false), lib, club];
         let target = crate::report::Schedule::default().target(2026);
         let (lines, groups) = consolidate(&list, &reports, 2026, target);
         assert_eq!(lines[0].growth_met, Some(true));
@@ -810,19 +1024,93 @@ mod tests {
         assert_eq!(lines[2].report, None);
         let m = &groups[0];
         assert_eq!(
-            (m.kind.as_str(), m.institutions, m.reported, m.digital),
+            (m.kind.as_str(), m.institutions, m.reported, m.indicator),
             ("museum", 3, 2, 1)
         );
-        assert_eq!(
-            (m.with_base, m.growth_met, m.study_this, m.study_last),
-            (2, 1, 319, 300)
-        );
+        assert_eq!((m.with_base, m.growth_met, m.this, m.last), (2, 1, 319, 300));
         assert!((m.growth_pct.unwrap() - 19.0 / 3.0).abs() < 1e-9);
-        assert!((m.digital_pct.unwrap() - 100.0 / 3.0).abs() < 1e-9);
-        assert_eq!(m.digital_target_pct, Some(100.0));
-        assert_eq!(groups[1].kind, "library");
-        assert_eq!((groups[1].reported, groups[1].digital_target_pct), (0, None));
-        assert_eq!(digital_target("museum", 2025), Some(70.0));
+        assert!((m.indicator_pct.unwrap() - 100.0 / 3.0).abs() < 1e-9);
+        assert_eq!(m.indicator_target_pct, Some(100.0));
+        // The library: users +12 % (the 10–12 % target met), services and digital.
+        let l = &groups[1];
+        assert_eq!(
+            (l.kind.as_str(), l.indicator, l.growth_met, l.indicator_target_pct),
+            ("library", 1, 1, None)
+        );
+        // Commune centres: one of two runs clubs, against 100 % (70 % up to 2025); no base.
+        let c = &groups[2];
+        assert_eq!(
+            (c.kind.as_str(), c.level.as_str(), c.indicator, c.with_base),
+            ("centre", "commune", 1, 0)
+        );
+        assert_eq!(
+            (c.indicator_pct, c.indicator_target_pct),
+            (Some(50.0), Some(100.0))
+        );
+        assert_eq!(indicator_target("museum", "district", 2025), Some(70.0));
+        assert_eq!(indicator_target("centre", "district", 2024), Some(80.0));
+    }
+
+    #[test]
+    fn typed_figures_accept_what_people_write_and_name_each_problem() {
+        assert_eq!(parse_count("1.250"), Ok(1250));
+        assert_eq!(parse_count(" 12 345 "), Ok(12345));
+        assert_eq!(parse_count(""), Ok(0));
+        assert!(parse_count("12,5").is_err() && parse_count("-3").is_err() && parse_count("mười").is_err());
+        assert_eq!(parse_yes("Có"), Ok(true));
+        assert_eq!(parse_yes("không"), Ok(false));
+        assert!(parse_yes("có lẽ").is_err());
+        let lib = Institution {
+            code: "tv".into(),
+            kind: "library".into(),
+            level: "district".into(),
+            name_vi: "Thư viện".into(),
+            name_en: String::new(),
+            address: String::new(),
+            contact: String::new(),
+            site_url: String::new(),
+            has_key: false,
+        };
+        let period = ("2025-11-25".to_string(), "2026-11-24".to_string());
+        let fields = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        };
+        let d = typed_document(
+            &lib,
+            2026,
+            period.clone(),
+            fields(&[
+                ("visitors", "1.120"),
+                ("visitors_last", "1000"),
+                ("learning_services", "4"),
+                ("digital", "có"),
+                ("study", "99999"),
+            ]),
+            0,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                d.visitors.people,
+                d.visitors_last_year.people,
+                d.services.learning_services
+            ),
+            (1120, 1000, 4)
+        );
+        assert!(d.services.digital);
+        assert_eq!(d.visitors.study_people, 0, "a field of another kind is not read");
+        assert_eq!(Document::parse(&serde_json::to_vec(&d).unwrap()).unwrap(), d);
+        let e = typed_document(
+            &lib,
+            2026,
+            period,
+            fields(&[("visitors", "nhiều"), ("digital", "?")]),
+            0,
+        )
+        .unwrap_err();
+        assert_eq!(e.iter().map(|p| p.0).collect::<Vec<_>>(), ["visitors", "digital"]);
+        assert_eq!(template_key("Lượt bạn đọc năm nay (visitors)"), "visitors");
+        assert_eq!(template_key("Mã đơn vị"), "ma don vi");
     }
 
     #[test]

@@ -468,8 +468,8 @@ fn province_config(
             format!("\"{}\" is not the address of a server", p.url.get_ref()),
             "write the Department's address as it gave it, e.g. url = \"https://baocao.svhtt.ninhbinh.gov.vn\"",
         );
-    } else if url.starts_with("http://") {
-        let host = url["http://".len()..].split(['/', ':']).next().unwrap_or("");
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', ':']).next().unwrap_or("");
         if host != "localhost" && !host.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback()) {
             diags.warn(
                 "province-unencrypted",

@@ -805,9 +805,9 @@ pub(super) struct Received {
 /// Receive a multipart form whose file field is `file_field`: the file is streamed to `tmp`,
 /// counted as it comes (over `limit`: 413), and only after the form's CSRF token (sent before
 /// the file) was checked, so nothing is written for a forged post. The caller removes `tmp`.
-pub(super) async fn receive(
+pub(super) async fn receive<N>(
     state: &AppState,
-    me: &Curator,
+    me: &super::auth::Signed<N>,
     headers: &axum::http::HeaderMap,
     mut parts: Multipart,
     file_field: &str,

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 
 use super::AppState;
-use super::auth::{ManagerRole, Posted, Staff};
+use super::auth::{ManagerRole, Posted, Staff, StaffRole};
 use super::pages::WebError;
 use super::staff::Frame;
 use crate::content::{Day, Lang};
@@ -61,7 +61,12 @@ pub fn routes() -> Router<AppState> {
         r = r
             .route(&format!("{p}/report/document.json"), get(document_json))
             .route(&format!("{p}/report/send/"), post(send))
-            .route(&format!("{p}/province/"), get(dashboard))
+            .route(&format!("{p}/province/"), get(dashboard).post(upload_sheet))
+            .route(&format!("{p}/province/template.xlsx"), get(template))
+            .route(
+                &format!("{p}/province/{{code}}/form/"),
+                get(form_page).post(save_form),
+            )
             .route(&format!("{p}/province/{{code}}/"), get(institution_page))
             .route(&format!("{p}/province/{{code}}/fetch/"), post(fetch));
     }
@@ -130,6 +135,7 @@ pub async fn document(state: &AppState, year: i32, institution: &str) -> Result<
             contest_entries: entries.iter().map(|e| e.1).sum(),
         },
         qr_scans: hits.iter().map(|h| h.scans).sum(),
+        services: pv::Services::default(),
     })
 }
 
@@ -426,14 +432,17 @@ fn department_only(state: &AppState, lang: Lang) -> Result<(), WebError> {
 struct GroupView {
     kind: String,
     level: String,
+    /// What the kind's indicator and headline count are.
+    indicator_label: String,
+    count_label: String,
     institutions: String,
     reported: String,
-    digital: String,
-    digital_target: String,
-    digital_met: Option<bool>,
+    indicator: String,
+    indicator_target: String,
+    indicator_met: Option<bool>,
     growth_met: String,
-    study_this: String,
-    study_last: String,
+    this: String,
+    last: String,
     growth: String,
 }
 
@@ -446,11 +455,11 @@ struct LineView {
     reported: bool,
     source: String,
     received: String,
-    study_this: String,
-    study_last: String,
+    this: String,
+    last: String,
     growth: String,
     growth_met: Option<bool>,
-    digital: bool,
+    indicator: bool,
 }
 
 #[derive(Serialize)]
@@ -466,6 +475,8 @@ struct DashboardView {
     lines: Vec<LineView>,
     missing: Vec<(String, String)>,
     chart: String,
+    /// Reports loaded from a sheet just now.
+    loaded: Option<i64>,
 }
 
 fn pct(x: Option<f64>, lang: Lang) -> String {
@@ -485,10 +496,16 @@ fn when(secs: i64) -> String {
 }
 
 /// The Department's year: every institution against the plan's indicators, by kind and level.
+#[derive(serde::Deserialize, Default)]
+struct DashboardQuery {
+    year: Option<i32>,
+    loaded: Option<i64>,
+}
+
 async fn dashboard(
     State(state): State<AppState>,
     me: Staff,
-    Query(q): Query<YearOnly>,
+    Query(q): Query<DashboardQuery>,
 ) -> Result<Response, WebError> {
     let lang = me.lang;
     department_only(&state, lang)?;
@@ -523,25 +540,31 @@ async fn dashboard(
         .map(|g| GroupView {
             kind: t(&format!("province.kind_{}", g.kind)),
             level: t(&format!("province.level_{}", g.level)),
+            indicator_label: t(&format!("province.indicator_{}", g.kind)),
+            count_label: t(&format!("province.count_{}", g.kind)),
             institutions: fmt_int(g.institutions as i64, lang),
             reported: fmt_int(g.reported as i64, lang),
-            digital: format!(
+            indicator: format!(
                 "{} ({})",
-                fmt_int(g.digital as i64, lang),
-                share(g.digital_pct, lang)
+                fmt_int(g.indicator as i64, lang),
+                share(g.indicator_pct, lang)
             ),
-            digital_target: share(g.digital_target_pct, lang),
-            digital_met: g
-                .digital_target_pct
-                .zip(g.digital_pct)
+            indicator_target: share(g.indicator_target_pct, lang),
+            indicator_met: g
+                .indicator_target_pct
+                .zip(g.indicator_pct)
                 .map(|(t, p)| p + 1e-9 >= t),
-            growth_met: format!(
-                "{} / {}",
-                fmt_int(g.growth_met as i64, lang),
-                fmt_int(g.with_base as i64, lang)
-            ),
-            study_this: fmt_int(g.study_this, lang),
-            study_last: fmt_int(g.study_last, lang),
+            growth_met: if g.growth_target {
+                format!(
+                    "{} / {}",
+                    fmt_int(g.growth_met as i64, lang),
+                    fmt_int(g.with_base as i64, lang)
+                )
+            } else {
+                "—".into()
+            },
+            this: fmt_int(g.this, lang),
+            last: fmt_int(g.last, lang),
             growth: pct(g.growth_pct, lang),
         })
         .collect();
@@ -559,19 +582,11 @@ async fn dashboard(
                     .map(|r| t(&format!("province.source_{}", r.source)))
                     .unwrap_or_default(),
                 received: r.map(|r| when(r.received_at)).unwrap_or_default(),
-                study_this: l
-                    .report
-                    .as_ref()
-                    .map(|d| fmt_int(d.visitors.study_people, lang))
-                    .unwrap_or_else(|| "—".into()),
-                study_last: l
-                    .report
-                    .as_ref()
-                    .map(|d| fmt_int(d.visitors_last_year.study_people, lang))
-                    .unwrap_or_else(|| "—".into()),
+                this: l.this.map(|n| fmt_int(n, lang)).unwrap_or_else(|| "—".into()),
+                last: l.last.map(|n| fmt_int(n, lang)).unwrap_or_else(|| "—".into()),
                 growth: pct(l.growth_pct, lang),
                 growth_met: l.growth_met,
-                digital: l.digital,
+                indicator: l.indicator,
             }
         })
         .collect();
@@ -636,6 +651,7 @@ async fn dashboard(
         lines: lines_view,
         missing,
         chart,
+        loaded: q.loaded,
     };
     state.page(StatusCode::OK, "staff/province.html", lang, &view)
 }
@@ -667,12 +683,14 @@ struct InstitutionView {
     year: i32,
     can_fetch: bool,
     fetched: Option<String>,
+    typed: Option<String>,
 }
 
 #[derive(serde::Deserialize, Default)]
 struct InstitutionQuery {
     year: Option<i32>,
     fetched: Option<i64>,
+    typed: Option<i64>,
 }
 
 /// One institution: its details and every version of its reports, newest first.
@@ -732,6 +750,7 @@ async fn institution_page(
         versions,
         year: year_of(&state, q.year),
         fetched: q.fetched.map(|v| v.to_string()),
+        typed: q.typed.map(|v| v.to_string()),
     };
     state.page(StatusCode::OK, "staff/institution.html", lang, &view)
 }
@@ -797,5 +816,375 @@ async fn fetch(
         .map_err(|(_, why)| failed(why))?;
     eprintln!("vitrine: report {year} of {code} fetched (version {version})");
     let to = format!("/{}staff/province/{code}/?fetched={version}", lang.prefix());
+    Ok(axum::response::Redirect::to(&to).into_response())
+}
+
+/// One field of the Department's form.
+#[derive(Serialize)]
+struct FieldView {
+    key: &'static str,
+    label: String,
+    value: String,
+    yes_no: bool,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct FormView {
+    #[serde(flatten)]
+    frame: Frame,
+    institution: pv::Institution,
+    kind: String,
+    year: i32,
+    fields: Vec<FieldView>,
+}
+
+/// The words for a problem of a typed figure.
+fn problem_text(state: &AppState, lang: Lang, code: &str) -> String {
+    state.locales.text(lang, &format!("province.err_{code}"))
+}
+
+fn form_view(
+    state: &AppState,
+    me: &super::auth::Signed<impl Sized>,
+    inst: pv::Institution,
+    year: i32,
+    values: &dyn Fn(&str) -> String,
+    problems: &[(&'static str, &'static str)],
+) -> FormView {
+    let lang = me.lang;
+    let fields = pv::FIELDS
+        .iter()
+        .filter(|(_, kinds)| kinds.contains(&inst.kind.as_str()))
+        .map(|(key, _)| FieldView {
+            key,
+            label: state.locales.text(lang, &format!("province.field_{key}")),
+            value: values(key),
+            yes_no: *key == "digital",
+            error: problems
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, code)| problem_text(state, lang, code)),
+        })
+        .collect();
+    FormView {
+        frame: Frame {
+            department: true,
+            ..Frame::new(
+                me,
+                "province",
+                &format!("province/{}/form/?year={year}", inst.code),
+            )
+        },
+        kind: state.locales.text(lang, &format!("province.kind_{}", inst.kind)),
+        institution: inst,
+        year,
+        fields,
+    }
+}
+
+async fn institution_or_404(state: &AppState, lang: Lang, code: &str) -> Result<pv::Institution, WebError> {
+    state
+        .store
+        .institution(code)
+        .await
+        .map_err(|e| state.internal(lang, "reading an institution failed", e))?
+        .ok_or_else(|| state.refuse(lang, StatusCode::NOT_FOUND, &["province.unknown"]))
+}
+
+/// The Department's form for an institution without Vitrine, with its last figures of the year.
+async fn form_page(
+    State(state): State<AppState>,
+    me: Staff,
+    UrlPath(code): UrlPath<String>,
+    Query(q): Query<YearOnly>,
+) -> Result<Response, WebError> {
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let inst = institution_or_404(&state, lang, &code).await?;
+    let year = year_of(&state, q.year);
+    let last = state
+        .store
+        .reports_of(&code)
+        .await
+        .map_err(|e| state.internal(lang, "reading the reports failed", e))?
+        .into_iter()
+        .find(|r| r.year == i64::from(year))
+        .and_then(|r| Document::parse(r.document.as_bytes()).ok());
+    let values = |key: &str| -> String {
+        let Some(d) = &last else { return String::new() };
+        let n = match key {
+            "visitors" => d.visitors.people,
+            "visitors_last" => d.visitors_last_year.people,
+            "study" => d.visitors.study_people,
+            "study_last" => d.visitors_last_year.study_people,
+            "exhibitions" => d.offer.exhibitions,
+            "programmes" => d.offer.programmes,
+            "learning_services" => d.services.learning_services,
+            "classes" => d.services.classes,
+            "clubs" => d.services.clubs,
+            "digital" => {
+                return if d.services.digital {
+                    "yes".into()
+                } else {
+                    "no".into()
+                };
+            }
+            _ => 0,
+        };
+        n.to_string()
+    };
+    let view = form_view(&state, &me, inst, year, &values, &[]);
+    state.page(StatusCode::OK, "staff/province-form.html", lang, &view)
+}
+
+/// The figures typed in are stored as the institution's next version of the year, or the form
+/// comes back with each problem beside its field and nothing stored.
+async fn save_form(
+    State(state): State<AppState>,
+    UrlPath(code): UrlPath<String>,
+    posted: Posted<StaffRole>,
+) -> Result<Response, WebError> {
+    let me = &posted.me;
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let inst = institution_or_404(&state, lang, &code).await?;
+    let year = year_of(
+        &state,
+        posted.form.get("year").and_then(|y| y.trim().parse().ok()),
+    );
+    let period = state.schedule.period(year);
+    let now = crate::visits::now();
+    let get = |k: &str| posted.form.get(k).cloned();
+    match pv::typed_document(
+        &inst,
+        year,
+        (period.from.to_string(), period.to.to_string()),
+        get,
+        now,
+    ) {
+        Ok(doc) => {
+            let text = serde_json::to_string(&doc).unwrap_or_default();
+            let version = state
+                .store
+                .receive_report(
+                    &code,
+                    year,
+                    "form",
+                    &me.account.username,
+                    &text,
+                    None,
+                    KEEP_NONCES,
+                    now,
+                )
+                .await
+                .map_err(|e| state.internal(lang, "storing a report failed", e))?
+                .unwrap_or(0);
+            eprintln!("vitrine: report {year} of {code} typed in (version {version})");
+            let to = format!(
+                "/{}staff/province/{code}/?year={year}&typed={version}",
+                lang.prefix()
+            );
+            Ok(axum::response::Redirect::to(&to).into_response())
+        }
+        Err(problems) => {
+            let values = |k: &str| posted.form.get(k).cloned().unwrap_or_default();
+            let view = form_view(&state, me, inst, year, &values, &problems);
+            state.page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "staff/province-form.html",
+                lang,
+                &view,
+            )
+        }
+    }
+}
+
+/// The Department's template: one row per institution without a key (the ones that report this
+/// way), the columns of the form in Vietnamese with their keys in brackets.
+async fn template(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<YearOnly>,
+) -> Result<Response, WebError> {
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let year = year_of(&state, q.year);
+    let institutions = state
+        .store
+        .institutions()
+        .await
+        .map_err(|e| state.internal(lang, "reading the institutions failed", e))?;
+    let vi = |k: &str| state.locales.text(Lang::Vi, k);
+    let mut headers = vec![
+        format!("{} (code)", vi("province.code")),
+        format!("{} (name)", vi("province.name")),
+        format!("{} (kind)", vi("province.kind")),
+        format!("{} (year)", vi("report.year")),
+    ];
+    headers.extend(
+        pv::FIELDS
+            .iter()
+            .map(|(k, _)| format!("{} ({k})", vi(&format!("province.field_{k}")))),
+    );
+    let rows: Vec<Vec<String>> = institutions
+        .iter()
+        .filter(|i| !i.has_key)
+        .map(|i| {
+            vec![
+                i.code.clone(),
+                i.name_vi.clone(),
+                vi(&format!("province.kind_{}", i.kind)),
+                year.to_string(),
+            ]
+        })
+        .collect();
+    let bytes = crate::sheet::xlsx_bytes(&headers, &rows, &[])
+        .map_err(|e| state.internal(lang, "writing the template failed", e))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"bao-cao-{year}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The template filled in: every row becomes its institution's next version of the year, all
+/// or nothing; a problem names its row and column.
+async fn upload_sheet(
+    State(state): State<AppState>,
+    me: Staff,
+    headers: HeaderMap,
+    parts: axum::extract::Multipart,
+) -> Result<Response, WebError> {
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let t = |k: &str| state.locales.text(lang, k);
+    let token = crate::accounts::new_token()[..24].to_string();
+    let tmp = std::env::temp_dir().join(format!(".vitrine-sheet-{token}.part"));
+    let got = super::edit::receive(&state, &me, &headers, parts, "sheet", &tmp, 5 * 1024 * 1024).await;
+    let got = match got {
+        Ok(g) => g,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+    };
+    let ext = got
+        .file_name
+        .unwrap_or_default()
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let sheet = tmp.with_extension(&ext);
+    let read = match ["xlsx", "ods", "xls", "csv"].contains(&ext.as_str()) {
+        true => tokio::fs::rename(&tmp, &sheet)
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|_| crate::sheet::read_table(&sheet).map_err(|e| e.to_string())),
+        false => Err(t("edit.sheet_kind")),
+    };
+    let _ = tokio::fs::remove_file(&tmp).await;
+    let _ = tokio::fs::remove_file(&sheet).await;
+    let table = read.map_err(|e| state.refuse_lines(lang, StatusCode::UNPROCESSABLE_ENTITY, &[e]))?;
+    let institutions = state
+        .store
+        .institutions()
+        .await
+        .map_err(|e| state.internal(lang, "reading the institutions failed", e))?;
+    let keys: Vec<String> = table.headers.iter().map(|h| pv::template_key(h)).collect();
+    let now = crate::visits::now();
+    let mut problems = Vec::new();
+    let mut docs = Vec::new();
+    for (n, cells) in &table.rows {
+        let get = |k: &str| {
+            keys.iter()
+                .position(|x| x == k)
+                .and_then(|i| cells.get(i))
+                .cloned()
+        };
+        let code = get("code").unwrap_or_default().trim().to_lowercase();
+        let Some(inst) = institutions.iter().find(|i| i.code == code) else {
+            problems.push(
+                t("province.err_row_code")
+                    .replace("{row}", &n.to_string())
+                    .replace("{code}", &code),
+            );
+            continue;
+        };
+        let year = match get("year").map(|y| y.trim().to_string()) {
+            None => year_of(&state, None),
+            Some(y) => match y.parse::<i32>() {
+                Ok(y) if (2000..=2100).contains(&y) => y,
+                _ => {
+                    problems.push(
+                        t("province.err_row_year")
+                            .replace("{row}", &n.to_string())
+                            .replace("{year}", &y),
+                    );
+                    continue;
+                }
+            },
+        };
+        let period = state.schedule.period(year);
+        match pv::typed_document(
+            inst,
+            year,
+            (period.from.to_string(), period.to.to_string()),
+            get,
+            now,
+        ) {
+            Ok(d) => docs.push(d),
+            Err(ps) => problems.extend(ps.into_iter().map(|(field, code)| {
+                format!(
+                    "{} {n}, {}: {}",
+                    t("province.row"),
+                    t(&format!("province.field_{field}")),
+                    problem_text(&state, lang, code)
+                )
+            })),
+        }
+    }
+    if docs.is_empty() && problems.is_empty() {
+        problems.push(t("province.err_empty_sheet"));
+    }
+    if !problems.is_empty() {
+        return Err(state.refuse_lines(lang, StatusCode::UNPROCESSABLE_ENTITY, &problems));
+    }
+    for d in &docs {
+        let text = serde_json::to_string(d).unwrap_or_default();
+        state
+            .store
+            .receive_report(
+                &d.institution,
+                d.year,
+                "sheet",
+                &me.account.username,
+                &text,
+                None,
+                KEEP_NONCES,
+                now,
+            )
+            .await
+            .map_err(|e| state.internal(lang, "storing a report failed", e))?;
+    }
+    eprintln!("vitrine: {} report(s) loaded from a sheet", docs.len());
+    let year = docs
+        .first()
+        .map(|d| d.year)
+        .unwrap_or_else(|| year_of(&state, None));
+    let to = format!(
+        "/{}staff/province/?year={year}&loaded={}",
+        lang.prefix(),
+        docs.len()
+    );
     Ok(axum::response::Redirect::to(&to).into_response())
 }

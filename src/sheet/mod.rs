@@ -19,7 +19,7 @@ pub use export::{ExportOptions, ExportReport, export};
 pub use fields::HeaderLang;
 pub use import::{ImportOptions, import};
 pub use report::{Action, FieldChange, ImportReport, ObjectPlan, RowIssue};
-pub use table::{Table, read_table};
+pub use table::{Table, read_table, xlsx_bytes};
 pub use translate::{Coverage, coverage, export_untranslated};
 
 /// Why a sheet could not be used at all (the command exits with 2).

@@ -43,6 +43,74 @@ fn request(addr: &str, method: &str, path: &str, headers: &[(&str, String)], bod
     (code, body.to_string())
 }
 
+/// Stops the servers when the test fails before it stops them itself.
+struct StopOnPanic(Vec<u32>);
+
+impl Drop for StopOnPanic {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            for pid in &self.0 {
+                // SAFETY: kill(2) on our own children's ids, which are still unreaped here.
+                unsafe { libc::kill(*pid as i32, libc::SIGKILL) };
+            }
+        }
+    }
+}
+
+/// A GET with a session cookie: (status code, body bytes).
+fn request_bytes(addr: &str, path: &str, cookie: &str) -> (u16, Vec<u8>) {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let at = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&all[..at]).to_string();
+    assert!(
+        !head.to_lowercase().contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    (
+        head.split_whitespace().nth(1).unwrap().parse().unwrap(),
+        all[at + 4..].to_vec(),
+    )
+}
+
+/// A file posted as multipart/form-data from the same origin, after the form's CSRF token.
+fn upload(addr: &str, path: &str, cookie: &str, csrf: &str, name: &str, bytes: &[u8]) -> (u16, String) {
+    let b = "----vitrine-test-boundary";
+    let mut body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\n\
+         Content-Disposition: form-data; name=\"sheet\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    request(
+        addr,
+        "POST",
+        path,
+        &[
+            ("Origin", format!("http://{addr}")),
+            ("Cookie", cookie.to_string()),
+            ("Content-Type", format!("multipart/form-data; boundary={b}")),
+        ],
+        &body,
+    )
+}
+
+/// The text of the element with this id.
+fn text_of_id(html: &str, id: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    doc.select(&sel(&format!("#{id}")))
+        .next()
+        .map(|e| e.text().collect())
+        .unwrap_or_default()
+}
+
 /// `vitrine institution …` against the Department's database; its standard output.
 fn institution_cli(root: &Path, db: &str, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
@@ -129,11 +197,12 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
         "Mã,Loại hình,Cấp,Tên,Tên tiếng Anh,Website\n\
          bt-a,Bảo tàng,Tỉnh,Bảo tàng A,Museum A,\n\
          bt-b,bảo tàng,tỉnh,Bảo tàng B,,\n\
-         tv-c,Thư viện,Huyện,Thư viện C,,\n",
+         tv-c,Thư viện,Huyện,Thư viện C,,\n\
+         tt-d,Trung tâm văn hoá,Xã,Trung tâm D,,\n",
     )
     .unwrap();
     assert!(
-        institution_cli(&proot, &purl, &["import", sheet.to_str().unwrap()]).contains("3 institution(s)")
+        institution_cli(&proot, &purl, &["import", sheet.to_str().unwrap()]).contains("4 institution(s)")
     );
     let key_of = |code: &str| {
         institution_cli(&proot, &purl, &["key", code])
@@ -171,6 +240,7 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     let burl = format!("sqlite:{}", db.path().join("b.db").display());
     let (mut a, aaddr, alog) = spawn_serve(&aroot, &[], &aurl, &[("VITRINE_PROVINCE_KEY", &key_a)]);
     let (mut b, baddr, blog) = spawn_serve(&broot, &[], &burl, &[("BT_B_KEY", &key_b)]);
+    let _stop = StopOnPanic(vec![province.id(), a.id(), b.id()]);
     // The Department learns where B's server is (a second import updates; the key stays).
     std::fs::write(
         &sheet,
@@ -323,16 +393,19 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
                 .collect()
         })
         .collect();
-    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[0][..4], ["Bảo tàng", "Tỉnh", "2", "2"]);
-    assert!(rows[0][4].starts_with("2 (100,0 %)"), "{rows:?}");
-    assert_eq!(rows[0][6..], ["300", "319", "+6,3 %", "1 / 2"]);
+    assert!(rows[0][5].starts_with("2 (100,0 %)"), "{rows:?}");
+    assert_eq!(rows[0][6], "100,0 %");
+    assert_eq!(rows[0][8..], ["300", "319", "+6,3 %", "1 / 2"]);
     assert_eq!(rows[1][..4], ["Thư viện", "Huyện", "1", "0"]);
+    assert_eq!(rows[2][..4], ["Trung tâm văn hoá", "Xã", "1", "0"]);
+    assert!(rows[2][5].starts_with("0 (0,0 %) chưa đạt"), "{rows:?}");
     let missing: Vec<String> = doc
         .select(&sel("#missing li"))
         .map(|li| li.text().collect())
         .collect();
-    assert_eq!(missing, ["Thư viện C"]);
+    assert_eq!(missing, ["Thư viện C", "Trung tâm D"]);
     let a_row: String = doc
         .select(&sel("#institutions tr[data-code=bt-a]"))
         .next()
@@ -348,9 +421,148 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
         &d_manager,
     );
     assert!(
-        en.contains("Not reported yet (1)") && en.contains("Museum A"),
+        en.contains("Not reported yet (2)") && en.contains("Museum A"),
         "English names and labels"
     );
+    // The library has no Vitrine: the Department types its figures into the form. A mistake
+    // comes back beside its field, with what was typed, and nothing is stored.
+    let form_path = format!("/staff/province/tv-c/form/?year={year}");
+    let (status, _, page) = http(&paddr, "GET", &form_path, None, &d_manager);
+    assert!(status.contains(" 200"), "{status}");
+    assert!(
+        page.contains("name=\"learning_services\"") && !page.contains("name=\"study\""),
+        "library fields only"
+    );
+    let token = input_value(&page, "csrf");
+    let typed = |visitors: &str| {
+        form(&[
+            ("csrf", &token),
+            ("year", &year.to_string()),
+            ("visitors", visitors),
+            ("visitors_last", "1000"),
+            ("learning_services", "4"),
+            ("digital", "yes"),
+        ])
+    };
+    let (status, _, page) = http(
+        &paddr,
+        "POST",
+        "/staff/province/tv-c/form/",
+        Some(&typed("nhiều")),
+        &d_manager,
+    );
+    assert!(status.contains(" 422"), "{status}");
+    assert!(
+        text_of_id(&page, "e-visitors").contains("Không phải số nguyên"),
+        "{page}"
+    );
+    assert_eq!(input_value(&page, "visitors"), "nhiều");
+    assert!(rt.block_on(pstore.reports_of("tv-c")).unwrap().is_empty());
+    let (status, head, _) = http(
+        &paddr,
+        "POST",
+        "/staff/province/tv-c/form/",
+        Some(&typed("1.120")),
+        &d_manager,
+    );
+    assert!(
+        status.contains(" 303") && head.contains("typed=1"),
+        "{status} {head}"
+    );
+    let typed_in = rt.block_on(pstore.reports_of("tv-c")).unwrap();
+    assert_eq!(typed_in[0].source, "form");
+    assert!(typed_in[0].received_by.starts_with("manager"));
+
+    // The cultural centre fills in the Department's template: downloaded, filled, uploaded.
+    let (code, xlsx) = request_bytes(
+        &paddr,
+        &format!("/staff/province/template.xlsx?year={year}"),
+        &d_manager,
+    );
+    assert_eq!(code, 200);
+    let template = db.path().join("mau.xlsx");
+    std::fs::write(&template, &xlsx).unwrap();
+    let table = vitrine::sheet::read_table(&template).unwrap();
+    let codes: Vec<&str> = table.rows.iter().map(|(_, r)| r[0].as_str()).collect();
+    assert_eq!(codes, ["tt-d", "tv-c"], "the institutions without a key");
+    assert!(
+        table.headers.iter().any(|h| h.ends_with("(classes)")),
+        "{:?}",
+        table.headers
+    );
+    let filled = |code: &str| {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&table.headers).unwrap();
+        let row: Vec<String> = table
+            .headers
+            .iter()
+            .map(|h| match vitrine::province::template_key(h).as_str() {
+                "code" => code.to_string(),
+                "year" => year.to_string(),
+                "visitors" => "450".into(),
+                "visitors_last" => "400".into(),
+                "classes" => "3".into(),
+                "clubs" => "2".into(),
+                _ => String::new(),
+            })
+            .collect();
+        w.write_record(&row).unwrap();
+        w.into_inner().unwrap()
+    };
+    let upload_to = |bytes: Vec<u8>| {
+        let token = csrf(&paddr, "/staff/province/", &d_manager);
+        upload(
+            &paddr,
+            "/staff/province/",
+            &d_manager,
+            &token,
+            "bao-cao.csv",
+            &bytes,
+        )
+    };
+    let (code, page) = upload_to(filled("tt-khong-co"));
+    assert_eq!(code, 422, "{page}");
+    assert!(page.contains("Dòng 2") && page.contains("tt-khong-co"), "{page}");
+    assert!(
+        rt.block_on(pstore.reports_of("tt-d")).unwrap().is_empty(),
+        "nothing stored"
+    );
+    let (code, _) = upload_to(filled("tt-d"));
+    assert_eq!(code, 303);
+    assert_eq!(rt.block_on(pstore.reports_of("tt-d")).unwrap()[0].source, "sheet");
+
+    // Now every institution has reported: the library's users grew 12 % (the 10–12 % target
+    // met) and it offers services and digital services; the commune centre runs classes and
+    // clubs (100 % against 100 %), with no growth target.
+    let (_, _, page) = http(
+        &paddr,
+        "GET",
+        &format!("/staff/province/?year={year}"),
+        None,
+        &d_manager,
+    );
+    let doc = scraper::Html::parse_document(&page);
+    let rows: Vec<Vec<String>> = doc
+        .select(&sel("#groups tbody tr"))
+        .map(|tr| {
+            tr.select(&sel("th, td"))
+                .map(|c| {
+                    c.text()
+                        .collect::<String>()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows[1][2..4], ["1", "1"]);
+    assert!(rows[1][5].starts_with("1 (100,0 %)"), "{rows:?}");
+    assert_eq!(rows[1][8..], ["1.000", "1.120", "+12,0 %", "1 / 1"]);
+    assert!(rows[2][5].starts_with("1 (100,0 %) đạt"), "{rows:?}");
+    assert_eq!(rows[2][8..], ["400", "450", "+12,5 %", "—"]);
+    assert!(page.contains("Mọi đơn vị đã báo cáo."));
+
     // A museum's server is not the Department's.
     let (code, _) = request(&aaddr, "POST", "/api/province/reports", &[], b"{}");
     assert_eq!(code, 404);

@@ -310,6 +310,8 @@ pub fn spawn_serve(
         .args(extra)
         .args(["--addr", "127.0.0.1:0", "--database", database])
         .envs(env.iter().copied())
+        // Not the test's own output: a server left running by a failed test would hold it open.
+        .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
