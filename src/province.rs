@@ -810,6 +810,125 @@ pub fn template_key(header: &str) -> String {
     }
 }
 
+/// A text in both languages, as a museum's open data gives it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Both {
+    pub vi: Option<String>,
+    pub en: Option<String>,
+}
+
+impl Both {
+    /// The text in `lang`, else the other language's, else "".
+    pub fn pick(&self, lang: crate::content::Lang) -> String {
+        let (a, b) = if lang == crate::content::Lang::En {
+            (&self.en, &self.vi)
+        } else {
+            (&self.vi, &self.en)
+        };
+        a.clone().or_else(|| b.clone()).unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PortalExhibition {
+    pub title: Both,
+    #[serde(default)]
+    pub summary: Both,
+    pub opens: Option<String>,
+    pub closes: Option<String>,
+    pub url: Both,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PortalProgramme {
+    pub title: Both,
+    #[serde(default)]
+    pub summary: Both,
+    #[serde(default)]
+    pub subject: Both,
+    #[serde(default)]
+    pub grades: Vec<u8>,
+    pub url: Both,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PortalEvent {
+    pub title: Both,
+    pub starts: String,
+    #[serde(default)]
+    pub place: Both,
+    #[serde(default)]
+    pub cancelled: bool,
+    pub url: Both,
+}
+
+/// A museum's `data/portal.json` (`vitrine-portal/1`), as its build publishes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Portal {
+    pub format: String,
+    pub museum: Both,
+    pub site: String,
+    pub day: String,
+    #[serde(default)]
+    pub exhibitions: Vec<PortalExhibition>,
+    #[serde(default)]
+    pub programmes: Vec<PortalProgramme>,
+    #[serde(default)]
+    pub events: Vec<PortalEvent>,
+}
+
+fn web_address(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(|u| {
+        (u.starts_with("https://") || u.starts_with("http://")) && !u.contains(char::is_whitespace)
+    })
+}
+
+impl Portal {
+    /// Read a museum's portal data, refusing anything whose links are not web addresses (they
+    /// become links on the Department's page).
+    pub fn parse(body: &[u8]) -> Result<Portal, String> {
+        let p: Portal = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+        if p.format != "vitrine-portal/1" {
+            return Err(format!("format {:?}, expected \"vitrine-portal/1\"", p.format));
+        }
+        let urls = p
+            .exhibitions
+            .iter()
+            .map(|e| &e.url)
+            .chain(p.programmes.iter().map(|x| &x.url))
+            .chain(p.events.iter().map(|x| &x.url));
+        for u in urls {
+            if !web_address(&u.vi) || !web_address(&u.en) {
+                return Err("a link that is not a web address".into());
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// How well a text matches a search: `Some(0)` with the exact diacritics, `Some(1)` when it
+/// matches only without tone marks (a dropped tone changes the word, so these come second).
+pub fn search_rank(query: &str, texts: &[&str]) -> Option<u8> {
+    let q = crate::text::nfc(query.trim()).to_lowercase();
+    if q.is_empty() {
+        return Some(0);
+    }
+    let words: Vec<&str> = q.split_whitespace().collect();
+    let exact = texts
+        .iter()
+        .map(|t| crate::text::nfc(t).to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" \n ");
+    if words.iter().all(|w| exact.contains(w)) {
+        return Some(0);
+    }
+    let folded = crate::text::fold(&exact);
+    words
+        .iter()
+        .all(|w| folded.contains(&crate::text::fold(w)))
+        .then_some(1)
+}
+
 /// A code the Department gives an institution: 2 to 40 lower-case letters, digits or '-'.
 pub fn valid_code(s: &str) -> bool {
     (2..=40).contains(&s.len())
@@ -1111,6 +1230,20 @@ mod tests {
         assert_eq!(e.iter().map(|p| p.0).collect::<Vec<_>>(), ["visitors", "digital"]);
         assert_eq!(template_key("Lượt bạn đọc năm nay (visitors)"), "visitors");
         assert_eq!(template_key("Mã đơn vị"), "ma don vi");
+    }
+
+    #[test]
+    fn the_portal_search_puts_exact_diacritics_first_and_refuses_odd_links() {
+        assert_eq!(search_rank("Hoa Lư", &["Kinh đô Hoa Lư"]), Some(0));
+        assert_eq!(search_rank("hoa lu", &["Kinh đô Hoa Lư"]), Some(1));
+        assert_eq!(search_rank("cố đô", &["Kinh đô Hoa Lư"]), None);
+        assert_eq!(search_rank("lịch sử", &["Lịch sử", "lớp 7"]), Some(0));
+        let good = br#"{"format":"vitrine-portal/1","museum":{"vi":"B"},"site":"https://b.example","day":"2026-12-04",
+            "programmes":[{"title":{"vi":"P"},"grades":[7],"url":{"vi":"https://b.example/p/x/","en":"https://b.example/en/p/x/"}}]}"#;
+        assert_eq!(Portal::parse(good).unwrap().programmes[0].grades, [7]);
+        let bad = String::from_utf8_lossy(good).replace("https://b.example/p/x/", "javascript:alert(1)");
+        assert!(Portal::parse(bad.as_bytes()).is_err());
+        assert!(Portal::parse(b"{}").is_err());
     }
 
     #[test]

@@ -198,8 +198,74 @@ pub fn files(
             path: "data/objects.csv".into(),
             bytes: dublin_core_csv(input, visible),
         },
+        OutFile {
+            path: "data/portal.json".into(),
+            bytes: portal_json(input, exhibits, programmes),
+        },
     ]);
     files
+}
+
+fn both(l: &Localized) -> Value {
+    json!({ "vi": l.vi, "en": l.en })
+}
+
+/// What the province portal gathers from this museum (`vitrine-portal/1`): the exhibitions open
+/// today, the learning programmes with their grades and subjects, and the coming events, with the
+/// addresses of their pages in both languages. Public facts only.
+fn portal_json(input: &RenderInput, exhibits: &[&Exhibit], programmes: &[&Programme]) -> Vec<u8> {
+    let site = input.site;
+    let today = input.today;
+    let pages = |path: &str| json!({ "vi": abs(site, path), "en": abs(site, &format!("en/{path}")) });
+    let exhibitions: Vec<Value> = exhibits
+        .iter()
+        .filter(|e| e.is_current(today))
+        .map(|e| {
+            json!({
+                "title": both(&e.title),
+                "summary": both(&e.summary),
+                "opens": e.opens.map(|d| d.to_string()),
+                "closes": e.closes.map(|d| d.to_string()),
+                "url": pages(&format!("e/{}/", e.slug)),
+            })
+        })
+        .collect();
+    let programmes: Vec<Value> = programmes
+        .iter()
+        .map(|p| {
+            json!({
+                "title": both(&p.title),
+                "summary": both(&p.summary),
+                "subject": both(&p.subject),
+                "grades": p.grades,
+                "url": pages(&format!("p/{}/", p.slug)),
+            })
+        })
+        .collect();
+    let events: Vec<Value> = site
+        .events
+        .iter()
+        .filter(|e| e.status != crate::content::EventStatus::Draft && !e.is_past(today))
+        .map(|e| {
+            json!({
+                "title": both(&e.title),
+                "starts": e.starts.iso(),
+                "place": both(&e.place),
+                "cancelled": e.status == crate::content::EventStatus::Cancelled,
+                "url": pages(&format!("su-kien/{}/", e.slug)),
+            })
+        })
+        .collect();
+    let doc = json!({
+        "format": "vitrine-portal/1",
+        "museum": both(&site.config.museum.name),
+        "site": site.config.base_url,
+        "day": today.to_string(),
+        "exhibitions": exhibitions,
+        "programmes": programmes,
+        "events": events,
+    });
+    serde_json::to_vec_pretty(&strip_nulls(doc)).unwrap_or_default()
 }
 
 /// The sitemap of `paths`, each in both languages with its alternates: `sitemap.xml` alone while

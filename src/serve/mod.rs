@@ -542,6 +542,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
     } else {
         publish::start_daily(&state)
     };
+    let portal = province::start_portal_refresh(&state);
     if opts.watch {
         state = state.watching(&opts.out)?;
         state.set_failure(failure);
@@ -580,7 +581,7 @@ pub async fn run(opts: ServeOptions) -> Result<(), Box<dyn std::error::Error + S
         m.abort();
         let _ = m.await;
     }
-    for w in [watcher, daily].into_iter().flatten() {
+    for w in [watcher, daily, portal].into_iter().flatten() {
         w.abort();
         let _ = w.await;
     }

@@ -53,6 +53,8 @@ impl Link {
 pub fn routes() -> Router<AppState> {
     let mut r = Router::new()
         .route("/api/province/report.json", get(document_for_department))
+        .route("/tinh/", get(portal))
+        .route("/en/tinh/", get(portal))
         .route(
             "/api/province/reports",
             post(receive).layer(axum::extract::DefaultBodyLimit::max(pv::MAX_BODY)),
@@ -406,6 +408,13 @@ async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
                 "vitrine: report {} of {} received (version {version})",
                 doc.year, env.institution
             );
+            // Its portal data comes along, in the background.
+            if let Ok(Some(inst)) = state.store.institution(&env.institution).await {
+                let s = state.clone();
+                tokio::spawn(async move {
+                    let _ = refresh_portal(&s, &inst).await;
+                });
+            }
             let out =
                 serde_json::json!({"institution": env.institution, "year": doc.year, "version": version});
             json(StatusCode::CREATED, out.to_string().into_bytes())
@@ -781,6 +790,8 @@ async fn fetch(
         .await
         .map_err(|e| state.internal(lang, "reading an institution key failed", e))?
         .and_then(|k| pv::parse_key(&k));
+    // The portal data comes along (or its failure is noted beside the last good copy).
+    let _ = refresh_portal(&state, &inst).await;
     let (Some(key), false) = (key, inst.site_url.is_empty()) else {
         return Err(state.refuse(lang, StatusCode::CONFLICT, &["province.cannot_fetch"]));
     };
@@ -1187,4 +1198,287 @@ async fn upload_sheet(
         docs.len()
     );
     Ok(axum::response::Redirect::to(&to).into_response())
+}
+
+/// The largest portal data a museum may publish.
+const MAX_PORTAL: usize = 4 * 1024 * 1024;
+
+/// Fetch an institution's public portal data (`<site>/data/portal.json`) and keep it; on failure
+/// the last good copy stays and the error is noted beside it.
+async fn refresh_portal(state: &AppState, inst: &pv::Institution) -> Result<(), String> {
+    if inst.site_url.is_empty() {
+        return Ok(());
+    }
+    let url = format!("{}/data/portal.json", inst.site_url);
+    let got = super::client::request(
+        Method::GET,
+        &url,
+        &[],
+        Vec::new(),
+        Duration::from_secs(20),
+        MAX_PORTAL,
+    )
+    .await
+    .and_then(|r| {
+        if r.status == 200 {
+            pv::Portal::parse(&r.body).map(|_| r.body)
+        } else {
+            Err(format!("{url}: {}", r.status))
+        }
+    });
+    let now = crate::visits::now();
+    let stored = match &got {
+        Ok(body) => {
+            state
+                .store
+                .save_portal(&inst.code, &String::from_utf8_lossy(body), now)
+                .await
+        }
+        Err(e) => {
+            eprintln!(
+                "vitrine: the portal data of {} could not be fetched: {e}",
+                inst.code
+            );
+            state.store.portal_failed(&inst.code, e, now).await
+        }
+    };
+    if let Err(e) = stored {
+        eprintln!("vitrine: storing the portal data of {} failed: {e}", inst.code);
+    }
+    got.map(|_| ())
+}
+
+/// How often the Department's server gathers the institutions' portal data.
+const PORTAL_EVERY: Duration = Duration::from_secs(6 * 3600);
+
+/// On the Department's server: gather every institution's portal data now and every six hours.
+pub fn start_portal_refresh(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    if !state.department {
+        return None;
+    }
+    let state = state.clone();
+    Some(tokio::spawn(async move {
+        loop {
+            match state.store.institutions().await {
+                Ok(list) => {
+                    for i in list.iter().filter(|i| !i.site_url.is_empty()) {
+                        let _ = refresh_portal(&state, i).await;
+                    }
+                }
+                Err(e) => eprintln!("vitrine: reading the institutions failed: {e}"),
+            }
+            tokio::time::sleep(PORTAL_EVERY).await;
+        }
+    }))
+}
+
+#[derive(Serialize, Clone)]
+struct PortalItem {
+    kind: String,
+    title: String,
+    url: String,
+    detail: String,
+    institution: String,
+}
+
+#[derive(Serialize)]
+struct PortalInstitution {
+    code: String,
+    name: String,
+    kind: String,
+    level: String,
+    address: String,
+    site: String,
+    exhibitions: Vec<PortalItem>,
+    programmes: Vec<PortalItem>,
+    events: Vec<PortalItem>,
+    /// When the shown copy was fetched, and whether the last try failed.
+    updated: Option<String>,
+    stale: bool,
+}
+
+#[derive(Serialize)]
+struct PortalView {
+    #[serde(flatten)]
+    frame: super::signup::Frame,
+    indexable: bool,
+    q: String,
+    grade: Option<u8>,
+    grades: Vec<u8>,
+    searched: bool,
+    results: Vec<PortalItem>,
+    institutions: Vec<PortalInstitution>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PortalQuery {
+    q: Option<String>,
+    lop: Option<String>,
+}
+
+/// A day and time of an ISO text (`2026-12-10T09:00:00+07:00`) as people read it: 10/12/2026 09:00.
+fn shown_moment(iso: &str) -> String {
+    let (d, t) = iso.split_once('T').unwrap_or((iso, ""));
+    let mut p = d.split('-');
+    let (y, m, dd) = (
+        p.next().unwrap_or(""),
+        p.next().unwrap_or(""),
+        p.next().unwrap_or(""),
+    );
+    let time = t.get(..5).map(|t| format!(" {t}")).unwrap_or_default();
+    format!("{dd}/{m}/{y}{time}")
+}
+
+/// The province portal (`/tinh/`, `/en/tinh/`): every institution with its exhibitions open now,
+/// its learning programmes and its coming events, gathered from the museums' own open data, and a
+/// search across them all (exact diacritics first), with a grade filter for teachers.
+async fn portal(
+    State(state): State<AppState>,
+    super::pages::Ui(lang): super::pages::Ui,
+    Query(q): Query<PortalQuery>,
+) -> Result<Response, WebError> {
+    department_only(&state, lang)?;
+    let t = |k: &str| state.locales.text(lang, k);
+    let institutions = state
+        .store
+        .institutions()
+        .await
+        .map_err(|e| state.internal(lang, "reading the institutions failed", e))?;
+    let sources = state
+        .store
+        .portal_sources()
+        .await
+        .map_err(|e| state.internal(lang, "reading the portal data failed", e))?;
+    let query = q.q.unwrap_or_default();
+    let query = query.trim().chars().take(100).collect::<String>();
+    let grade = q
+        .lop
+        .and_then(|g| g.trim().parse::<u8>().ok())
+        .filter(|g| (1..=12).contains(g));
+    let searched = !query.is_empty() || grade.is_some();
+    let mut ranked: Vec<(u8, u8, PortalItem)> = Vec::new();
+    let mut shown = Vec::new();
+    for inst in &institutions {
+        let name = if lang == Lang::En && !inst.name_en.is_empty() {
+            inst.name_en.clone()
+        } else {
+            inst.name_vi.clone()
+        };
+        let source = sources.iter().find(|s| s.institution == inst.code);
+        let data = source
+            .and_then(|s| s.body.as_deref())
+            .and_then(|b| pv::Portal::parse(b.as_bytes()).ok());
+        let mut exhibitions = Vec::new();
+        let mut programmes = Vec::new();
+        let mut events = Vec::new();
+        if let Some(p) = &data {
+            for e in &p.exhibitions {
+                let detail = match &e.closes {
+                    Some(c) => t("province.portal_until").replace("{date}", &shown_moment(c)),
+                    None => t("province.portal_permanent"),
+                };
+                let item = PortalItem {
+                    kind: t("province.portal_exhibition"),
+                    title: e.title.pick(lang),
+                    url: e.url.pick(lang),
+                    detail,
+                    institution: name.clone(),
+                };
+                if grade.is_none()
+                    && let Some(r) = pv::search_rank(&query, &[&e.title.pick(lang), &e.summary.pick(lang)])
+                {
+                    ranked.push((r, 1, item.clone()));
+                }
+                exhibitions.push(item);
+            }
+            for x in &p.programmes {
+                let grades = x.grades.iter().map(u8::to_string).collect::<Vec<_>>().join(", ");
+                let subject = x.subject.pick(lang);
+                let mut parts = Vec::new();
+                if !subject.is_empty() {
+                    parts.push(subject.clone());
+                }
+                if !x.grades.is_empty() {
+                    parts.push(t("province.portal_grades").replace("{grades}", &grades));
+                }
+                let detail = parts.join(" · ");
+                let item = PortalItem {
+                    kind: t("province.portal_programme"),
+                    title: x.title.pick(lang),
+                    url: x.url.pick(lang),
+                    detail,
+                    institution: name.clone(),
+                };
+                let grade_ok = grade.is_none_or(|g| x.grades.contains(&g));
+                let grade_words = x
+                    .grades
+                    .iter()
+                    .map(|g| t("province.portal_grade_word").replace("{grade}", &g.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if grade_ok
+                    && let Some(r) = pv::search_rank(
+                        &query,
+                        &[&x.title.pick(lang), &subject, &x.summary.pick(lang), &grade_words],
+                    )
+                {
+                    ranked.push((r, 0, item.clone()));
+                }
+                programmes.push(item);
+            }
+            for e in &p.events {
+                let mut detail = shown_moment(&e.starts);
+                let place = e.place.pick(lang);
+                if !place.is_empty() {
+                    detail = format!("{detail} · {place}");
+                }
+                if e.cancelled {
+                    detail = format!("{detail} · {}", t("province.portal_cancelled"));
+                }
+                let item = PortalItem {
+                    kind: t("province.portal_event"),
+                    title: e.title.pick(lang),
+                    url: e.url.pick(lang),
+                    detail,
+                    institution: name.clone(),
+                };
+                if grade.is_none()
+                    && let Some(r) = pv::search_rank(&query, &[&e.title.pick(lang), &place])
+                {
+                    ranked.push((r, 2, item.clone()));
+                }
+                events.push(item);
+            }
+        }
+        shown.push(PortalInstitution {
+            code: inst.code.clone(),
+            name,
+            kind: t(&format!("province.kind_{}", inst.kind)),
+            level: t(&format!("province.level_{}", inst.level)),
+            address: inst.address.clone(),
+            site: data.as_ref().map(|p| p.site.clone()).unwrap_or_default(),
+            exhibitions,
+            programmes,
+            events,
+            updated: source.and_then(|s| s.fetched_at).map(when),
+            stale: source.is_some_and(|s| s.error.is_some() && s.body.is_some()),
+        });
+    }
+    crate::text::sort_vietnamese(&mut shown, |i| i.name.as_str());
+    ranked.sort_by_key(|a| (a.0, a.1));
+    let view = PortalView {
+        frame: super::signup::frame(&state, lang, "tinh/"),
+        indexable: true,
+        q: query,
+        grade,
+        grades: (1..=12).collect(),
+        searched,
+        results: ranked.into_iter().map(|r| r.2).collect(),
+        institutions: shown,
+    };
+    let html = state
+        .pages
+        .render("province/portal.html", &view)
+        .map_err(|e| state.internal(lang, "the portal failed to render", e))?;
+    Ok(([(header::CACHE_CONTROL, "no-cache")], axum::response::Html(html)).into_response())
 }

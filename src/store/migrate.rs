@@ -227,6 +227,13 @@ const SQLITE: &[(i64, &str)] = &[
         nonce TEXT NOT NULL,
         at BIGINT NOT NULL,
         PRIMARY KEY (institution, nonce)
+    );
+    CREATE TABLE portal_sources (
+        institution TEXT PRIMARY KEY REFERENCES institutions (code),
+        body TEXT,
+        fetched_at BIGINT,
+        tried_at BIGINT NOT NULL,
+        error TEXT
     )",
     ),
 ];
@@ -454,6 +461,13 @@ const POSTGRES: &[(i64, &str)] = &[
         nonce TEXT NOT NULL,
         at BIGINT NOT NULL,
         PRIMARY KEY (institution, nonce)
+    );
+    CREATE TABLE portal_sources (
+        institution TEXT PRIMARY KEY REFERENCES institutions (code),
+        body TEXT,
+        fetched_at BIGINT,
+        tried_at BIGINT NOT NULL,
+        error TEXT
     )",
     ),
 ];

@@ -83,7 +83,7 @@ pub use accounts::Login;
 pub use contests::Started;
 pub use learn::{Answer, AssignmentSummary, ProgrammeTotal, Student};
 pub use mail::Outgoing;
-pub use province::{Institution, Received};
+pub use province::{Institution, PortalSource, Received};
 pub use publish::Publish;
 pub use signups::{EventNumbers, SignedUp};
 

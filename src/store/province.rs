@@ -178,4 +178,50 @@ impl Store {
         let rows: Vec<ReceivedRow> = on_pool!(self, p => sqlx::query_as(&sql).bind(code).fetch_all(p).await?);
         Ok(rows.into_iter().map(received).collect())
     }
+
+    /// Keep the portal data just fetched from an institution.
+    pub async fn save_portal(&self, code: &str, body: &str, now: i64) -> Result<()> {
+        const SQL: &str = "INSERT INTO portal_sources (institution, body, fetched_at, tried_at, error) \
+             VALUES ($1, $2, $3, $3, NULL) ON CONFLICT (institution) DO UPDATE SET body = $2, fetched_at = $3, \
+             tried_at = $3, error = NULL";
+        on_pool!(self, p => sqlx::query(SQL).bind(code).bind(body).bind(now).execute(p).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Note that fetching an institution's portal data failed; its last good copy stays.
+    pub async fn portal_failed(&self, code: &str, error: &str, now: i64) -> Result<()> {
+        const SQL: &str = "INSERT INTO portal_sources (institution, tried_at, error) VALUES ($1, $2, $3) \
+             ON CONFLICT (institution) DO UPDATE SET tried_at = $2, error = $3";
+        on_pool!(self, p => sqlx::query(SQL).bind(code).bind(now).bind(error).execute(p).await?.rows_affected());
+        Ok(())
+    }
+
+    /// Every institution's portal data: (code, last good copy, when fetched, last error).
+    pub async fn portal_sources(&self) -> Result<Vec<PortalSource>> {
+        let rows: Vec<PortalRow> = on_pool!(self, p => sqlx::query_as(
+            "SELECT institution, body, fetched_at, tried_at, error FROM portal_sources ORDER BY institution")
+            .fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| PortalSource {
+                institution: r.0,
+                body: r.1,
+                fetched_at: r.2,
+                tried_at: r.3,
+                error: r.4,
+            })
+            .collect())
+    }
+}
+
+type PortalRow = (String, Option<String>, Option<i64>, i64, Option<String>);
+
+/// The last portal data of an institution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortalSource {
+    pub institution: String,
+    pub body: Option<String>,
+    pub fetched_at: Option<i64>,
+    pub tried_at: i64,
+    pub error: Option<String>,
 }

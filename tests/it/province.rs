@@ -43,6 +43,15 @@ fn request(addr: &str, method: &str, path: &str, headers: &[(&str, String)], bod
     (code, body.to_string())
 }
 
+/// Wait (at most a minute) until `done`: for work the server does in the background.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !done() {
+        assert!(std::time::Instant::now() < until, "{what}: not within a minute");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// Stops the servers when the test fails before it stops them itself.
 struct StopOnPanic(Vec<u32>);
 
@@ -236,6 +245,13 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     // The two museums, each with its own SQLite file and key.
     let (_at, aroot) = museum(&paddr, "bt-a", "VITRINE_PROVINCE_KEY");
     let (_bt, broot) = museum(&paddr, "bt-b", "BT_B_KEY");
+    // B's programme is for grade 7, about Hoa Lư.
+    let programme = broot.join("exhibits/kho-bau/programmes/tham-quan.toml");
+    let text = std::fs::read_to_string(&programme)
+        .unwrap()
+        .replace("Tham quan kho báu", "Tìm hiểu kinh đô Hoa Lư")
+        .replace("grades = [6]", "grades = [7]");
+    std::fs::write(&programme, text).unwrap();
     let aurl = format!("sqlite:{}", db.path().join("a.db").display());
     let burl = format!("sqlite:{}", db.path().join("b.db").display());
     let (mut a, aaddr, alog) = spawn_serve(&aroot, &[], &aurl, &[("VITRINE_PROVINCE_KEY", &key_a)]);
@@ -244,7 +260,10 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     // The Department learns where B's server is (a second import updates; the key stays).
     std::fs::write(
         &sheet,
-        format!("code,kind,level,name_vi,site_url\nbt-b,museum,province,Bảo tàng B,http://{baddr}\n"),
+        format!(
+            "code,kind,level,name_vi,name_en,site_url\nbt-a,museum,province,Bảo tàng A,Museum A,http://{aaddr}\n\
+             bt-b,museum,province,Bảo tàng B,,http://{baddr}\n"
+        ),
     )
     .unwrap();
     institution_cli(&proot, &purl, &["import", sheet.to_str().unwrap()]);
@@ -366,6 +385,49 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     assert_eq!(fetched.len(), 1);
     assert_eq!(fetched[0].source, "fetched");
     assert!(fetched[0].received_by.starts_with("manager"));
+
+    // The portal: B's data came with the fetch, A's after its report (in the background).
+    wait_until("A's portal data", || {
+        rt.block_on(pstore.portal_sources())
+            .unwrap()
+            .iter()
+            .any(|s| s.institution == "bt-a" && s.body.is_some())
+    });
+    let (status, _, page) = http(&paddr, "GET", "/tinh/?lop=7", None, "");
+    assert!(status.contains(" 200") && !page.contains("noindex"), "{status}");
+    let doc = scraper::Html::parse_document(&page);
+    let found: Vec<(String, String)> = doc
+        .select(&sel("#results li a"))
+        .map(|a| (a.text().collect(), a.value().attr("href").unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "Tìm hiểu kinh đô Hoa Lư".to_string(),
+            "https://tiny.example/p/tham-quan/".to_string()
+        )],
+        "a teacher of grade 7 finds B's programme and goes to B's page"
+    );
+    for q in ["hoa%20lu", "Hoa%20L%C6%B0"] {
+        let (_, _, page) = http(&paddr, "GET", &format!("/tinh/?q={q}"), None, "");
+        assert!(
+            page.contains("Tìm hiểu kinh đô Hoa Lư") && page.contains("Kết quả (1)"),
+            "{q}"
+        );
+    }
+    let (_, _, page) = http(&paddr, "GET", "/tinh/?lop=6", None, "");
+    assert!(
+        page.contains("Tham quan kho báu") && !page.contains("Tìm hiểu kinh đô"),
+        "A's grade-6 programme"
+    );
+    let (_, _, en) = http(&paddr, "GET", "/en/tinh/", None, "");
+    assert!(
+        en.contains("Visit the treasures")
+            && en.contains("Museum A")
+            && en.contains("Treasures of the Đinh court")
+    );
+    let (status, _, _) = http(&aaddr, "GET", "/tinh/", None, "");
+    assert!(status.contains(" 404"), "a museum has no portal: {status}");
 
     // The consolidated year: both museums (province level) reported, both present exhibitions
     // and programmes online (100 % against the 2030 target of 100 %), one of two met the growth
@@ -638,6 +700,12 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     assert!(status.contains(" 502"), "{status}");
     assert!(page.contains("Chưa lấy được báo cáo"), "{page}");
     assert_eq!(rt.block_on(pstore.reports_of("bt-b")).unwrap().len(), 1);
+    // The portal still shows B's last copy, and says it is not fresh.
+    let (_, _, page) = http(&paddr, "GET", "/tinh/", None, "");
+    let doc = scraper::Html::parse_document(&page);
+    let b_part: String = doc.select(&sel("#i-bt-b")).next().unwrap().text().collect();
+    assert!(b_part.contains("Tìm hiểu kinh đô Hoa Lư"), "{b_part}");
+    assert!(b_part.contains("Chưa lấy được bản mới"), "{b_part}");
 
     a.kill().unwrap();
     a.wait().unwrap();
