@@ -65,6 +65,9 @@ pub fn routes() -> Router<AppState> {
             .route(&format!("{p}/report/send/"), post(send))
             .route(&format!("{p}/province/"), get(dashboard).post(upload_sheet))
             .route(&format!("{p}/province/template.xlsx"), get(template))
+            .route(&format!("{p}/province/report/"), get(printable))
+            .route(&format!("{p}/province/export.csv"), get(export_csv))
+            .route(&format!("{p}/province/export.xlsx"), get(export_xlsx))
             .route(
                 &format!("{p}/province/{{code}}/form/"),
                 get(form_page).post(save_form),
@@ -486,6 +489,8 @@ struct DashboardView {
     chart: String,
     /// Reports loaded from a sheet just now.
     loaded: Option<i64>,
+    /// The Department's name (the site's), for the printed report.
+    department_name: String,
 }
 
 fn pct(x: Option<f64>, lang: Lang) -> String {
@@ -511,15 +516,13 @@ struct DashboardQuery {
     loaded: Option<i64>,
 }
 
-async fn dashboard(
-    State(state): State<AppState>,
-    me: Staff,
-    Query(q): Query<DashboardQuery>,
-) -> Result<Response, WebError> {
-    let lang = me.lang;
-    department_only(&state, lang)?;
-    let t = |k: &str| state.locales.text(lang, k);
-    let year = year_of(&state, q.year);
+/// The year as the Department sees it: the institutions, the last version of each report, and
+/// the consolidation (lines and groups).
+async fn year_data(
+    state: &AppState,
+    lang: Lang,
+    year: i32,
+) -> Result<(Vec<crate::store::Received>, Vec<pv::Line>, Vec<pv::Group>), WebError> {
     let institutions = state
         .store
         .institutions()
@@ -534,8 +537,47 @@ async fn dashboard(
         .iter()
         .filter_map(|r| Document::parse(r.document.as_bytes()).ok())
         .collect();
+    let (lines, groups) = pv::consolidate(&institutions, &docs, year, state.schedule.target(year));
+    Ok((received, lines, groups))
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, WebError> {
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let year = year_of(&state, q.year);
+    let view = year_view(&state, &me, year, q.loaded, "province/").await?;
+    state.page(StatusCode::OK, "staff/province.html", lang, &view)
+}
+
+/// The consolidated report for the People's Committee, to print: the plan's indicators, every
+/// institution, and the signature lines.
+async fn printable(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, WebError> {
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let year = year_of(&state, q.year);
+    let view = year_view(&state, &me, year, None, "province/report/").await?;
+    state.page(StatusCode::OK, "staff/province-report.html", lang, &view)
+}
+
+async fn year_view(
+    state: &AppState,
+    me: &Staff,
+    year: i32,
+    loaded: Option<i64>,
+    path: &str,
+) -> Result<DashboardView, WebError> {
+    let lang = me.lang;
+    let t = |k: &str| state.locales.text(lang, k);
+    let (received, lines, groups) = year_data(state, lang, year).await?;
     let target = state.schedule.target(year);
-    let (lines, groups) = pv::consolidate(&institutions, &docs, year, target);
     let name = |i: &pv::Institution| {
         if lang == Lang::En && !i.name_en.is_empty() {
             i.name_en.clone()
@@ -638,11 +680,16 @@ async fn dashboard(
         ],
     );
     let today = Day::today();
-    let view = DashboardView {
+    Ok(DashboardView {
         frame: Frame {
             department: true,
-            ..Frame::new(&me, "province", &format!("province/?year={year}"))
+            ..Frame::new(me, "province", &format!("{path}?year={year}"))
         },
+        department_name: state
+            .museum
+            .pick(lang)
+            .map(|(s, _)| s.to_string())
+            .unwrap_or_default(),
         year,
         years: (year - 4..=year + 1).rev().collect(),
         deadline: deadline.to_string(),
@@ -660,9 +707,8 @@ async fn dashboard(
         lines: lines_view,
         missing,
         chart,
-        loaded: q.loaded,
-    };
-    state.page(StatusCode::OK, "staff/province.html", lang, &view)
+        loaded,
+    })
 }
 
 #[derive(Serialize)]
@@ -1481,4 +1527,120 @@ async fn portal(
         .render("province/portal.html", &view)
         .map_err(|e| state.internal(lang, "the portal failed to render", e))?;
     Ok(([(header::CACHE_CONTROL, "no-cache")], axum::response::Html(html)).into_response())
+}
+
+/// The year's table, one row per institution, for a spreadsheet: raw numbers, headers in the
+/// page's language with their keys in brackets.
+async fn export_table(
+    state: &AppState,
+    lang: Lang,
+    year: i32,
+) -> Result<(Vec<String>, Vec<Vec<String>>), WebError> {
+    let t = |k: &str| state.locales.text(lang, k);
+    let (received, lines, _) = year_data(state, lang, year).await?;
+    let keys = [
+        ("code", "province.code"),
+        ("name", "province.name"),
+        ("kind", "province.kind"),
+        ("level", "province.level"),
+        ("source", "province.source"),
+        ("received", "province.received"),
+        ("visitors", "province.field_visitors"),
+        ("visitors_last", "province.field_visitors_last"),
+        ("study", "province.field_study"),
+        ("study_last", "province.field_study_last"),
+        ("growth_pct", "report.growth"),
+        ("growth_met", "province.growth_met"),
+        ("indicator", "province.indicator"),
+        ("exhibitions", "province.field_exhibitions"),
+        ("programmes", "province.field_programmes"),
+        ("learning_services", "province.field_learning_services"),
+        ("digital", "province.field_digital"),
+        ("classes", "province.field_classes"),
+        ("clubs", "province.field_clubs"),
+    ];
+    let headers = keys
+        .iter()
+        .map(|(k, label)| format!("{} ({k})", t(label)))
+        .collect();
+    let yes = |b: bool| if b { t("province.yes") } else { t("province.no") };
+    let rows = lines
+        .iter()
+        .map(|l| {
+            let i = &l.institution;
+            let r = received.iter().find(|r| r.institution == i.code);
+            let mut row = vec![
+                i.code.clone(),
+                i.name_vi.clone(),
+                t(&format!("province.kind_{}", i.kind)),
+                t(&format!("province.level_{}", i.level)),
+                r.map(|r| t(&format!("province.source_{}", r.source)))
+                    .unwrap_or_else(|| t("province.not_reported")),
+                r.map(|r| when(r.received_at)).unwrap_or_default(),
+            ];
+            match &l.report {
+                Some(d) => row.extend([
+                    d.visitors.people.to_string(),
+                    d.visitors_last_year.people.to_string(),
+                    d.visitors.study_people.to_string(),
+                    d.visitors_last_year.study_people.to_string(),
+                    l.growth_pct.map(|g| format!("{g:.1}")).unwrap_or_default(),
+                    l.growth_met.map(yes).unwrap_or_default(),
+                    yes(l.indicator),
+                    d.offer.exhibitions.to_string(),
+                    d.offer.programmes.to_string(),
+                    d.services.learning_services.to_string(),
+                    yes(d.services.digital),
+                    d.services.classes.to_string(),
+                    d.services.clubs.to_string(),
+                ]),
+                None => row.extend(std::iter::repeat_n(String::new(), keys.len() - 6)),
+            }
+            row
+        })
+        .collect();
+    Ok((headers, rows))
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<YearOnly>,
+) -> Result<Response, WebError> {
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let year = year_of(&state, q.year);
+    let (headers, rows) = export_table(&state, lang, year).await?;
+    let header: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let bytes = crate::report::csv::document(&header, &rows);
+    Ok(super::staff::csv_response(&format!("tinh-{year}.csv"), bytes))
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    me: Staff,
+    Query(q): Query<YearOnly>,
+) -> Result<Response, WebError> {
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let year = year_of(&state, q.year);
+    let (headers, rows) = export_table(&state, lang, year).await?;
+    // Columns of counts (visitors … growth, and exhibitions … clubs except "digital") as numbers.
+    let numbers = [6, 7, 8, 9, 13, 14, 15, 17, 18];
+    let bytes = crate::sheet::xlsx_bytes(&headers, &rows, &numbers)
+        .map_err(|e| state.internal(lang, "writing the spreadsheet failed", e))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"tinh-{year}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -625,6 +625,59 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     assert_eq!(rows[2][8..], ["400", "450", "+12,5 %", "—"]);
     assert!(page.contains("Mọi đơn vị đã báo cáo."));
 
+    // The consolidated report to print, and the year as CSV and XLSX.
+    let (status, _, page) = http(
+        &paddr,
+        "GET",
+        &format!("/staff/province/report/?year={year}"),
+        None,
+        &d_manager,
+    );
+    assert!(status.contains(" 200"), "{status}");
+    assert!(page.contains("Giám đốc Sở") && page.contains(&format!("kế hoạch năm {year}")));
+    assert_eq!(
+        scraper::Html::parse_document(&page)
+            .select(&sel("#groups tbody tr"))
+            .count(),
+        3
+    );
+    let (code, csv_bytes) = request_bytes(
+        &paddr,
+        &format!("/staff/province/export.csv?year={year}"),
+        &d_manager,
+    );
+    assert_eq!(code, 200);
+    let csv_text = String::from_utf8(csv_bytes).unwrap();
+    let csv_rows: Vec<&str> = csv_text.lines().collect();
+    assert!(
+        csv_rows[0].starts_with("\u{feff}Mã đơn vị (code)"),
+        "{}",
+        csv_rows[0]
+    );
+    assert_eq!(csv_rows.len(), 5, "{csv_text}");
+    let library = csv_rows.iter().find(|r| r.starts_with("tv-c,")).unwrap();
+    assert!(
+        library.contains(",1120,1000,") && library.contains(",12.0,"),
+        "{library}"
+    );
+    let (code, xlsx) = request_bytes(
+        &paddr,
+        &format!("/staff/province/export.xlsx?year={year}"),
+        &d_manager,
+    );
+    assert_eq!(code, 200);
+    let exported = db.path().join("tinh.xlsx");
+    std::fs::write(&exported, &xlsx).unwrap();
+    let table = vitrine::sheet::read_table(&exported).unwrap();
+    assert_eq!(table.rows.len(), 4);
+    let row_a = table.rows.iter().find(|(_, r)| r[0] == "bt-a").unwrap();
+    assert_eq!(
+        (row_a.1[8].as_str(), row_a.1[9].as_str()),
+        ("109", "100"),
+        "{:?}",
+        row_a.1
+    );
+
     // A museum's server is not the Department's.
     let (code, _) = request(&aaddr, "POST", "/api/province/reports", &[], b"{}");
     assert_eq!(code, 404);
@@ -706,6 +759,28 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     let b_part: String = doc.select(&sel("#i-bt-b")).next().unwrap().text().collect();
     assert!(b_part.contains("Tìm hiểu kinh đô Hoa Lư"), "{b_part}");
     assert!(b_part.contains("Chưa lấy được bản mới"), "{b_part}");
+
+    // The Department's pages and the portal in Chromium, at a phone's width and a desktop's,
+    // audited with axe.
+    if crate::gate::checkers() {
+        let password = "a department password";
+        rt.block_on(pstore.add_user(
+            "so.vhtt",
+            "",
+            Role::Manager,
+            &vitrine::accounts::hash_password(password),
+            0,
+        ))
+        .unwrap();
+        let r = crate::serve::browser_run("province.mjs", paddr.parse().unwrap(), "so.vhtt", password);
+        assert_eq!(r["violations"], serde_json::json!([]), "{r}");
+        assert_eq!(r["wide"], serde_json::json!([]), "{r}");
+        assert!(
+            r["refused"].as_str().unwrap().contains("Không phải số nguyên"),
+            "{r}"
+        );
+        assert_eq!(r["grade7"], "Tìm hiểu kinh đô Hoa Lư");
+    }
 
     a.kill().unwrap();
     a.wait().unwrap();
