@@ -15,10 +15,19 @@ pub enum Role {
     Manager,
     Teacher,
     Curator,
+    /// The Department's server: an institution's reporting account, which fills in that
+    /// institution's yearly form and nothing else.
+    Reporter,
 }
 
 impl Role {
-    pub const ALL: &'static [Role] = &[Role::Staff, Role::Manager, Role::Teacher, Role::Curator];
+    pub const ALL: &'static [Role] = &[
+        Role::Staff,
+        Role::Manager,
+        Role::Teacher,
+        Role::Curator,
+        Role::Reporter,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -26,6 +35,7 @@ impl Role {
             Role::Manager => "manager",
             Role::Teacher => "teacher",
             Role::Curator => "curator",
+            Role::Reporter => "reporter",
         }
     }
 
@@ -58,7 +68,7 @@ pub enum AccountError {
     ShortPassword,
     #[error("a password must be at most {MAX_PASSWORD} characters long")]
     LongPassword,
-    #[error("the role must be staff, manager, teacher or curator")]
+    #[error("the role must be staff, manager, teacher, curator or reporter")]
     BadRole,
 }
 

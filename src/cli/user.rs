@@ -25,13 +25,17 @@ pub enum UserCommand {
         /// Lower-case letters, digits, '.', '_' or '-', e.g. lan.nguyen.
         username: String,
         /// staff (records visits, sees the figures), manager (also the report, exports and
-        /// personal-data requests), teacher (learning programmes) or curator (edits and publishes
-        /// the exhibitions in the browser).
+        /// personal-data requests), teacher (learning programmes), curator (edits and publishes
+        /// the exhibitions in the browser) or reporter (the Department's server: fills in one
+        /// institution's yearly form).
         #[arg(long)]
         role: String,
         /// The name shown in the staff area.
         #[arg(long, default_value = "")]
         name: String,
+        /// For a reporter (the Department's server): the code of the institution it reports for.
+        #[arg(long)]
+        institution: Option<String>,
     },
     /// Set a new password (signs the account out everywhere).
     Passwd {
@@ -73,11 +77,33 @@ async fn user(url: &str, cmd: UserCommand) -> Result<String, Box<dyn std::error:
     let store = Store::open(url).await?;
     let now = crate::visits::now();
     let out = match cmd {
-        UserCommand::Add { username, role, name } => {
+        UserCommand::Add {
+            username,
+            role,
+            name,
+            institution,
+        } => {
             let username = accounts::normalise_username(&username)?;
             let role = Role::parse(&role).ok_or(accounts::AccountError::BadRole)?;
+            let code = match (role, institution.as_deref().map(str::trim)) {
+                (Role::Reporter, Some(c)) if store.institution(c).await?.is_some() => Some(c.to_string()),
+                (Role::Reporter, Some(c)) => {
+                    return Err(format!(
+                        "there is no institution {c}; import it first (vitrine institution import)"
+                    )
+                    .into());
+                }
+                (Role::Reporter, None) => {
+                    return Err("a reporter reports for one institution: add --institution CODE".into());
+                }
+                (_, Some(_)) => return Err("--institution is only for a reporter".into()),
+                (_, None) => None,
+            };
             let hash = new_password()?;
             store.add_user(&username, name.trim(), role, &hash, now).await?;
+            if let Some(c) = &code {
+                store.set_user_institution(&username, c, now).await?;
+            }
             format!("created {} account {username}", role.code())
         }
         UserCommand::Passwd { username } => {

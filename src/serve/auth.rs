@@ -540,6 +540,9 @@ async fn login(
     let next = match account.role {
         Role::Teacher if next.contains("/staff/") => format!("/{}teach/", lang.prefix()),
         Role::Curator if !next.contains("/staff/content/") => format!("/{}staff/content/", lang.prefix()),
+        Role::Reporter if !next.contains("/staff/province/") => {
+            format!("/{}staff/province/mine/", lang.prefix())
+        }
         _ => next,
     };
     let mut res = Redirect::to(&next).into_response();

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use serde::Serialize;
 
 use super::AppState;
-use super::auth::{ManagerRole, Posted, Staff, StaffRole};
+use super::auth::{AnyRole, ManagerRole, Posted, Signed, Staff};
 use super::pages::WebError;
 use super::staff::Frame;
 use crate::content::{Day, Lang};
@@ -72,6 +72,7 @@ pub fn routes() -> Router<AppState> {
                 &format!("{p}/province/{{code}}/form/"),
                 get(form_page).post(save_form),
             )
+            .route(&format!("{p}/province/mine/"), get(mine))
             .route(&format!("{p}/province/{{code}}/"), get(institution_page))
             .route(&format!("{p}/province/{{code}}/fetch/"), post(fetch));
     }
@@ -751,12 +752,13 @@ struct InstitutionQuery {
 /// One institution: its details and every version of its reports, newest first.
 async fn institution_page(
     State(state): State<AppState>,
-    me: Staff,
+    me: Signed<AnyRole>,
     UrlPath(code): UrlPath<String>,
     Query(q): Query<InstitutionQuery>,
 ) -> Result<Response, WebError> {
     let lang = me.lang;
     department_only(&state, lang)?;
+    may_report_for(&state, &me, &code).await?;
     let t = |k: &str| state.locales.text(lang, k);
     let Some(inst) = state
         .store
@@ -896,6 +898,41 @@ struct FormView {
     fields: Vec<FieldView>,
 }
 
+/// Staff of the Department report for any institution; a reporting account only for its own.
+async fn may_report_for<N>(state: &AppState, me: &Signed<N>, code: &str) -> Result<(), WebError> {
+    let lang = me.lang;
+    let own = if me.account.role == crate::accounts::Role::Reporter {
+        state
+            .store
+            .user_institution(me.account.id)
+            .await
+            .map_err(|e| state.internal(lang, "reading an account failed", e))?
+    } else {
+        None
+    };
+    if me.account.role.allows(crate::accounts::Role::Staff) || own.as_deref() == Some(code) {
+        Ok(())
+    } else {
+        Err(state.refuse(lang, StatusCode::FORBIDDEN, &["staff.forbidden"]))
+    }
+}
+
+/// A reporting account's first page: its institution's form.
+async fn mine(State(state): State<AppState>, me: Signed<AnyRole>) -> Result<Response, WebError> {
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let own = state
+        .store
+        .user_institution(me.account.id)
+        .await
+        .map_err(|e| state.internal(lang, "reading an account failed", e))?;
+    let to = match own {
+        Some(code) => format!("/{}staff/province/{code}/form/", lang.prefix()),
+        None => format!("/{}staff/", lang.prefix()),
+    };
+    Ok(axum::response::Redirect::to(&to).into_response())
+}
+
 /// The words for a problem of a typed figure.
 fn problem_text(state: &AppState, lang: Lang, code: &str) -> String {
     state.locales.text(lang, &format!("province.err_{code}"))
@@ -952,12 +989,13 @@ async fn institution_or_404(state: &AppState, lang: Lang, code: &str) -> Result<
 /// The Department's form for an institution without Vitrine, with its last figures of the year.
 async fn form_page(
     State(state): State<AppState>,
-    me: Staff,
+    me: Signed<AnyRole>,
     UrlPath(code): UrlPath<String>,
     Query(q): Query<YearOnly>,
 ) -> Result<Response, WebError> {
     let lang = me.lang;
     department_only(&state, lang)?;
+    may_report_for(&state, &me, &code).await?;
     let inst = institution_or_404(&state, lang, &code).await?;
     let year = year_of(&state, q.year);
     let last = state
@@ -1000,11 +1038,12 @@ async fn form_page(
 async fn save_form(
     State(state): State<AppState>,
     UrlPath(code): UrlPath<String>,
-    posted: Posted<StaffRole>,
+    posted: Posted<AnyRole>,
 ) -> Result<Response, WebError> {
     let me = &posted.me;
     let lang = me.lang;
     department_only(&state, lang)?;
+    may_report_for(&state, me, &code).await?;
     let inst = institution_or_404(&state, lang, &code).await?;
     let year = year_of(
         &state,

@@ -50,6 +50,8 @@ pub struct Frame {
     /// A curator's account sees only the exhibitions; a manager's sees them too.
     pub is_curator: bool,
     pub can_edit: bool,
+    /// An institution's reporting account (the Department's server) sees only its own form.
+    pub is_reporter: bool,
     /// The account's first page, after the language prefix.
     pub home: &'static str,
     pub csrf: String,
@@ -82,9 +84,11 @@ impl Frame {
             is_teacher: teacher,
             is_curator: curator,
             can_edit: me.account.role.allows(Role::Curator),
+            is_reporter: me.account.role == Role::Reporter,
             home: match me.account.role {
                 Role::Teacher => "teach/",
                 Role::Curator => "staff/content/",
+                Role::Reporter => "staff/province/mine/",
                 _ => "staff/",
             },
             csrf: me.csrf.clone(),

@@ -137,4 +137,21 @@ impl Store {
             .bind(now).execute(p).await?.rows_affected()),
         )
     }
+
+    /// Link a reporting account to its institution (the Department's server); false when there is
+    /// no such user.
+    pub async fn set_user_institution(&self, username: &str, code: &str, now: i64) -> Result<bool> {
+        let n = on_pool!(self, p => sqlx::query(
+            "UPDATE users SET institution = $1, updated_at = $2 WHERE username = $3")
+            .bind(code).bind(now).bind(username).execute(p).await?.rows_affected());
+        Ok(n == 1)
+    }
+
+    /// The institution a reporting account reports for.
+    pub async fn user_institution(&self, user_id: i64) -> Result<Option<String>> {
+        let r: Option<Option<String>> = on_pool!(self, p => sqlx::query_scalar(
+            "SELECT institution FROM users WHERE id = $1")
+            .bind(user_id).fetch_optional(p).await?);
+        Ok(r.flatten())
+    }
 }

@@ -236,6 +236,7 @@ const SQLITE: &[(i64, &str)] = &[
         error TEXT
     )",
     ),
+    (11, "ALTER TABLE users ADD COLUMN institution TEXT"),
 ];
 
 /// The same schema for PostgreSQL.
@@ -470,6 +471,7 @@ const POSTGRES: &[(i64, &str)] = &[
         error TEXT
     )",
     ),
+    (11, "ALTER TABLE users ADD COLUMN institution TEXT"),
 ];
 
 pub async fn run(store: &Store) -> Result<()> {
