@@ -897,10 +897,13 @@ impl Portal {
             .map(|e| &e.url)
             .chain(p.programmes.iter().map(|x| &x.url))
             .chain(p.events.iter().map(|x| &x.url));
-        for u in urls {
-            if !web_address(&u.vi) || !web_address(&u.en) {
-                return Err("a link that is not a web address".into());
-            }
+        let site = Some(p.site.clone());
+        if !web_address(&site)
+            || urls
+                .into_iter()
+                .any(|u| !web_address(&u.vi) || !web_address(&u.en))
+        {
+            return Err("a link that is not a web address".into());
         }
         Ok(p)
     }
@@ -930,11 +933,15 @@ pub fn search_rank(query: &str, texts: &[&str]) -> Option<u8> {
 }
 
 /// A code the Department gives an institution: 2 to 40 lower-case letters, digits or '-'.
+/// Names that are pages of the Department's area, never institution codes.
+const RESERVED: &[&str] = &["add", "mine", "report"];
+
 pub fn valid_code(s: &str) -> bool {
     (2..=40).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
+        && !RESERVED.contains(&s)
 }
 
 #[cfg(test)]
@@ -1243,6 +1250,9 @@ mod tests {
         assert_eq!(Portal::parse(good).unwrap().programmes[0].grades, [7]);
         let bad = String::from_utf8_lossy(good).replace("https://b.example/p/x/", "javascript:alert(1)");
         assert!(Portal::parse(bad.as_bytes()).is_err());
+        let bad_site = String::from_utf8_lossy(good)
+            .replace("\"site\":\"https://b.example\"", "\"site\":\"javascript:x\"");
+        assert!(Portal::parse(bad_site.as_bytes()).is_err());
         assert!(Portal::parse(b"{}").is_err());
     }
 
@@ -1254,5 +1264,9 @@ mod tests {
         assert!(parse_key("zz").is_none());
         assert!(parse_key("00ff").is_none(), "too short to be a key");
         assert!(valid_code("bt-ninh-binh") && !valid_code("BT") && !valid_code("-x") && !valid_code("a"));
+        assert!(
+            !valid_code("mine") && !valid_code("add"),
+            "pages of the Department's area"
+        );
     }
 }

@@ -31,23 +31,7 @@ pub enum InstitutionCommand {
 
 pub fn run(root: &Path, a: InstitutionArgs) -> ExitCode {
     let url = super::serve::database_url(root, a.database, super::serve::settings(root).0.database_url);
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(institution(&url, a.command)) {
-        Ok(msg) => {
-            println!("{msg}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    super::run_store_command(institution(&url, a.command))
 }
 
 async fn institution(url: &str, cmd: InstitutionCommand) -> Result<String, Box<dyn std::error::Error>> {

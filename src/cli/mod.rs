@@ -63,6 +63,30 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Run a command that talks to the store: its message on standard output, or its error on
+/// standard error and a failing exit code.
+pub(crate) fn run_store_command(
+    fut: impl std::future::Future<Output = Result<String, Box<dyn std::error::Error>>>,
+) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(fut) {
+        Ok(msg) => {
+            println!("{msg}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Print diagnostics to stderr, sorted, many warnings of a kind summed up unless `verbose`
 /// (the text `vitrine serve` prints too).
 pub(crate) fn print_diagnostics(d: &crate::diag::Diagnostics, verbose: bool) {

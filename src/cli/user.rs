@@ -54,23 +54,7 @@ pub enum UserCommand {
 
 pub fn run(root: &Path, a: UserArgs) -> ExitCode {
     let url = super::serve::database_url(root, a.database, super::serve::settings(root).0.database_url);
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(user(&url, a.command)) {
-        Ok(msg) => {
-            println!("{msg}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    super::run_store_command(user(&url, a.command))
 }
 
 async fn user(url: &str, cmd: UserCommand) -> Result<String, Box<dyn std::error::Error>> {

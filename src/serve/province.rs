@@ -73,6 +73,9 @@ pub fn routes() -> Router<AppState> {
                 get(form_page).post(save_form),
             )
             .route(&format!("{p}/province/mine/"), get(mine))
+            .route(&format!("{p}/province/add/"), post(add_institution))
+            .route(&format!("{p}/province/{{code}}/edit/"), post(edit_institution))
+            .route(&format!("{p}/province/{{code}}/key/"), post(new_key))
             .route(&format!("{p}/province/{{code}}/"), get(institution_page))
             .route(&format!("{p}/province/{{code}}/fetch/"), post(fetch));
     }
@@ -492,6 +495,8 @@ struct DashboardView {
     loaded: Option<i64>,
     /// The Department's name (the site's), for the printed report.
     department_name: String,
+    kinds: Vec<(String, String)>,
+    levels: Vec<(String, String)>,
 }
 
 fn pct(x: Option<f64>, lang: Lang) -> String {
@@ -691,6 +696,8 @@ async fn year_view(
             .pick(lang)
             .map(|(s, _)| s.to_string())
             .unwrap_or_default(),
+        kinds: choices(state, lang, pv::KINDS, "kind"),
+        levels: choices(state, lang, pv::LEVELS, "level"),
         year,
         years: (year - 4..=year + 1).rev().collect(),
         deadline: deadline.to_string(),
@@ -740,6 +747,9 @@ struct InstitutionView {
     can_fetch: bool,
     fetched: Option<String>,
     typed: Option<String>,
+    saved: bool,
+    kinds: Vec<(String, String)>,
+    levels: Vec<(String, String)>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -747,6 +757,7 @@ struct InstitutionQuery {
     year: Option<i32>,
     fetched: Option<i64>,
     typed: Option<i64>,
+    saved: Option<i64>,
 }
 
 /// One institution: its details and every version of its reports, newest first.
@@ -808,6 +819,9 @@ async fn institution_page(
         year: year_of(&state, q.year),
         fetched: q.fetched.map(|v| v.to_string()),
         typed: q.typed.map(|v| v.to_string()),
+        saved: q.saved.is_some(),
+        kinds: choices(&state, lang, pv::KINDS, "kind"),
+        levels: choices(&state, lang, pv::LEVELS, "level"),
     };
     state.page(StatusCode::OK, "staff/institution.html", lang, &view)
 }
@@ -826,12 +840,7 @@ async fn fetch(
         &state,
         posted.form.get("year").and_then(|y| y.trim().parse().ok()),
     );
-    let inst = state
-        .store
-        .institution(&code)
-        .await
-        .map_err(|e| state.internal(lang, "reading an institution failed", e))?
-        .ok_or_else(|| state.refuse(lang, StatusCode::NOT_FOUND, &["province.unknown"]))?;
+    let inst = institution_or_404(&state, lang, &code).await?;
     let key = state
         .store
         .report_key(&code)
@@ -1137,20 +1146,10 @@ async fn template(
         .collect();
     let bytes = crate::sheet::xlsx_bytes(&headers, &rows, &[])
         .map_err(|e| state.internal(lang, "writing the template failed", e))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"bao-cao-{year}.xlsx\""),
-            ),
-        ],
+    Ok(super::staff::xlsx_response(
+        &format!("bao-cao-{year}.xlsx"),
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 /// The template filled in: every row becomes its institution's next version of the year, all
@@ -1668,18 +1667,128 @@ async fn export_xlsx(
     let numbers = [6, 7, 8, 9, 13, 14, 15, 17, 18];
     let bytes = crate::sheet::xlsx_bytes(&headers, &rows, &numbers)
         .map_err(|e| state.internal(lang, "writing the spreadsheet failed", e))?;
-    Ok((
-        [
+    Ok(super::staff::xlsx_response(&format!("tinh-{year}.xlsx"), bytes))
+}
+
+/// The kinds or levels for a select: (code, words in `lang`).
+fn choices(state: &AppState, lang: Lang, table: &[(&str, &[&str])], what: &str) -> Vec<(String, String)> {
+    table
+        .iter()
+        .map(|(code, _)| {
             (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"tinh-{year}.xlsx\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+                code.to_string(),
+                state.locales.text(lang, &format!("province.{what}_{code}")),
+            )
+        })
+        .collect()
+}
+
+/// The institution of a form (the Department's pages), checked as a row of the sheet is, or
+/// every problem.
+fn institution_of_form(
+    form: &std::collections::BTreeMap<String, String>,
+    code: &str,
+) -> Result<pv::Institution, Vec<String>> {
+    let keys = [
+        "code", "kind", "level", "name_vi", "name_en", "address", "contact", "site_url",
+    ];
+    let headers: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    let row: Vec<String> = keys
+        .iter()
+        .map(|k| match *k {
+            "code" => code.to_string(),
+            k => form.get(k).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let mut list = pv::institutions_from_table(&headers, &[(1, row)])?;
+    Ok(list.remove(0))
+}
+
+/// A new institution, from the form on the Department's year page (managers).
+async fn add_institution(
+    State(state): State<AppState>,
+    posted: Posted<ManagerRole>,
+) -> Result<Response, WebError> {
+    let lang = posted.me.lang;
+    department_only(&state, lang)?;
+    let code = posted
+        .form
+        .get("code")
+        .map(|c| c.trim().to_lowercase())
+        .unwrap_or_default();
+    let inst = institution_of_form(&posted.form, &code)
+        .map_err(|p| state.refuse_lines(lang, StatusCode::UNPROCESSABLE_ENTITY, &p))?;
+    let exists = state
+        .store
+        .institution(&code)
+        .await
+        .map_err(|e| state.internal(lang, "reading an institution failed", e))?;
+    if exists.is_some() {
+        return Err(state.refuse(lang, StatusCode::CONFLICT, &["province.code_taken"]));
+    }
+    state
+        .store
+        .save_institution(&inst, crate::visits::now())
+        .await
+        .map_err(|e| state.internal(lang, "storing an institution failed", e))?;
+    eprintln!("vitrine: institution {code} added");
+    let to = format!("/{}staff/province/{code}/", lang.prefix());
+    Ok(axum::response::Redirect::to(&to).into_response())
+}
+
+/// An institution's details changed on its page (managers); its key and reports stay.
+async fn edit_institution(
+    State(state): State<AppState>,
+    UrlPath(code): UrlPath<String>,
+    posted: Posted<ManagerRole>,
+) -> Result<Response, WebError> {
+    let lang = posted.me.lang;
+    department_only(&state, lang)?;
+    institution_or_404(&state, lang, &code).await?;
+    let inst = institution_of_form(&posted.form, &code)
+        .map_err(|p| state.refuse_lines(lang, StatusCode::UNPROCESSABLE_ENTITY, &p))?;
+    state
+        .store
+        .save_institution(&inst, crate::visits::now())
+        .await
+        .map_err(|e| state.internal(lang, "storing an institution failed", e))?;
+    let to = format!("/{}staff/province/{code}/?saved=1", lang.prefix());
+    Ok(axum::response::Redirect::to(&to).into_response())
+}
+
+#[derive(Serialize)]
+struct KeyView {
+    #[serde(flatten)]
+    frame: Frame,
+    institution: pv::Institution,
+    key: String,
+}
+
+/// A new key for an institution's signed reports, shown once (managers); the old one stops
+/// working at once.
+async fn new_key(
+    State(state): State<AppState>,
+    UrlPath(code): UrlPath<String>,
+    posted: Posted<ManagerRole>,
+) -> Result<Response, WebError> {
+    let me = &posted.me;
+    let lang = me.lang;
+    department_only(&state, lang)?;
+    let inst = institution_or_404(&state, lang, &code).await?;
+    let key = pv::new_key();
+    state
+        .store
+        .set_report_key(&code, &key, crate::visits::now())
+        .await
+        .map_err(|e| state.internal(lang, "storing a key failed", e))?;
+    eprintln!("vitrine: a new key for institution {code}");
+    let view = KeyView {
+        frame: Frame {
+            department: true,
+            ..Frame::new(me, "province", &format!("province/{code}/"))
+        },
+        institution: inst,
+        key,
+    };
+    state.page(StatusCode::OK, "staff/province-key.html", lang, &view)
 }

@@ -5,8 +5,8 @@
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Serialize;
 
@@ -89,24 +89,11 @@ async fn download(
     })
     .await?
     .map_err(|e| super::edit::refusal(&state, me.lang, e))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                match lang {
-                    Some(l) => format!("attachment; filename=\"{slug}-{}.xlsx\"", l.code()),
-                    None => format!("attachment; filename=\"{slug}.xlsx\""),
-                },
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response())
+    let name = match lang {
+        Some(l) => format!("{slug}-{}.xlsx", l.code()),
+        None => format!("{slug}.xlsx"),
+    };
+    Ok(super::staff::xlsx_response(&name, bytes))
 }
 
 #[derive(Serialize)]

@@ -752,6 +752,25 @@ async fn erase(State(state): State<AppState>, posted: Posted<ManagerRole>) -> Re
 }
 
 /// A CSV download that is never cached (it may hold personal data).
+/// A spreadsheet to download, never cached.
+pub fn xlsx_response(name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 pub fn csv_response(name: &str, bytes: Vec<u8>) -> Response {
     (
         [

@@ -111,6 +111,23 @@ fn upload(addr: &str, path: &str, cookie: &str, csrf: &str, name: &str, bytes: &
     )
 }
 
+/// The cells of the rows of the table by kind and level, their spaces made single.
+fn group_rows(doc: &scraper::Html) -> Vec<Vec<String>> {
+    doc.select(&sel("#groups tbody tr"))
+        .map(|tr| {
+            tr.select(&sel("th, td"))
+                .map(|c| {
+                    c.text()
+                        .collect::<String>()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The text of the element with this id.
 fn text_of_id(html: &str, id: &str) -> String {
     let doc = scraper::Html::parse_document(html);
@@ -441,20 +458,7 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     );
     assert!(status.contains(" 200"), "{status}");
     let doc = scraper::Html::parse_document(&page);
-    let rows: Vec<Vec<String>> = doc
-        .select(&sel("#groups tbody tr"))
-        .map(|tr| {
-            tr.select(&sel("th, td"))
-                .map(|c| {
-                    c.text()
-                        .collect::<String>()
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect()
-        })
-        .collect();
+    let rows = group_rows(&doc);
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[0][..4], ["Bảo tàng", "Tỉnh", "2", "2"]);
     assert!(rows[0][5].starts_with("2 (100,0 %)"), "{rows:?}");
@@ -666,20 +670,7 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
         &d_manager,
     );
     let doc = scraper::Html::parse_document(&page);
-    let rows: Vec<Vec<String>> = doc
-        .select(&sel("#groups tbody tr"))
-        .map(|tr| {
-            tr.select(&sel("th, td"))
-                .map(|c| {
-                    c.text()
-                        .collect::<String>()
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect()
-        })
-        .collect();
+    let rows = group_rows(&doc);
     assert_eq!(rows[1][2..4], ["1", "1"]);
     assert!(rows[1][5].starts_with("1 (100,0 %)"), "{rows:?}");
     assert_eq!(rows[1][8..], ["1.000", "1.120", "+12,0 %", "1 / 1"]);
@@ -843,6 +834,95 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
         );
         assert_eq!(r["grade7"], "Tìm hiểu kinh đô Hoa Lư");
     }
+
+    // Institutions are added and edited on the web, and a key is made there (managers only).
+    let token = csrf(&paddr, "/staff/province/", &d_manager);
+    let new_one = |code: &str| {
+        form(&[
+            ("csrf", &token),
+            ("code", code),
+            ("name_vi", "Bảo tàng Mới"),
+            ("kind", "museum"),
+            ("level", "district"),
+            ("site_url", ""),
+        ])
+    };
+    let (status, _, page) = http(
+        &paddr,
+        "POST",
+        "/staff/province/add/",
+        Some(&new_one("BT Mới")),
+        &d_manager,
+    );
+    assert!(
+        status.contains(" 422") && page.contains("row 1, code"),
+        "{status}"
+    );
+    let (status, head, _) = http(
+        &paddr,
+        "POST",
+        "/staff/province/add/",
+        Some(&new_one("bt-moi")),
+        &d_manager,
+    );
+    assert!(
+        status.contains(" 303") && head.contains("/staff/province/bt-moi/"),
+        "{status}"
+    );
+    let (status, _, _) = http(
+        &paddr,
+        "POST",
+        "/staff/province/add/",
+        Some(&new_one("bt-moi")),
+        &d_manager,
+    );
+    assert!(status.contains(" 409"), "{status}");
+    let d_staff = session_over_http(&rt, &pstore, &paddr, Role::Staff);
+    let staff_token = csrf(&paddr, "/staff/province/", &d_staff);
+    let by_staff = form(&[
+        ("csrf", &staff_token),
+        ("code", "bt-khac"),
+        ("name_vi", "X"),
+        ("kind", "museum"),
+        ("level", "district"),
+    ]);
+    let (status, _, _) = http(&paddr, "POST", "/staff/province/add/", Some(&by_staff), &d_staff);
+    assert!(status.contains(" 403"), "{status}");
+    let token = csrf(&paddr, "/staff/province/bt-moi/", &d_manager);
+    let edited = form(&[
+        ("csrf", &token),
+        ("name_vi", "Bảo tàng Mới Hoa Lư"),
+        ("kind", "museum"),
+        ("level", "district"),
+        ("site_url", "https://moi.example/"),
+    ]);
+    let (status, head, _) = http(
+        &paddr,
+        "POST",
+        "/staff/province/bt-moi/edit/",
+        Some(&edited),
+        &d_manager,
+    );
+    assert!(status.contains(" 303") && head.contains("saved=1"), "{status}");
+    let moi = rt.block_on(pstore.institution("bt-moi")).unwrap().unwrap();
+    assert_eq!(
+        (moi.name_vi.as_str(), moi.site_url.as_str(), moi.has_key),
+        ("Bảo tàng Mới Hoa Lư", "https://moi.example", false)
+    );
+    let (status, _, page) = http(
+        &paddr,
+        "POST",
+        "/staff/province/bt-moi/key/",
+        Some(&form(&[("csrf", &token)])),
+        &d_manager,
+    );
+    assert!(status.contains(" 200"), "{status}");
+    let shown = text_of_id(&page, "key");
+    assert_eq!(
+        rt.block_on(pstore.report_key("bt-moi")).unwrap(),
+        Some(shown.clone())
+    );
+    assert_eq!(shown.len(), 64);
 
     a.kill().unwrap();
     a.wait().unwrap();
