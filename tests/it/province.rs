@@ -945,3 +945,50 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
         drop_schema(&pstore, &schema).await;
     });
 }
+
+#[test]
+fn bad_province_settings_are_refused_with_their_file_line_and_field() {
+    let (_tmp, root) = copy_fixture("tiny");
+    append(
+        &root.join("vitrine.toml"),
+        "\n[province]\nurl = \"baocao.example\"\ninstitution = \"BT Ninh Bình\"\nkey_env = \"my key\"\n",
+    );
+    let text = std::fs::read_to_string(root.join("vitrine.toml")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("--root")
+        .arg(&root)
+        .arg("check")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    for (field, line) in [
+        ("province.url", line_of("url = ")),
+        ("province.institution", line_of("institution = ")),
+        ("province.key_env", line_of("key_env = ")),
+    ] {
+        assert!(
+            said.lines()
+                .any(|l| l.contains(&format!("vitrine.toml:{line}:")) && l.contains(field)),
+            "{field} at line {line}: {said}"
+        );
+    }
+    // Plain http to another machine is allowed, with a warning (reports would travel unencrypted).
+    let (_tmp, root) = copy_fixture("tiny");
+    append(
+        &root.join("vitrine.toml"),
+        "\n[province]\nurl = \"http://baocao.example\"\ninstitution = \"bt-ninh-binh\"\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("--root")
+        .arg(&root)
+        .arg("check")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && said.contains("province-unencrypted"),
+        "{said}"
+    );
+}
