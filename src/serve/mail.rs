@@ -93,14 +93,16 @@ pub fn start(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
     Some(tokio::spawn(async move {
         // At start every queued mail is tried once, even one waiting for its next try: a restart
         // is often what follows fixing the mail settings.
+        // After that, what is due when the pass starts: the time is read after the wait, or a
+        // mail queued during the wait would be left for the next minute's pass.
         let mut until = i64::MAX;
         loop {
             send_due(&state, &mailer, until).await;
-            until = crate::visits::now();
             tokio::select! {
                 _ = mailer.wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_secs(60)) => {}
             }
+            until = crate::visits::now();
         }
     }))
 }
