@@ -177,7 +177,9 @@ pub const LEVELS: &[(&str, &[&str])] = &[
     ("school", &["school", "truong", "truong hoc"]),
 ];
 
-fn code_of(table: &[(&'static str, &[&str])], cell: &str) -> Option<&'static str> {
+/// The code (`museum`, `district`…) a cell names in `KINDS` or `LEVELS`, in English or
+/// Vietnamese, any case or tone.
+pub fn code_of(table: &[(&'static str, &[&str])], cell: &str) -> Option<&'static str> {
     let f = crate::text::fold(cell.trim());
     table
         .iter()
@@ -579,17 +581,59 @@ pub fn meets_indicator(kind: &str, d: &Document) -> bool {
     }
 }
 
-/// The plan's share of institutions that must meet the indicator in `year`: museums 70 % to
-/// 2025 and 100 % by 2030; district cultural centres 80 % and 100 %, commune ones 70 % and
-/// 100 %. The plan gives libraries shares by level that the province sets: none here.
-pub fn indicator_target(kind: &str, level: &str, year: i32) -> Option<f64> {
-    let early = year <= 2025;
-    match (kind, level) {
-        ("museum", _) => Some(if early { 70.0 } else { 100.0 }),
-        ("centre", "district") => Some(if early { 80.0 } else { 100.0 }),
-        ("centre", "commune") => Some(if early { 70.0 } else { 100.0 }),
-        _ => None,
-    }
+/// A share of the province's institutions of one kind (and level, or every level) that must
+/// meet the plan's indicator by the end of a year: `[[report.share]]` on the Department's server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Share {
+    pub kind: String,
+    /// None: every level of the kind.
+    pub level: Option<String>,
+    /// The last year of the share (it holds from the year after the kind's previous share).
+    pub by: i32,
+    pub percent: f64,
+}
+
+/// The plan's shares: museums 70 % to 2025 and 100 % by 2030; district cultural centres 80 %
+/// and 100 %, commune ones 70 % and 100 %. The plan leaves libraries' shares by level to the
+/// province: none until `[[report.share]]` sets them.
+pub fn default_shares() -> Vec<Share> {
+    let share = |kind: &str, level: Option<&str>, by, percent| Share {
+        kind: kind.into(),
+        level: level.map(str::to_string),
+        by,
+        percent,
+    };
+    vec![
+        share("museum", None, 2025, 70.0),
+        share("museum", None, 2030, 100.0),
+        share("centre", Some("district"), 2025, 80.0),
+        share("centre", Some("district"), 2030, 100.0),
+        share("centre", Some("commune"), 2025, 70.0),
+        share("centre", Some("commune"), 2030, 100.0),
+    ]
+}
+
+/// The share of institutions of `kind` and `level` that must meet the indicator in `year`: the
+/// share with the earliest `by` not before `year` (the last one goes on holding after its year).
+/// Shares naming the level win over shares of every level.
+pub fn indicator_target(shares: &[Share], kind: &str, level: &str, year: i32) -> Option<f64> {
+    let exact: Vec<&Share> = shares
+        .iter()
+        .filter(|s| s.kind == kind && s.level.as_deref() == Some(level))
+        .collect();
+    let of = if exact.is_empty() {
+        shares
+            .iter()
+            .filter(|s| s.kind == kind && s.level.is_none())
+            .collect()
+    } else {
+        exact
+    };
+    of.iter()
+        .filter(|s| s.by >= year)
+        .min_by_key(|s| s.by)
+        .or_else(|| of.iter().max_by_key(|s| s.by))
+        .map(|s| s.percent)
 }
 
 /// The growth target of the kind's headline count in `year`: museums as `[report]` says (the
@@ -615,12 +659,14 @@ pub fn growth_target(
 }
 
 /// Every institution against the year's reports, and the groups by kind and level, in the
-/// order of `KINDS` and `LEVELS`. `museums` is the study-visitor target of the year.
+/// order of `KINDS` and `LEVELS`. `museums` is the study-visitor target of the year, `shares`
+/// the plan's shares of institutions meeting the indicator.
 pub fn consolidate(
     institutions: &[Institution],
     reports: &[Document],
     year: i32,
     museums: Option<crate::report::Target>,
+    shares: &[Share],
 ) -> (Vec<Line>, Vec<Group>) {
     let lines: Vec<Line> = institutions
         .iter()
@@ -666,7 +712,7 @@ pub fn consolidate(
                 this,
                 last,
                 growth_pct: (last > 0).then(|| (this - last) as f64 * 100.0 / last as f64),
-                indicator_target_pct: indicator_target(kind, level, year),
+                indicator_target_pct: indicator_target(shares, kind, level, year),
                 indicator_pct: Some(indicator as f64 * 100.0 / of.len() as f64),
             });
         }
@@ -1144,7 +1190,7 @@ mod tests {
         club.services.clubs = 2;
         let reports = [with("a", 109, 100, true), with("b", 210, 200, false), lib, club];
         let target = crate::report::Schedule::default().target(2026);
-        let (lines, groups) = consolidate(&list, &reports, 2026, target);
+        let (lines, groups) = consolidate(&list, &reports, 2026, target, &default_shares());
         assert_eq!(lines[0].growth_met, Some(true));
         assert_eq!(lines[1].growth_met, Some(false));
         assert_eq!(lines[2].report, None);
@@ -1173,8 +1219,35 @@ mod tests {
             (c.indicator_pct, c.indicator_target_pct),
             (Some(50.0), Some(100.0))
         );
-        assert_eq!(indicator_target("museum", "district", 2025), Some(70.0));
-        assert_eq!(indicator_target("centre", "district", 2024), Some(80.0));
+        let plan = default_shares();
+        assert_eq!(indicator_target(&plan, "museum", "district", 2025), Some(70.0));
+        assert_eq!(indicator_target(&plan, "centre", "district", 2024), Some(80.0));
+        assert_eq!(indicator_target(&plan, "centre", "commune", 2031), Some(100.0));
+        assert_eq!(indicator_target(&plan, "library", "district", 2026), None);
+        // The province sets libraries' shares; a share naming the level wins over one of every
+        // level, and the last share holds after its year.
+        let mut set = plan.clone();
+        let share = |level: Option<&str>, by, percent| Share {
+            kind: "library".into(),
+            level: level.map(str::to_string),
+            by,
+            percent,
+        };
+        set.extend([
+            share(None, 2025, 50.0),
+            share(None, 2030, 90.0),
+            share(Some("province"), 2030, 100.0),
+        ]);
+        assert_eq!(indicator_target(&set, "library", "district", 2024), Some(50.0));
+        assert_eq!(indicator_target(&set, "library", "district", 2026), Some(90.0));
+        assert_eq!(indicator_target(&set, "library", "commune", 2035), Some(90.0));
+        assert_eq!(indicator_target(&set, "library", "province", 2024), Some(100.0));
+        let (_, groups) = consolidate(&list, &reports, 2026, target, &set);
+        // The fixture's library is a provincial one: the share naming its level.
+        assert_eq!(groups[1].indicator_target_pct, Some(100.0));
+        set.pop();
+        let (_, groups) = consolidate(&list, &reports, 2026, target, &set);
+        assert_eq!(groups[1].indicator_target_pct, Some(90.0));
     }
 
     #[test]

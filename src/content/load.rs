@@ -370,7 +370,7 @@ fn load_config_file(root: &Path, path: &Path, diags: &mut Diagnostics) -> Option
         image_widths: widths,
         image_quality: quality,
         deep_zoom: raw.images.deep_zoom.unwrap_or(true),
-        server: server_config(&raw.server, &src, diags),
+        server: server_config(&raw.server, root, &src, diags),
         report: report_config(&raw.report, &src, diags),
         mail: raw.mail.as_ref().and_then(|m| mail_config(m, root, &src, diags)),
         province: raw
@@ -387,10 +387,20 @@ pub fn load_config(root: &Path) -> (Option<Config>, Diagnostics) {
     (c, diags)
 }
 
-fn server_config(raw: &RawServer, src: &Source, diags: &mut Diagnostics) -> ServerConfig {
+fn server_config(raw: &RawServer, root: &Path, src: &Source, diags: &mut Diagnostics) -> ServerConfig {
     let mut c = ServerConfig {
         secure_cookies: raw.secure_cookies.unwrap_or(false),
         department: raw.department.unwrap_or(false),
+        ca_file: raw.ca_file.as_ref().map(|f| {
+            ca_file(
+                f,
+                root,
+                src,
+                diags,
+                ("invalid-server", "server.ca_file"),
+                "the other servers' (the Department's, or the museums')",
+            )
+        }),
         ..Default::default()
     };
     if let Some(a) = &raw.addr {
@@ -515,6 +525,38 @@ fn province_config(
     })
 }
 
+/// A `ca_file` setting: the path from the project folder to a PEM file holding at least one
+/// certificate; `(code, field)` name the setting, `whose` the certificates it signed.
+fn ca_file(
+    raw: &toml::Spanned<String>,
+    root: &Path,
+    src: &Source,
+    diags: &mut Diagnostics,
+    (code, field): (&'static str, &str),
+    whose: &str,
+) -> std::path::PathBuf {
+    let path = root.join(raw.get_ref().trim());
+    let problem = match std::fs::read(&path) {
+        Err(_) if !path.is_file() => Some(format!("{} is not a file", path.display())),
+        Err(e) => Some(format!("{} cannot be read: {e}", path.display())),
+        Ok(pem) if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") => Some(format!(
+            "{} holds no certificate (-----BEGIN CERTIFICATE-----)",
+            path.display()
+        )),
+        Ok(_) => None,
+    };
+    if let Some(problem) = problem {
+        diags.error(
+            code,
+            src.pos(raw.span()),
+            field,
+            problem,
+            &format!("give the path (from the project folder) of the PEM certificate of the authority that signed {whose} certificate, or remove ca_file"),
+        );
+    }
+    path
+}
+
 /// `[mail]`, checked: every problem names its field; a configuration with errors sends nothing.
 fn mail_config(
     raw: &toml::Spanned<RawMail>,
@@ -612,17 +654,14 @@ fn mail_config(
         }
     };
     let ca_file = m.ca_file.as_ref().map(|c| {
-        let path = root.join(c.get_ref().trim());
-        if !path.is_file() {
-            diags.error(
-                "invalid-mail",
-                src.pos(c.span()),
-                "mail.ca_file",
-                format!("{} is not a file", path.display()),
-                "give the path (from the project folder) of the PEM certificate of the authority that signed the mail server's certificate, or remove ca_file",
-            );
-        }
-        path
+        ca_file(
+            c,
+            root,
+            src,
+            diags,
+            ("invalid-mail", "mail.ca_file"),
+            "the mail server's",
+        )
     });
     (diags.errors() == before).then(|| MailConfig {
         host,
@@ -686,7 +725,97 @@ fn report_config(raw: &RawReport, src: &Source, diags: &mut Diagnostics) -> Repo
         }
         c.targets = targets;
     }
+    if !raw.share.is_empty() {
+        c.shares = shares(&raw.share, src, diags);
+    }
     c
+}
+
+/// `[[report.share]]`, checked. A kind given here replaces the plan's shares of that kind.
+fn shares(
+    raw: &[toml::Spanned<super::raw::RawShare>],
+    src: &Source,
+    diags: &mut Diagnostics,
+) -> Vec<crate::province::Share> {
+    let word =
+        |s: &toml::Spanned<String>, list| crate::province::code_of(list, s.get_ref()).map(str::to_string);
+    let mut out: Vec<crate::province::Share> = Vec::new();
+    for r in raw {
+        let v = r.get_ref();
+        let kind = word(&v.kind, crate::province::KINDS);
+        if kind.is_none() {
+            diags.error(
+                "invalid-report",
+                src.pos(v.kind.span()),
+                "report.share.kind",
+                format!("\"{}\" is not a kind of institution", v.kind.get_ref()),
+                "write museum, library or centre (bảo tàng, thư viện, trung tâm văn hoá)",
+            );
+        }
+        let level = v.level.as_ref().map(|l| (l, word(l, crate::province::LEVELS)));
+        if let Some((l, None)) = &level {
+            diags.error(
+                "invalid-report",
+                src.pos(l.span()),
+                "report.share.level",
+                format!("\"{}\" is not a level", l.get_ref()),
+                "write province, district, commune or school (tỉnh, huyện, xã, trường), or leave level out for every level",
+            );
+        }
+        let by = *v.by.get_ref();
+        if !(2000..=2100).contains(&by) {
+            diags.error(
+                "invalid-report",
+                src.pos(v.by.span()),
+                "report.share.by",
+                format!("{by} is not a year"),
+                "write the last year of the share, e.g. by = 2025",
+            );
+        }
+        let percent = *v.percent.get_ref();
+        if !(0.0..=100.0).contains(&percent) {
+            diags.error(
+                "invalid-report",
+                src.pos(v.percent.span()),
+                "report.share.percent",
+                format!("{percent} is not a share between 0 and 100"),
+                "write the percent of institutions, e.g. percent = 70",
+            );
+        }
+        let Some(kind) = kind else { continue };
+        let level = match level {
+            Some((_, None)) => continue,
+            Some((_, Some(l))) => Some(l),
+            None => None,
+        };
+        if out
+            .iter()
+            .any(|s| s.kind == kind && s.level == level && s.by == by)
+        {
+            diags.error(
+                "invalid-report",
+                src.pos(r.span()),
+                "report.share",
+                format!("two shares for {kind} by {by}"),
+                "keep one [[report.share]] for each kind, level and year",
+            );
+            continue;
+        }
+        out.push(crate::province::Share {
+            kind,
+            level,
+            by,
+            percent,
+        });
+    }
+    // The plan's shares stay for the kinds not given.
+    let given: Vec<String> = out.iter().map(|s| s.kind.clone()).collect();
+    out.extend(
+        crate::province::default_shares()
+            .into_iter()
+            .filter(|s| !given.contains(&s.kind)),
+    );
+    out
 }
 
 /// Read `<stem>.vi.md` and `<stem>.en.md` (or `vi.md`/`en.md` when `stem` is empty).

@@ -202,6 +202,9 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// This server is the province's Department: it receives the institutions' reports.
     pub department: bool,
+    /// A certificate authority (PEM) trusted, beside the public ones, when this server connects
+    /// to another (the Department's server, or a museum's): a province's own authority.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// A growth target: (first year, last year, minimum %, maximum %).
@@ -212,6 +215,9 @@ pub struct ReportConfig {
     /// (month, day) the report is due every year.
     pub deadline: (u8, u8),
     pub targets: Vec<TargetRange>,
+    /// `[[report.share]]`: the plan's shares of institutions meeting its indicator, on the
+    /// Department's server (the plan's own when none is given for a kind).
+    pub shares: Vec<crate::province::Share>,
 }
 
 impl Default for ReportConfig {
@@ -220,6 +226,7 @@ impl Default for ReportConfig {
         ReportConfig {
             deadline: (11, 25),
             targets: vec![(2021, 2025, 5.0, 5.0), (2026, 2030, 8.0, 10.0)],
+            shares: crate::province::default_shares(),
         }
     }
 }

@@ -72,6 +72,7 @@ pub struct RawServer {
     pub tour_retention_days: Option<Spanned<i64>>,
     pub secure_cookies: Option<bool>,
     pub department: Option<bool>,
+    pub ca_file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -80,6 +81,18 @@ pub struct RawReport {
     pub deadline: Option<Spanned<String>>,
     #[serde(default)]
     pub target: Vec<Spanned<RawTarget>>,
+    #[serde(default)]
+    pub share: Vec<Spanned<RawShare>>,
+}
+
+/// `[[report.share]]`: a share of institutions that must meet the plan's indicator.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct RawShare {
+    pub kind: Spanned<String>,
+    pub level: Option<Spanned<String>>,
+    pub by: Spanned<i32>,
+    pub percent: Spanned<f64>,
 }
 
 #[derive(Deserialize, Debug)]

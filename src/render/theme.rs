@@ -211,3 +211,30 @@ fn overlay(base: &Path, dir: &Path, files: &mut BTreeMap<String, ThemeFile>) -> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A window's title is text: markup inside `{% block title %}` would show as text in the
+    /// tab and the history (it happened once, to the Department's year page).
+    #[test]
+    fn title_blocks_of_the_default_theme_hold_no_markup() {
+        let mut seen = 0;
+        for path in DefaultTheme::iter().filter(|p| p.ends_with(".html")) {
+            let file = DefaultTheme::get(&path).unwrap();
+            let text = std::str::from_utf8(&file.data).unwrap();
+            for (at, _) in text.match_indices("{% block title %}") {
+                let rest = &text[at + "{% block title %}".len()..];
+                let end = rest.find("{% endblock %}").unwrap_or(rest.len());
+                let title = &rest[..end];
+                assert!(
+                    !title.contains('<'),
+                    "{path}: markup in the title block: {title:?}"
+                );
+                seen += 1;
+            }
+        }
+        assert!(seen > 20, "only {seen} title blocks found");
+    }
+}

@@ -37,6 +37,8 @@ pub struct Schedule {
     /// The report is due on this day every year (month, day): 25 November.
     pub deadline: (u8, u8),
     pub targets: Vec<Target>,
+    /// The plan's shares of institutions meeting its indicator (the Department's year).
+    pub shares: Vec<crate::province::Share>,
 }
 
 impl From<&crate::content::ReportConfig> for Schedule {
@@ -53,6 +55,7 @@ impl From<&crate::content::ReportConfig> for Schedule {
                     max,
                 })
                 .collect(),
+            shares: c.shares.clone(),
         }
     }
 }
@@ -76,6 +79,7 @@ impl Default for Schedule {
                     max: 10.0,
                 },
             ],
+            shares: crate::province::default_shares(),
         }
     }
 }

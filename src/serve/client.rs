@@ -1,9 +1,10 @@
 // One HTTP/1.1 request to another server (the Department's, or a museum's), over TLS for https://
-// (rustls, the public roots) or plain for http:// (a server on the same machine or network).
+// (rustls, the public roots and `[server] ca_file`) or plain for http:// (a server on the same machine or network).
 // hyper's client connection does the protocol; this adds the address, the TLS handshake, a
 // deadline and a cap on the size of the answer. No pool: the province exchanges a few requests a
 // day.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,8 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Request, Uri, header};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
@@ -42,22 +45,72 @@ impl Reply {
     }
 }
 
-/// Send `body` to `url` with `headers`; the whole exchange within `timeout`, an answer of at
-/// most `max_answer` bytes. The error says what failed, for the person who pressed the button.
-pub async fn request(
-    method: Method,
-    url: &str,
-    headers: &[(&str, String)],
-    body: Vec<u8>,
-    timeout: Duration,
-    max_answer: usize,
-) -> Result<Reply, String> {
-    tokio::time::timeout(timeout, exchange(method, url, headers, body, max_answer))
-        .await
-        .map_err(|_| format!("{url} did not answer within {} s", timeout.as_secs()))?
+/// What this server trusts when it connects over TLS: the public roots, and the authority of
+/// `[server] ca_file` when set (a province's own). Made once at start; cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    tls: Arc<rustls::ClientConfig>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Client")
+    }
+}
+
+impl Client {
+    /// The client trusting the public roots and every certificate in the PEM file `ca_file`.
+    pub fn new(ca_file: Option<&Path>) -> Result<Client, String> {
+        let mut roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        if let Some(path) = ca_file {
+            let shown = path.display();
+            let certs = CertificateDer::pem_file_iter(path)
+                .map_err(|e| format!("[server] ca_file {shown}: {e}"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("[server] ca_file {shown} is not a PEM certificate: {e}"))?;
+            if certs.is_empty() {
+                return Err(format!("[server] ca_file {shown} holds no certificate"));
+            }
+            for cert in certs {
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("[server] ca_file {shown}: {e}"))?;
+            }
+        }
+        let config =
+            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .map_err(|e| format!("TLS: {e}"))?
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+        Ok(Client {
+            tls: Arc::new(config),
+        })
+    }
+
+    /// Send `body` to `url` with `headers`; the whole exchange within `timeout`, an answer of
+    /// at most `max_answer` bytes. The error says what failed, for the person who pressed the
+    /// button.
+    pub async fn request(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+        timeout: Duration,
+        max_answer: usize,
+    ) -> Result<Reply, String> {
+        let exchange = exchange(&self.tls, method, url, headers, body, max_answer);
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .map_err(|_| format!("{url} did not answer within {} s", timeout.as_secs()))?
+    }
 }
 
 async fn exchange(
+    tls_config: &Arc<rustls::ClientConfig>,
     method: Method,
     url: &str,
     headers: &[(&str, String)],
@@ -103,7 +156,7 @@ async fn exchange(
     if tls {
         let name = rustls::pki_types::ServerName::try_from(bare.clone())
             .map_err(|_| format!("{host} is not a server name"))?;
-        let stream = tokio_rustls::TlsConnector::from(tls_config()?)
+        let stream = tokio_rustls::TlsConnector::from(tls_config.clone())
             .connect(name, tcp)
             .await
             .map_err(|e| format!("the secure connection to {host} failed: {e}"))?;
@@ -111,19 +164,6 @@ async fn exchange(
     } else {
         send(tcp, req, max_answer).await
     }
-}
-
-fn tls_config() -> Result<Arc<rustls::ClientConfig>, String> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let config =
-        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS: {e}"))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-    Ok(Arc::new(config))
 }
 
 async fn send<S>(io: S, req: Request<Full<Bytes>>, max_answer: usize) -> Result<Reply, String>

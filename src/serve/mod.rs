@@ -128,6 +128,8 @@ pub struct AppState {
     pub province: Option<Arc<province::Link>>,
     /// `[server] department = true`: this is the Department's server (it receives reports).
     pub department: bool,
+    /// Connections to other servers (the Department's, museums'): the trusted authorities.
+    pub client: client::Client,
 }
 
 impl AppState {
@@ -147,16 +149,18 @@ impl AppState {
                 .map_err(std::io::Error::other)?,
             None => None,
         };
-        let (province, department) = match &found {
+        let (province, department, ca_file) = match &found {
             Some((site, _)) => (
                 site.config
                     .province
                     .as_ref()
                     .map(|c| Arc::new(province::Link::from_config(c))),
                 site.config.server.department,
+                site.config.server.ca_file.clone(),
             ),
-            None => (None, false),
+            None => (None, false, None),
         };
+        let client = client::Client::new(ca_file.as_deref()).map_err(std::io::Error::other)?;
         let (theme, catalogue, museum, programmes, (events, contests), base_url) = match found {
             Some((site, theme)) => (
                 theme,
@@ -212,6 +216,7 @@ impl AppState {
             mail: mailer,
             province,
             department,
+            client,
         })
     }
 

@@ -235,15 +235,17 @@ async fn send(State(state): State<AppState>, posted: Posted<ManagerRole>) -> Res
     let mut headers = pv::signed_headers(&key, &link.institution, crate::visits::now(), &body);
     headers.push(("content-type", "application/json".to_string()));
     let url = format!("{}/api/province/reports", link.url);
-    let reply = super::client::request(
-        Method::POST,
-        &url,
-        &headers,
-        body,
-        Duration::from_secs(30),
-        64 * 1024,
-    )
-    .await;
+    let reply = state
+        .client
+        .request(
+            Method::POST,
+            &url,
+            &headers,
+            body,
+            Duration::from_secs(30),
+            64 * 1024,
+        )
+        .await;
     let (ok, message, version) = match reply {
         Ok(r) if r.status == 201 => {
             let v = serde_json::from_slice::<serde_json::Value>(&r.body)
@@ -543,7 +545,13 @@ async fn year_data(
         .iter()
         .filter_map(|r| Document::parse(r.document.as_bytes()).ok())
         .collect();
-    let (lines, groups) = pv::consolidate(&institutions, &docs, year, state.schedule.target(year));
+    let (lines, groups) = pv::consolidate(
+        &institutions,
+        &docs,
+        year,
+        state.schedule.target(year),
+        &state.schedule.shares,
+    );
     Ok((received, lines, groups))
 }
 
@@ -854,15 +862,17 @@ async fn fetch(
     };
     let url = format!("{}/api/province/report.json?year={year}", inst.site_url);
     let auth = format!("Bearer {}", pv::fetch_token(&key, &code));
-    let reply = super::client::request(
-        Method::GET,
-        &url,
-        &[("authorization", auth)],
-        Vec::new(),
-        Duration::from_secs(30),
-        pv::MAX_BODY,
-    )
-    .await;
+    let reply = state
+        .client
+        .request(
+            Method::GET,
+            &url,
+            &[("authorization", auth)],
+            Vec::new(),
+            Duration::from_secs(30),
+            pv::MAX_BODY,
+        )
+        .await;
     let failed = |why: String| {
         eprintln!("vitrine: fetching the report of {code} failed: {why}");
         state.refuse_lines(
@@ -1294,22 +1304,24 @@ async fn refresh_portal(state: &AppState, inst: &pv::Institution) -> Result<(), 
         return Ok(());
     }
     let url = format!("{}/data/portal.json", inst.site_url);
-    let got = super::client::request(
-        Method::GET,
-        &url,
-        &[],
-        Vec::new(),
-        Duration::from_secs(20),
-        MAX_PORTAL,
-    )
-    .await
-    .and_then(|r| {
-        if r.status == 200 {
-            pv::Portal::parse(&r.body).map(|_| r.body)
-        } else {
-            Err(format!("{url}: {}", r.status))
-        }
-    });
+    let got = state
+        .client
+        .request(
+            Method::GET,
+            &url,
+            &[],
+            Vec::new(),
+            Duration::from_secs(20),
+            MAX_PORTAL,
+        )
+        .await
+        .and_then(|r| {
+            if r.status == 200 {
+                pv::Portal::parse(&r.body).map(|_| r.body)
+            } else {
+                Err(format!("{url}: {}", r.status))
+            }
+        });
     let now = crate::visits::now();
     let stored = match &got {
         Ok(body) => {

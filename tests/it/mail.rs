@@ -39,7 +39,7 @@ fn smtp_available() -> bool {
 }
 
 /// A certificate authority and a certificate for `localhost` signed by it, in `dir`.
-fn certificates(dir: &Path) {
+pub(crate) fn certificates(dir: &Path) {
     let openssl = |args: &[&str]| {
         let out = Command::new("openssl")
             .args(args)
@@ -112,7 +112,7 @@ fn certificates(dir: &Path) {
 }
 
 /// A port nobody listens on now.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -213,7 +213,11 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     let (pstore, schema) = rt.block_on(stores(db.path())).pop().unwrap();
     let purl = crate::mail::database_url(db.path(), &schema);
     let (_pt, proot) = copy_fixture("tiny");
-    append(&proot.join("vitrine.toml"), "\n[server]\ndepartment = true\n");
+    // The province sets its district libraries' share (the plan leaves it to the province).
+    append(
+        &proot.join("vitrine.toml"),
+        "\n[server]\ndepartment = true\n\n[[report.share]]\nkind = \"thư viện\"\nlevel = \"huyện\"\nby = 2030\npercent = 100\n",
+    );
     let (mut province, paddr, plog) = spawn_serve(&proot, &[], &purl, &[]);
 
     // Institutions from the Department's sheet, with Vietnamese headers; keys for the museums.
@@ -458,6 +462,11 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     );
     assert!(status.contains(" 200"), "{status}");
     let doc = scraper::Html::parse_document(&page);
+    let title: String = doc.select(&sel("title")).next().unwrap().text().collect();
+    assert!(
+        title.starts_with(&format!("Báo cáo toàn tỉnh năm {year} · ")) && !title.contains('<'),
+        "the window's title is text: {title}"
+    );
     let rows = group_rows(&doc);
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[0][..4], ["Bảo tàng", "Tỉnh", "2", "2"]);
@@ -465,6 +474,11 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     assert_eq!(rows[0][6], "100,0 %");
     assert_eq!(rows[0][8..], ["300", "319", "+6,3 %", "1 / 2"]);
     assert_eq!(rows[1][..4], ["Thư viện", "Huyện", "1", "0"]);
+    assert!(rows[1][5].starts_with("0 (0,0 %) chưa đạt"), "{rows:?}");
+    assert_eq!(
+        rows[1][6], "100,0 %",
+        "the province's share for district libraries"
+    );
     assert_eq!(rows[2][..4], ["Trung tâm văn hoá", "Xã", "1", "0"]);
     assert!(rows[2][5].starts_with("0 (0,0 %) chưa đạt"), "{rows:?}");
     let missing: Vec<String> = doc
@@ -672,7 +686,7 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     let doc = scraper::Html::parse_document(&page);
     let rows = group_rows(&doc);
     assert_eq!(rows[1][2..4], ["1", "1"]);
-    assert!(rows[1][5].starts_with("1 (100,0 %)"), "{rows:?}");
+    assert!(rows[1][5].starts_with("1 (100,0 %) đạt"), "{rows:?}");
     assert_eq!(rows[1][8..], ["1.000", "1.120", "+12,0 %", "1 / 1"]);
     assert!(rows[2][5].starts_with("1 (100,0 %) đạt"), "{rows:?}");
     assert_eq!(rows[2][8..], ["400", "450", "+12,5 %", "—"]);
@@ -888,6 +902,19 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     ]);
     let (status, _, _) = http(&paddr, "POST", "/staff/province/add/", Some(&by_staff), &d_staff);
     assert!(status.contains(" 403"), "{status}");
+    // The edit form is on the institution's page, filled in with what is stored.
+    let (_, _, page) = http(&paddr, "GET", "/staff/province/bt-moi/", None, &d_manager);
+    let doc = scraper::Html::parse_document(&page);
+    let edit = doc
+        .select(&sel("main form[action=\"/staff/province/bt-moi/edit/\"]"))
+        .next()
+        .expect("the edit form is shown");
+    let name_vi = edit
+        .select(&sel("input[name=name_vi]"))
+        .next()
+        .and_then(|i| i.value().attr("value"))
+        .map(str::to_string);
+    assert!(name_vi.is_some_and(|n| !n.is_empty()), "{page}");
     let token = csrf(&paddr, "/staff/province/bt-moi/", &d_manager);
     let edited = form(&[
         ("csrf", &token),
@@ -974,6 +1001,33 @@ fn bad_province_settings_are_refused_with_their_file_line_and_field() {
             "{field} at line {line}: {said}"
         );
     }
+    // A share of a kind that does not exist, or over 100 %, names its line and field.
+    let (_tmp, root) = copy_fixture("tiny");
+    append(
+        &root.join("vitrine.toml"),
+        "\n[[report.share]]\nkind = \"nhà hát\"\nby = 2025\npercent = 70\n\n[[report.share]]\nkind = \"library\"\nby = 2025\npercent = 170\n",
+    );
+    let text = std::fs::read_to_string(root.join("vitrine.toml")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("--root")
+        .arg(&root)
+        .arg("check")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{said}");
+    let kind_line = text.lines().position(|l| l.contains("nhà hát")).unwrap() + 1;
+    let percent_line = text.lines().position(|l| l == "percent = 170").unwrap() + 1;
+    for (field, line) in [
+        ("report.share.kind", kind_line),
+        ("report.share.percent", percent_line),
+    ] {
+        assert!(
+            said.lines()
+                .any(|l| l.contains(&format!("vitrine.toml:{line}:")) && l.contains(field)),
+            "{field} at line {line}: {said}"
+        );
+    }
     // Plain http to another machine is allowed, with a warning (reports would travel unencrypted).
     let (_tmp, root) = copy_fixture("tiny");
     append(
@@ -991,4 +1045,149 @@ fn bad_province_settings_are_refused_with_their_file_line_and_field() {
         out.status.success() && said.contains("province-unencrypted"),
         "{said}"
     );
+}
+
+/// A TLS front (`tests/tls/relay.py`) on `port` for the plain server at `upstream`, with the
+/// server certificate of `certs` (signed by the test authority `ca.pem`); it stops when dropped.
+struct Relay(std::process::Child);
+
+impl Relay {
+    fn start(port: u16, certs: &Path, upstream: &str) -> Relay {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .arg(repo().join("tests/tls/relay.py"))
+            .arg(port.to_string())
+            .arg(certs.join("server.pem"))
+            .arg(certs.join("server.key"))
+            .arg(upstream)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the TLS relay did not start");
+        Relay(child)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        drop(self.0.stdin.take());
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_report_goes_over_https_to_a_department_whose_certificate_the_province_signed() {
+    if !tool("openssl", "openssl") || !tool("python3", "python3") {
+        return;
+    }
+    let rt = runtime();
+    let db = tempfile::tempdir().unwrap();
+    let certs = tempfile::tempdir().unwrap();
+    crate::mail::certificates(certs.path());
+    let (_pt, proot) = copy_fixture("tiny");
+    append(&proot.join("vitrine.toml"), "\n[server]\ndepartment = true\n");
+    let purl = format!("sqlite:{}", db.path().join("department.db").display());
+    let sheet = db.path().join("co-so.csv");
+    std::fs::write(&sheet, "Mã,Loại hình,Cấp,Tên\nbt-a,Bảo tàng,Tỉnh,Bảo tàng A\n").unwrap();
+    institution_cli(&proot, &purl, &["import", sheet.to_str().unwrap()]);
+    let key = institution_cli(&proot, &purl, &["key", "bt-a"])
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
+    let (mut province, paddr, _plog) = spawn_serve(&proot, &[], &purl, &[]);
+    // The Department's https:// address: a TLS front whose certificate the province's own
+    // authority signed, as no public authority would for a test.
+    let port = crate::mail::free_port();
+    let _relay = Relay::start(port, certs.path(), &paddr);
+    let (_at, aroot) = copy_fixture("tiny");
+    append(
+        &aroot.join("vitrine.toml"),
+        &format!("\n[province]\nurl = \"https://localhost:{port}\"\ninstitution = \"bt-a\"\n"),
+    );
+    let aurl = format!("sqlite:{}", db.path().join("a.db").display());
+    let astore = rt.block_on(Store::open(&aurl)).unwrap();
+    let year = Schedule::default().report_year(Day::today()) - 1;
+    let report = format!("/staff/report/?year={year}");
+    let send = |addr: &str, cookie: &str| {
+        let token = csrf(addr, &report, cookie);
+        http(
+            addr,
+            "POST",
+            "/staff/report/send/",
+            Some(&form(&[("csrf", &token), ("year", &year.to_string())])),
+            cookie,
+        )
+    };
+
+    // Trusting only the public authorities, the museum refuses the certificate and says so.
+    let env = [("VITRINE_PROVINCE_KEY", key.as_str())];
+    let (mut a, aaddr, alog) = spawn_serve(&aroot, &[], &aurl, &env);
+    let _stop = StopOnPanic(vec![province.id(), a.id()]);
+    let manager = session_over_http(&rt, &astore, &aaddr, Role::Manager);
+    let (status, _, page) = send(&aaddr, &manager);
+    assert!(status.contains(" 502"), "{status}: {page}");
+    assert!(page.contains("secure connection"), "{page}");
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let log = alog.join().unwrap();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("sending report") && l.contains("secure connection")),
+        "{log:?}"
+    );
+    let dstore = rt.block_on(Store::open(&purl)).unwrap();
+    assert!(rt.block_on(dstore.reports_of("bt-a")).unwrap().is_empty());
+
+    // `[server] ca_file` names the province's authority: the report goes, over TLS.
+    std::fs::copy(certs.path().join("ca.pem"), aroot.join("ca-tinh.pem")).unwrap();
+    append(
+        &aroot.join("vitrine.toml"),
+        "\n[server]\nca_file = \"ca-tinh.pem\"\n",
+    );
+    let (mut a, aaddr, _alog) = spawn_serve(&aroot, &[], &aurl, &env);
+    let _stop = StopOnPanic(vec![province.id(), a.id()]);
+    let manager = session_over_http(&rt, &astore, &aaddr, Role::Manager);
+    let (status, _, page) = send(&aaddr, &manager);
+    assert!(status.contains(" 200"), "{status}: {page}");
+    assert!(page.contains("(lần gửi thứ 1)"), "{page}");
+    let sent = rt.block_on(dstore.reports_of("bt-a")).unwrap();
+    assert_eq!(
+        sent.iter().map(|r| r.source.as_str()).collect::<Vec<_>>(),
+        ["sent"]
+    );
+
+    // A ca_file that is not a certificate is named with its file, line and field.
+    std::fs::write(aroot.join("ca-tinh.pem"), "not a certificate\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("--root")
+        .arg(&aroot)
+        .arg("check")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let text = std::fs::read_to_string(aroot.join("vitrine.toml")).unwrap();
+    let line = text.lines().position(|l| l.starts_with("ca_file")).unwrap() + 1;
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.lines().any(|l| l.contains(&format!("vitrine.toml:{line}:"))
+            && l.contains("server.ca_file")
+            && l.contains("holds no certificate")),
+        "{said}"
+    );
+    a.kill().unwrap();
+    a.wait().unwrap();
+    province.kill().unwrap();
+    province.wait().unwrap();
+    rt.block_on(async {
+        astore.close().await;
+        dstore.close().await;
+    });
 }
