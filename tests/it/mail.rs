@@ -120,35 +120,53 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-/// The SMTP server on `port`, writing what it receives to `out`; it stops when dropped.
-struct Smtp(std::process::Child);
+/// A Python helper of the tests (`tests/…/*.py`) that prints "ready" once it listens and stops
+/// when its standard input closes: it is stopped when dropped.
+pub(crate) struct Helper(std::process::Child);
 
-impl Smtp {
-    fn start(port: u16, certs: &Path, out: &Path) -> Smtp {
+impl Helper {
+    pub(crate) fn start(script: &str, args: &[&std::ffi::OsStr]) -> Helper {
         let mut child = Command::new("python3")
-            .arg(repo().join("tests/smtp/server.py"))
-            .arg(port.to_string())
-            .arg(certs.join("server.pem"))
-            .arg(certs.join("server.key"))
-            .arg(out)
-            .args(["vitrine", PASSWORD])
+            .arg(repo().join(script))
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP server did not start");
-        Smtp(child)
+        assert_eq!(line.trim(), "ready", "{script} did not start");
+        Helper(child)
     }
 }
 
-impl Drop for Smtp {
+impl Drop for Helper {
     fn drop(&mut self) {
         drop(self.0.stdin.take());
         let _ = self.0.wait();
+    }
+}
+
+/// The SMTP server on `port`, writing what it receives to `out`.
+struct Smtp;
+
+impl Smtp {
+    fn start(port: u16, certs: &Path, out: &Path) -> Helper {
+        let port = port.to_string();
+        Helper::start(
+            "tests/smtp/server.py",
+            &[
+                port.as_ref(),
+                certs.join("server.pem").as_os_str(),
+                certs.join("server.key").as_os_str(),
+                out.as_os_str(),
+                "vitrine".as_ref(),
+                PASSWORD.as_ref(),
+            ],
+        )
     }
 }
 

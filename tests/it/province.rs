@@ -973,6 +973,18 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     });
 }
 
+/// `vitrine check` of `root`: (passed, what it printed).
+fn check(root: &Path) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("--root")
+        .arg(root)
+        .arg("check")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), said)
+}
+
 #[test]
 fn bad_province_settings_are_refused_with_their_file_line_and_field() {
     let (_tmp, root) = copy_fixture("tiny");
@@ -981,14 +993,8 @@ fn bad_province_settings_are_refused_with_their_file_line_and_field() {
         "\n[province]\nurl = \"baocao.example\"\ninstitution = \"BT Ninh Bình\"\nkey_env = \"my key\"\n",
     );
     let text = std::fs::read_to_string(root.join("vitrine.toml")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
-        .arg("--root")
-        .arg(&root)
-        .arg("check")
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{said}");
+    let (ok, said) = check(&root);
+    assert!(!ok, "{said}");
     let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
     for (field, line) in [
         ("province.url", line_of("url = ")),
@@ -1008,14 +1014,8 @@ fn bad_province_settings_are_refused_with_their_file_line_and_field() {
         "\n[[report.share]]\nkind = \"nhà hát\"\nby = 2025\npercent = 70\n\n[[report.share]]\nkind = \"library\"\nby = 2025\npercent = 170\n",
     );
     let text = std::fs::read_to_string(root.join("vitrine.toml")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
-        .arg("--root")
-        .arg(&root)
-        .arg("check")
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{said}");
+    let (ok, said) = check(&root);
+    assert!(!ok, "{said}");
     let kind_line = text.lines().position(|l| l.contains("nhà hát")).unwrap() + 1;
     let percent_line = text.lines().position(|l| l == "percent = 170").unwrap() + 1;
     for (field, line) in [
@@ -1034,52 +1034,23 @@ fn bad_province_settings_are_refused_with_their_file_line_and_field() {
         &root.join("vitrine.toml"),
         "\n[province]\nurl = \"http://baocao.example\"\ninstitution = \"bt-ninh-binh\"\n",
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
-        .arg("--root")
-        .arg(&root)
-        .arg("check")
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success() && said.contains("province-unencrypted"),
-        "{said}"
-    );
+    let (ok, said) = check(&root);
+    assert!(ok && said.contains("province-unencrypted"), "{said}");
 }
 
 /// A TLS front (`tests/tls/relay.py`) on `port` for the plain server at `upstream`, with the
-/// server certificate of `certs` (signed by the test authority `ca.pem`); it stops when dropped.
-struct Relay(std::process::Child);
-
-impl Relay {
-    fn start(port: u16, certs: &Path, upstream: &str) -> Relay {
-        use std::io::BufRead;
-        let mut child = Command::new("python3")
-            .arg(repo().join("tests/tls/relay.py"))
-            .arg(port.to_string())
-            .arg(certs.join("server.pem"))
-            .arg(certs.join("server.key"))
-            .arg(upstream)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready", "the TLS relay did not start");
-        Relay(child)
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        drop(self.0.stdin.take());
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// server certificate of `certs` (signed by the test authority `ca.pem`).
+fn relay(port: u16, certs: &Path, upstream: &str) -> crate::mail::Helper {
+    let port = port.to_string();
+    crate::mail::Helper::start(
+        "tests/tls/relay.py",
+        &[
+            port.as_ref(),
+            certs.join("server.pem").as_os_str(),
+            certs.join("server.key").as_os_str(),
+            upstream.as_ref(),
+        ],
+    )
 }
 
 #[test]
@@ -1106,7 +1077,7 @@ fn a_report_goes_over_https_to_a_department_whose_certificate_the_province_signe
     // The Department's https:// address: a TLS front whose certificate the province's own
     // authority signed, as no public authority would for a test.
     let port = crate::mail::free_port();
-    let _relay = Relay::start(port, certs.path(), &paddr);
+    let _relay = relay(port, certs.path(), &paddr);
     let (_at, aroot) = copy_fixture("tiny");
     append(
         &aroot.join("vitrine.toml"),
@@ -1166,16 +1137,10 @@ fn a_report_goes_over_https_to_a_department_whose_certificate_the_province_signe
 
     // A ca_file that is not a certificate is named with its file, line and field.
     std::fs::write(aroot.join("ca-tinh.pem"), "not a certificate\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
-        .arg("--root")
-        .arg(&aroot)
-        .arg("check")
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let (ok, said) = check(&aroot);
     let text = std::fs::read_to_string(aroot.join("vitrine.toml")).unwrap();
     let line = text.lines().position(|l| l.starts_with("ca_file")).unwrap() + 1;
-    assert!(!out.status.success(), "{said}");
+    assert!(!ok, "{said}");
     assert!(
         said.lines().any(|l| l.contains(&format!("vitrine.toml:{line}:"))
             && l.contains("server.ca_file")
