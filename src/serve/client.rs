@@ -1,8 +1,8 @@
 // One HTTP/1.1 request to another server (the Department's, or a museum's), over TLS for https://
-// (rustls, the public roots and `[server] ca_file`) or plain for http:// (a server on the same machine or network).
-// hyper's client connection does the protocol; this adds the address, the TLS handshake, a
-// deadline and a cap on the size of the answer. No pool: the province exchanges a few requests a
-// day.
+// (rustls, the public roots and `[server] ca_file`) or plain for http:// (a server on the same
+// machine or network). hyper's client connection does the protocol; this adds the address, the
+// TLS handshake, a deadline and a cap on the size of the answer. No pool: the province exchanges
+// a few requests a day.
 
 use std::path::Path;
 use std::sync::Arc;
