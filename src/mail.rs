@@ -61,6 +61,26 @@ pub fn address_of(contact: &str) -> Option<lettre::Address> {
     lettre::Address::from_str(c).ok()
 }
 
+/// Whether a PEM file (`ca_file` of `[mail]` or `[server]`) holds certificates TLS can trust, as
+/// the connection will read them: the reason when it does not.
+pub fn check_ca_pem(pem: &[u8]) -> Result<(), String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("it is not a PEM file ({e})"))?;
+    if certs.is_empty() {
+        return Err("it holds no certificate (-----BEGIN CERTIFICATE-----)".into());
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certs {
+        roots
+            .add(cert)
+            .map_err(|e| format!("a certificate in it cannot be read ({e})"))?;
+    }
+    Ok(())
+}
+
 /// Seconds to wait before trying a mail again after `attempts` failures; None: give up.
 /// About a day in all, for a mail server down for maintenance or a full mailbox.
 pub fn retry_after(attempts: i64) -> Option<i64> {
@@ -73,6 +93,16 @@ pub fn retry_after(attempts: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ca_file_must_hold_certificates_tls_can_read() {
+        let none = check_ca_pem(b"not a certificate\n").unwrap_err();
+        assert!(none.contains("holds no certificate"), "{none}");
+        // The header is there, the body is not a certificate.
+        let broken = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        let why = check_ca_pem(broken).unwrap_err();
+        assert!(why.contains("cannot be read"), "{why}");
+    }
 
     #[test]
     fn contacts_that_are_addresses() {

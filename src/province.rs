@@ -582,13 +582,15 @@ pub fn meets_indicator(kind: &str, d: &Document) -> bool {
 }
 
 /// A share of the province's institutions of one kind (and level, or every level) that must
-/// meet the plan's indicator by the end of a year: `[[report.share]]` on the Department's server.
+/// meet the plan's indicator by the end of a year: the plan's, or `[[report.share]]` on the
+/// Department's server.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Share {
     pub kind: String,
     /// None: every level of the kind.
     pub level: Option<String>,
-    /// The last year of the share (it holds from the year after the kind's previous share).
+    /// The last year of the share: it holds from the year after the previous `by` of the shares
+    /// that apply to an institution, and the latest goes on holding after its year.
     pub by: i32,
     pub percent: f64,
 }
@@ -613,27 +615,37 @@ pub fn default_shares() -> Vec<Share> {
     ]
 }
 
-/// The share of institutions of `kind` and `level` that must meet the indicator in `year`: the
-/// share with the earliest `by` not before `year` (the last one goes on holding after its year).
-/// Shares naming the level win over shares of every level.
-pub fn indicator_target(shares: &[Share], kind: &str, level: &str, year: i32) -> Option<f64> {
-    let exact: Vec<&Share> = shares
-        .iter()
-        .filter(|s| s.kind == kind && s.level.as_deref() == Some(level))
+/// The plan's shares with the province's: a share the province gives replaces the plan's of the
+/// same kind and year, and of the same level (of every level, when the province's names none).
+pub fn with_province_shares(province: Vec<Share>) -> Vec<Share> {
+    let mut out: Vec<Share> = default_shares()
+        .into_iter()
+        .filter(|d| {
+            !province
+                .iter()
+                .any(|p| p.kind == d.kind && p.by == d.by && (p.level.is_none() || p.level == d.level))
+        })
         .collect();
-    let of = if exact.is_empty() {
-        shares
-            .iter()
-            .filter(|s| s.kind == kind && s.level.is_none())
-            .collect()
-    } else {
-        exact
+    out.extend(province);
+    out
+}
+
+/// The share of institutions of `kind` and `level` that must meet the indicator in `year`. Of
+/// the shares that apply (of that level, or of every level), the one with the earliest `by` not
+/// before `year`, or the latest after the last `by`; of two with the same `by`, the one naming
+/// the level.
+pub fn indicator_target(shares: &[Share], kind: &str, level: &str, year: i32) -> Option<f64> {
+    let applies = |s: &&Share| s.kind == kind && s.level.as_deref().is_none_or(|l| l == level);
+    // Lower is better: (after `year`?, distance in years, kind-wide?).
+    let rank = |s: &&Share| {
+        let (after, distance) = if s.by >= year {
+            (false, s.by - year)
+        } else {
+            (true, year - s.by)
+        };
+        (after, distance, s.level.is_none())
     };
-    of.iter()
-        .filter(|s| s.by >= year)
-        .min_by_key(|s| s.by)
-        .or_else(|| of.iter().max_by_key(|s| s.by))
-        .map(|s| s.percent)
+    shares.iter().filter(applies).min_by_key(rank).map(|s| s.percent)
 }
 
 /// The growth target of the kind's headline count in `year`: museums as `[report]` says (the
@@ -1224,30 +1236,44 @@ mod tests {
         assert_eq!(indicator_target(&plan, "centre", "district", 2024), Some(80.0));
         assert_eq!(indicator_target(&plan, "centre", "commune", 2031), Some(100.0));
         assert_eq!(indicator_target(&plan, "library", "district", 2026), None);
-        // The province sets libraries' shares; a share naming the level wins over one of every
-        // level, and the last share holds after its year.
-        let mut set = plan.clone();
-        let share = |level: Option<&str>, by, percent| Share {
-            kind: "library".into(),
+        // The province sets libraries' shares: the nearest `by` applies; of two with the same
+        // `by`, the one naming the level; the last share holds after its year.
+        let share = |kind: &str, level: Option<&str>, by, percent| Share {
+            kind: kind.into(),
             level: level.map(str::to_string),
             by,
             percent,
         };
-        set.extend([
-            share(None, 2025, 50.0),
-            share(None, 2030, 90.0),
-            share(Some("province"), 2030, 100.0),
+        let mut set = with_province_shares(vec![
+            share("library", None, 2025, 50.0),
+            share("library", None, 2030, 90.0),
+            share("library", Some("province"), 2030, 100.0),
         ]);
         assert_eq!(indicator_target(&set, "library", "district", 2024), Some(50.0));
         assert_eq!(indicator_target(&set, "library", "district", 2026), Some(90.0));
         assert_eq!(indicator_target(&set, "library", "commune", 2035), Some(90.0));
-        assert_eq!(indicator_target(&set, "library", "province", 2024), Some(100.0));
+        assert_eq!(indicator_target(&set, "library", "province", 2024), Some(50.0));
+        assert_eq!(indicator_target(&set, "library", "province", 2026), Some(100.0));
+        assert_eq!(indicator_target(&set, "museum", "province", 2026), Some(100.0));
         let (_, groups) = consolidate(&list, &reports, 2026, target, &set);
         // The fixture's library is a provincial one: the share naming its level.
         assert_eq!(groups[1].indicator_target_pct, Some(100.0));
         set.pop();
         let (_, groups) = consolidate(&list, &reports, 2026, target, &set);
         assert_eq!(groups[1].indicator_target_pct, Some(90.0));
+        // A share of the province replaces the plan's of the same kind, year and level (every
+        // level when it names none); the plan's other years stay.
+        let raised = with_province_shares(vec![
+            share("museum", None, 2025, 80.0),
+            share("centre", None, 2025, 90.0),
+            share("centre", Some("commune"), 2030, 95.0),
+        ]);
+        assert_eq!(indicator_target(&raised, "museum", "school", 2024), Some(80.0));
+        assert_eq!(indicator_target(&raised, "museum", "school", 2027), Some(100.0));
+        assert_eq!(indicator_target(&raised, "centre", "district", 2025), Some(90.0));
+        assert_eq!(indicator_target(&raised, "centre", "commune", 2024), Some(90.0));
+        assert_eq!(indicator_target(&raised, "centre", "district", 2028), Some(100.0));
+        assert_eq!(indicator_target(&raised, "centre", "commune", 2028), Some(95.0));
     }
 
     #[test]

@@ -539,11 +539,9 @@ fn ca_file(
     let problem = match std::fs::read(&path) {
         Err(_) if !path.is_file() => Some(format!("{} is not a file", path.display())),
         Err(e) => Some(format!("{} cannot be read: {e}", path.display())),
-        Ok(pem) if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") => Some(format!(
-            "{} holds no certificate (-----BEGIN CERTIFICATE-----)",
-            path.display()
-        )),
-        Ok(_) => None,
+        Ok(pem) => crate::mail::check_ca_pem(&pem)
+            .err()
+            .map(|why| format!("{}: {why}", path.display())),
     };
     if let Some(problem) = problem {
         diags.error(
@@ -731,7 +729,8 @@ fn report_config(raw: &RawReport, src: &Source, diags: &mut Diagnostics) -> Repo
     c
 }
 
-/// `[[report.share]]`, checked. A kind given here replaces the plan's shares of that kind.
+/// `[[report.share]]`, checked, merged with the plan's (see `province::with_province_shares`).
+/// A share with an error is left out.
 fn shares(
     raw: &[toml::Spanned<super::raw::RawShare>],
     src: &Source,
@@ -742,6 +741,7 @@ fn shares(
     let mut out: Vec<crate::province::Share> = Vec::new();
     for r in raw {
         let v = r.get_ref();
+        let errors = diags.errors();
         let kind = word(&v.kind, crate::province::KINDS);
         if kind.is_none() {
             diags.error(
@@ -782,12 +782,10 @@ fn shares(
                 "write the percent of institutions, e.g. percent = 70",
             );
         }
-        let Some(kind) = kind else { continue };
-        let level = match level {
-            Some((_, None)) => continue,
-            Some((_, Some(l))) => Some(l),
-            None => None,
+        let (Some(kind), true) = (kind, diags.errors() == errors) else {
+            continue;
         };
+        let level = level.and_then(|(_, l)| l);
         if out
             .iter()
             .any(|s| s.kind == kind && s.level == level && s.by == by)
@@ -796,7 +794,10 @@ fn shares(
                 "invalid-report",
                 src.pos(r.span()),
                 "report.share",
-                format!("two shares for {kind} by {by}"),
+                format!(
+                    "two shares for {kind}{} by {by}",
+                    level.as_deref().map(|l| format!(" ({l})")).unwrap_or_default()
+                ),
                 "keep one [[report.share]] for each kind, level and year",
             );
             continue;
@@ -808,14 +809,7 @@ fn shares(
             percent,
         });
     }
-    // The plan's shares stay for the kinds not given.
-    let given: Vec<String> = out.iter().map(|s| s.kind.clone()).collect();
-    out.extend(
-        crate::province::default_shares()
-            .into_iter()
-            .filter(|s| !given.contains(&s.kind)),
-    );
-    out
+    crate::province::with_province_shares(out)
 }
 
 /// Read `<stem>.vi.md` and `<stem>.en.md` (or `vi.md`/`en.md` when `stem` is empty).

@@ -217,7 +217,7 @@ mod tests {
     use super::*;
 
     /// A window's title is text: markup inside `{% block title %}` would show as text in the
-    /// tab and the history (it happened once, to the Department's year page).
+    /// tab and the history (it happened to the Department's year page and institution page).
     #[test]
     fn title_blocks_of_the_default_theme_hold_no_markup() {
         let mut seen = 0;

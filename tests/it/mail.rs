@@ -112,7 +112,7 @@ pub(crate) fn certificates(dir: &Path) {
 }
 
 /// A port nobody listens on now.
-pub(crate) fn free_port() -> u16 {
+fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -120,26 +120,31 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-/// A Python helper of the tests (`tests/…/*.py`) that prints "ready" once it listens and stops
-/// when its standard input closes: it is stopped when dropped.
+/// A Python helper of the tests (`tests/…/*.py`) that prints "ready" (and maybe more on that
+/// line) once it listens and stops when its standard input closes: it is stopped when dropped.
 pub(crate) struct Helper(std::process::Child);
 
 impl Helper {
-    pub(crate) fn start(script: &str, args: &[&std::ffi::OsStr]) -> Helper {
+    /// The helper started, and what followed "ready" on its first line.
+    pub(crate) fn start(script: &str, args: &[&std::ffi::OsStr]) -> (Helper, String) {
         let mut child = Command::new("python3")
             .arg(repo().join(script))
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        assert_eq!(line.trim(), "ready", "{script} did not start");
-        Helper(child)
+        let rest = line.trim().strip_prefix("ready").map(|r| r.trim().to_string());
+        let Some(rest) = rest else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{script} did not start (it said {line:?})");
+        };
+        (Helper(child), rest)
     }
 }
 
@@ -156,7 +161,7 @@ struct Smtp;
 impl Smtp {
     fn start(port: u16, certs: &Path, out: &Path) -> Helper {
         let port = port.to_string();
-        Helper::start(
+        let (helper, _) = Helper::start(
             "tests/smtp/server.py",
             &[
                 port.as_ref(),
@@ -166,7 +171,8 @@ impl Smtp {
                 "vitrine".as_ref(),
                 PASSWORD.as_ref(),
             ],
-        )
+        );
+        helper
     }
 }
 

@@ -55,6 +55,15 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 /// Stops the servers when the test fails before it stops them itself.
 struct StopOnPanic(Vec<u32>);
 
+impl StopOnPanic {
+    /// Stop `child` now; it is no longer killed on a panic (its id may be reused once reaped).
+    fn stop(&mut self, child: &mut std::process::Child) {
+        self.0.retain(|p| *p != child.id());
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+}
+
 impl Drop for StopOnPanic {
     fn drop(&mut self) {
         if std::thread::panicking() {
@@ -277,7 +286,7 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     let burl = format!("sqlite:{}", db.path().join("b.db").display());
     let (mut a, aaddr, alog) = spawn_serve(&aroot, &[], &aurl, &[("VITRINE_PROVINCE_KEY", &key_a)]);
     let (mut b, baddr, blog) = spawn_serve(&broot, &[], &burl, &[("BT_B_KEY", &key_b)]);
-    let _stop = StopOnPanic(vec![province.id(), a.id(), b.id()]);
+    let mut stop = StopOnPanic(vec![province.id(), a.id(), b.id()]);
     // The Department learns where B's server is (a second import updates; the key stays).
     std::fs::write(
         &sheet,
@@ -806,8 +815,7 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     assert_eq!(versions.len(), 3, "only the one good report was stored");
 
     // B's server is down: the fetch fails, and nothing is stored.
-    b.kill().unwrap();
-    b.wait().unwrap();
+    stop.stop(&mut b);
     let token = csrf(&paddr, inst_page, &d_manager);
     let fetch = form(&[("csrf", &token), ("year", &year.to_string())]);
     let (status, _, page) = http(
@@ -951,10 +959,8 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
     );
     assert_eq!(shown.len(), 64);
 
-    a.kill().unwrap();
-    a.wait().unwrap();
-    province.kill().unwrap();
-    province.wait().unwrap();
+    stop.stop(&mut a);
+    stop.stop(&mut province);
     let logs: Vec<String> = [plog, alog, blog]
         .into_iter()
         .flat_map(|l| l.join().unwrap())
@@ -1038,19 +1044,21 @@ fn bad_province_settings_are_refused_with_their_file_line_and_field() {
     assert!(ok && said.contains("province-unencrypted"), "{said}");
 }
 
-/// A TLS front (`tests/tls/relay.py`) on `port` for the plain server at `upstream`, with the
-/// server certificate of `certs` (signed by the test authority `ca.pem`).
-fn relay(port: u16, certs: &Path, upstream: &str) -> crate::mail::Helper {
-    let port = port.to_string();
-    crate::mail::Helper::start(
+/// A TLS front (`tests/tls/relay.py`) for the plain server at `upstream`, with the server
+/// certificate of `certs` (signed by the test authority `ca.pem`), and the port it listens on.
+fn relay(certs: &Path, upstream: &str) -> (crate::mail::Helper, u16) {
+    let (helper, said) = crate::mail::Helper::start(
         "tests/tls/relay.py",
         &[
-            port.as_ref(),
             certs.join("server.pem").as_os_str(),
             certs.join("server.key").as_os_str(),
             upstream.as_ref(),
         ],
-    )
+    );
+    let port = said
+        .parse()
+        .unwrap_or_else(|_| panic!("the relay's port: {said:?}"));
+    (helper, port)
 }
 
 #[test]
@@ -1074,10 +1082,10 @@ fn a_report_goes_over_https_to_a_department_whose_certificate_the_province_signe
         .unwrap()
         .to_string();
     let (mut province, paddr, _plog) = spawn_serve(&proot, &[], &purl, &[]);
+    let mut stop = StopOnPanic(vec![province.id()]);
     // The Department's https:// address: a TLS front whose certificate the province's own
     // authority signed, as no public authority would for a test.
-    let port = crate::mail::free_port();
-    let _relay = relay(port, certs.path(), &paddr);
+    let (_relay, port) = relay(certs.path(), &paddr);
     let (_at, aroot) = copy_fixture("tiny");
     append(
         &aroot.join("vitrine.toml"),
@@ -1101,13 +1109,12 @@ fn a_report_goes_over_https_to_a_department_whose_certificate_the_province_signe
     // Trusting only the public authorities, the museum refuses the certificate and says so.
     let env = [("VITRINE_PROVINCE_KEY", key.as_str())];
     let (mut a, aaddr, alog) = spawn_serve(&aroot, &[], &aurl, &env);
-    let _stop = StopOnPanic(vec![province.id(), a.id()]);
+    stop.0.push(a.id());
     let manager = session_over_http(&rt, &astore, &aaddr, Role::Manager);
     let (status, _, page) = send(&aaddr, &manager);
     assert!(status.contains(" 502"), "{status}: {page}");
     assert!(page.contains("secure connection"), "{page}");
-    a.kill().unwrap();
-    a.wait().unwrap();
+    stop.stop(&mut a);
     let log = alog.join().unwrap();
     assert!(
         log.iter()
@@ -1124,7 +1131,7 @@ fn a_report_goes_over_https_to_a_department_whose_certificate_the_province_signe
         "\n[server]\nca_file = \"ca-tinh.pem\"\n",
     );
     let (mut a, aaddr, _alog) = spawn_serve(&aroot, &[], &aurl, &env);
-    let _stop = StopOnPanic(vec![province.id(), a.id()]);
+    stop.0.push(a.id());
     let manager = session_over_http(&rt, &astore, &aaddr, Role::Manager);
     let (status, _, page) = send(&aaddr, &manager);
     assert!(status.contains(" 200"), "{status}: {page}");
@@ -1147,10 +1154,8 @@ fn a_report_goes_over_https_to_a_department_whose_certificate_the_province_signe
             && l.contains("holds no certificate")),
         "{said}"
     );
-    a.kill().unwrap();
-    a.wait().unwrap();
-    province.kill().unwrap();
-    province.wait().unwrap();
+    stop.stop(&mut a);
+    stop.stop(&mut province);
     rt.block_on(async {
         astore.close().await;
         dstore.close().await;

@@ -1,8 +1,9 @@
 """A TLS front for a plain HTTP server, as a reverse proxy gives the Department's server its https://
-address: python3 relay.py PORT CERT KEY HOST:PORT
+address: python3 relay.py CERT KEY HOST:PORT
 
-Listens on 127.0.0.1:PORT with the certificate CERT (its key KEY), and passes every connection's
-bytes both ways to HOST:PORT. Prints "ready" once listening; stops when its stdin closes.
+Listens on a free port of 127.0.0.1 with the certificate CERT (its key KEY), and passes every
+connection's bytes both ways to HOST:PORT. Prints "ready PORT" once listening; stops when its
+stdin closes.
 """
 
 import asyncio
@@ -24,11 +25,20 @@ async def pipe(reader, writer):
             pass
 
 
+def quiet_tls_failures(loop, context):
+    # A client refusing the certificate is what one test expects: not worth a traceback.
+    if isinstance(context.get("exception"), (ssl.SSLError, ConnectionError)):
+        return
+    loop.default_exception_handler(context)
+
+
 async def main():
-    port, cert, key, upstream = sys.argv[1:5]
+    cert, key, upstream = sys.argv[1:4]
     host, up_port = upstream.rsplit(":", 1)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(quiet_tls_failures)
 
     async def handle(client_reader, client_writer):
         try:
@@ -36,11 +46,13 @@ async def main():
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(pipe(client_reader, up_writer), pipe(up_reader, client_writer))
+        await asyncio.gather(
+            pipe(client_reader, up_writer), pipe(up_reader, client_writer), return_exceptions=True
+        )
 
-    server = await asyncio.start_server(handle, "127.0.0.1", int(port), ssl=context)
-    print("ready", flush=True)
-    loop = asyncio.get_running_loop()
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    print(f"ready {port}", flush=True)
     # Stop when the test closes stdin (or dies).
     await loop.run_in_executor(None, sys.stdin.read)
     server.close()
