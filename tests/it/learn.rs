@@ -118,7 +118,8 @@ async fn join(app: &axum::Router, code: &str, name: &str) -> (StatusCode, Option
     (status, phone, if location.is_empty() { html } else { location })
 }
 
-fn rows(html: &str, css: &str) -> Vec<Vec<String>> {
+/// The cells of the rows `css` selects, their spaces made single.
+pub(crate) fn rows(html: &str, css: &str) -> Vec<Vec<String>> {
     let doc = Html::parse_document(html);
     let row = Selector::parse(css).unwrap();
     let cell = Selector::parse("th, td").unwrap();

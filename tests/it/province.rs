@@ -120,23 +120,6 @@ fn upload(addr: &str, path: &str, cookie: &str, csrf: &str, name: &str, bytes: &
     )
 }
 
-/// The cells of the rows of the table by kind and level, their spaces made single.
-fn group_rows(doc: &scraper::Html) -> Vec<Vec<String>> {
-    doc.select(&sel("#groups tbody tr"))
-        .map(|tr| {
-            tr.select(&sel("th, td"))
-                .map(|c| {
-                    c.text()
-                        .collect::<String>()
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .collect()
-        })
-        .collect()
-}
-
 /// The text of the element with this id.
 fn text_of_id(html: &str, id: &str) -> String {
     let doc = scraper::Html::parse_document(html);
@@ -476,7 +459,7 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
         title.starts_with(&format!("Báo cáo toàn tỉnh năm {year} · ")) && !title.contains('<'),
         "the window's title is text: {title}"
     );
-    let rows = group_rows(&doc);
+    let rows = crate::learn::rows(&page, "#groups tbody tr");
     assert_eq!(rows.len(), 3, "{rows:?}");
     assert_eq!(rows[0][..4], ["Bảo tàng", "Tỉnh", "2", "2"]);
     assert!(rows[0][5].starts_with("2 (100,0 %)"), "{rows:?}");
@@ -692,8 +675,7 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
         None,
         &d_manager,
     );
-    let doc = scraper::Html::parse_document(&page);
-    let rows = group_rows(&doc);
+    let rows = crate::learn::rows(&page, "#groups tbody tr");
     assert_eq!(rows[1][2..4], ["1", "1"]);
     assert!(rows[1][5].starts_with("1 (100,0 %) đạt"), "{rows:?}");
     assert_eq!(rows[1][8..], ["1.000", "1.120", "+12,0 %", "1 / 1"]);
@@ -869,35 +851,26 @@ fn two_museums_report_to_the_department_one_sends_one_is_fetched_and_forgeries_a
             ("site_url", ""),
         ])
     };
-    let (status, _, page) = http(
-        &paddr,
-        "POST",
-        "/staff/province/add/",
-        Some(&new_one("BT Mới")),
-        &d_manager,
-    );
+    let add = |code: &str| {
+        http(
+            &paddr,
+            "POST",
+            "/staff/province/add/",
+            Some(&new_one(code)),
+            &d_manager,
+        )
+    };
+    let (status, _, page) = add("BT Mới");
     assert!(
         status.contains(" 422") && page.contains("row 1, code"),
         "{status}"
     );
-    let (status, head, _) = http(
-        &paddr,
-        "POST",
-        "/staff/province/add/",
-        Some(&new_one("bt-moi")),
-        &d_manager,
-    );
+    let (status, head, _) = add("bt-moi");
     assert!(
         status.contains(" 303") && head.contains("/staff/province/bt-moi/"),
         "{status}"
     );
-    let (status, _, _) = http(
-        &paddr,
-        "POST",
-        "/staff/province/add/",
-        Some(&new_one("bt-moi")),
-        &d_manager,
-    );
+    let (status, _, _) = add("bt-moi");
     assert!(status.contains(" 409"), "{status}");
     let d_staff = session_over_http(&rt, &pstore, &paddr, Role::Staff);
     let staff_token = csrf(&paddr, "/staff/province/", &d_staff);
