@@ -14,7 +14,7 @@ pub enum Severity {
 }
 
 /// A place in a content file. Line and column are 1-based; 0 means "the whole file".
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct Pos {
     pub file: PathBuf,
     pub line: usize,

@@ -141,10 +141,35 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Plain text of a short Markdown or HTML-free string, cut at a word boundary near `max` chars.
+/// The words of a Markdown text without markup, one space between them: for search, open data
+/// and page descriptions.
+pub fn plain_of_markdown(md: &str) -> String {
+    use pulldown_cmark::{Event, Parser};
+    let mut out = String::with_capacity(md.len());
+    for ev in Parser::new(md) {
+        match ev {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 pub fn excerpt(s: &str, max: usize) -> String {
-    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Whitespace runs become one space; a text already in that form (as `plain_of_markdown`
+    // makes it) is not copied twice.
+    let tidy = !s.starts_with(char::is_whitespace)
+        && !s.ends_with(char::is_whitespace)
+        && !s.as_bytes().windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
+        && !s.contains(|c: char| c.is_whitespace() && c != ' ');
+    let s = if tidy {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
     if s.chars().count() <= max {
-        return s;
+        return s.into_owned();
     }
     let mut out: String = s.chars().take(max).collect();
     if let Some(cut) = out.rfind(' ') {
@@ -259,6 +284,19 @@ mod tests {
         assert_eq!(
             v,
             ["Anh", "Ăn", "Ba", "Bà", "Bả", "Bá", "Dương", "Đinh", "Uy", "Ưng"]
+        );
+    }
+
+    #[test]
+    fn excerpts_close_up_whitespace_and_cut_at_a_word() {
+        assert_eq!(excerpt("  Trống\tđồng\n\nĐông  Sơn ", 100), "Trống đồng Đông Sơn");
+        assert_eq!(excerpt("Trống đồng Đông Sơn", 100), "Trống đồng Đông Sơn");
+        assert_eq!(excerpt("Trống đồng Đông Sơn", 12), "Trống đồng…");
+        assert_eq!(excerpt("Trống  đồng\u{a0}Đông Sơn", 12), "Trống đồng…");
+        let md = "# Tiêu đề\n\nMột *câu* với [liên kết](https://vd.vn) và `mã`.\n\n- một\n- hai";
+        assert_eq!(
+            plain_of_markdown(md),
+            "Tiêu đề Một câu với liên kết và mã. một hai"
         );
     }
 

@@ -62,7 +62,7 @@ impl Lang {
 }
 
 /// Text in Vietnamese and English; either may be missing (reported by `vitrine check`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct Localized {
     pub vi: Option<String>,
     pub en: Option<String>,
@@ -96,7 +96,7 @@ impl Localized {
 }
 
 /// Lists in both languages (keywords, objectives).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct LocalizedList {
     pub vi: Vec<String>,
     pub en: Vec<String>,
@@ -303,7 +303,7 @@ pub struct Section {
 /// When an object was made. Every part is optional: real catalogues have undated objects
 /// ("n.d.", "không rõ niên đại"), and dates such as "năm Bảo Đại thứ 5" whose years nobody has
 /// worked out yet.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Hash)]
 pub struct Dating {
     /// The text shown; made from the years when only they are written; empty when undated.
     pub display: Localized,
@@ -341,7 +341,7 @@ impl Dating {
 }
 
 /// A museum object (called "item" in the code: `Object` clashes with too much).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct Item {
     pub id: String,
     /// Slug of the exhibit whose folder holds it.
@@ -381,9 +381,12 @@ pub struct Item {
     pub audio: Vec<AudioRef>,
     /// Markdown source of vi.md / en.md.
     pub description: Localized,
+    /// The words of `description` without markup (in the same languages), made once at load:
+    /// the page description, the search index and the open data all read it.
+    pub plain: Localized,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct ImageRef {
     /// Absolute path of the full-resolution file.
     pub path: PathBuf,
@@ -397,7 +400,7 @@ pub struct ImageRef {
     pub height: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct AudioRef {
     pub path: PathBuf,
     pub file: String,

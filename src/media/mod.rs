@@ -65,7 +65,7 @@ impl MediaSettings {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub struct Variant {
     /// Path relative to the site root, e.g. `media/1a2b3c4d5e6f7a8b9c0d-400.webp`.
     pub url: String,
@@ -75,7 +75,7 @@ pub struct Variant {
 }
 
 /// The derivatives of one source photo.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub struct Derived {
     /// Content hash of the source and settings: names every file made from it.
     pub key: String,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::encode;
 
 /// What info.json needs to describe the tiles of one photo.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub struct TileSet {
     pub width: u32,
     pub height: u32,

@@ -78,18 +78,7 @@ pub fn to_html_below(md: &str, by: usize) -> String {
     out
 }
 
-/// The words of a Markdown text without markup, for search and descriptions.
-pub fn to_plain(md: &str) -> String {
-    let mut out = String::with_capacity(md.len());
-    for ev in Parser::new(md) {
-        match ev {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) => out.push(' '),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub use crate::text::plain_of_markdown as to_plain;
 
 #[cfg(test)]
 mod tests {

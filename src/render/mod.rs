@@ -20,7 +20,7 @@ use minijinja::{AutoEscape, Environment, State, UndefinedBehavior, Value, contex
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::content::{Day, Lang, Published, Site};
+use crate::content::{Day, Item, Lang, Published, Site};
 use crate::media::Derived;
 pub use crate::output::{Body, OutputError, Planned};
 pub use theme::{Locales, Theme};
@@ -451,17 +451,27 @@ pub fn render_site(
     );
     drop(later);
     mark("render: pages");
-    // Object pages, the bulk of a museum: each made, rendered and placed in one go.
+    // Object pages, the bulk of a museum: each made, rendered and placed in one go. Their keys
+    // come from what they are made from (see `ObjectKeys`), so the pages of unchanged objects
+    // are not even made.
     let objects: Vec<(Lang, &str)> = Lang::ALL
         .into_iter()
         .flat_map(|lang| visible.iter().map(move |id| (lang, *id)))
         .collect();
+    let keys = ObjectKeys::new(input, &published, &global);
     rendered.extend(
         objects
             .par_iter()
             .filter_map(|(lang, id)| {
+                let key = keys.page(&published, *lang, id)?;
+                let path = format!("{}o/{id}/index.html", lang.prefix());
+                if known(&path, &key) {
+                    let body = Body::Known;
+                    return Some(place(Planned { path, key, body }));
+                }
                 let spec = object_spec(input, *lang, &published, id)?;
-                Some(render_page(&env, input, *lang, &spec, &global, known).and_then(place))
+                let base = base_for(input, *lang, &spec, depth_root(*lang, &spec.path));
+                Some(render_body(&env, &spec, &base, path, key).and_then(place))
             })
             .collect::<Result<Vec<_>, _>>()?,
     );
@@ -568,10 +578,7 @@ fn object_spec(input: &RenderInput, lang: Lang, published: &Published, id: &str)
         crumbs.push((e.title.clone(), e.url.clone()));
     }
     let description = match &view.description {
-        Some(_) => crate::text::excerpt(
-            &markdown::to_plain(it.description.pick(lang).map_or("", |p| p.0)),
-            200,
-        ),
+        Some(_) => crate::text::excerpt(it.plain.pick(lang).map_or("", |p| p.0), 200),
         None => plain(&view.title),
     };
     Some(PageSpec {
@@ -593,6 +600,137 @@ fn object_spec(input: &RenderInput, lang: Lang, published: &Published, id: &str)
         crumb: None,
         data: Value::from(Serde(view)),
     })
+}
+
+/// Formatted text written straight into a hasher.
+struct HashWriter<'a>(&'a mut blake3::Hasher);
+
+impl std::fmt::Write for HashWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// `std::hash::Hash` values fed into blake3: the same value gives the same bytes in every build
+/// (each string is followed by a marker, each list by its length), unlike `Debug`, which
+/// escapes every Vietnamese letter and cost a tenth of a one-object rebuild.
+struct Blake3Hasher<'a>(&'a mut blake3::Hasher);
+
+impl std::hash::Hasher for Blake3Hasher<'_> {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+    fn finish(&self) -> u64 {
+        0
+    }
+}
+
+fn hash_into(h: &mut blake3::Hasher, v: &impl std::hash::Hash) {
+    v.hash(&mut Blake3Hasher(h));
+}
+
+/// The keys of object pages, from what an object's page is made of rather than from the page's
+/// data: making the data of 10,000 pages (Markdown to HTML, cards, JSON-LD) only to find that
+/// two changed cost more than the rest of a one-object rebuild. An object page is a function of
+/// (see `object_spec`, `item_view`, `base_for`, `opendata::item_jsonld`):
+/// - the templates, UI strings, assets and Vitrine's version (`global_key`), the settings and the
+///   year of the build;
+/// - the object itself, all of it, with its photos' derivatives and its audio files' addresses;
+/// - its exhibition (slug and title), the exhibitions showing it;
+/// - the cards of its previous and next objects on the walk and of its related objects (ID,
+///   title, date, kind, first photo), and which of those are published.
+///
+/// Objects, photos and derivatives are hashed whole (their `Hash`, every field); the settings
+/// from their `Debug` form, once a build. A field added to a card or a view must be added here; the incremental property test (`tests/it/incremental.rs`)
+/// compares rebuilt sites with clean builds byte for byte.
+struct ObjectKeys<'a> {
+    common: blake3::Hash,
+    /// Each published object, the hash of all of it as each language's page shows it (in
+    /// `Lang::ALL` order), and of what its card shows.
+    items: HashMap<&'a str, (&'a Item, [blake3::Hash; 2], blake3::Hash)>,
+}
+
+impl<'a> ObjectKeys<'a> {
+    fn new(input: &RenderInput<'a>, published: &Published<'a>, global: &str) -> ObjectKeys<'a> {
+        use std::fmt::Write as _;
+        let mut h = blake3::Hasher::new();
+        let _ = write!(
+            HashWriter(&mut h),
+            "object.html\0{global}\0{:?}\0{}",
+            input.site.config,
+            input.today.year
+        );
+        let common = h.finalize();
+        let media = |h: &mut blake3::Hasher, im: &crate::content::ImageRef| {
+            hash_into(h, &input.media.get(&im.path));
+        };
+        let items = published
+            .items
+            .par_iter()
+            .filter_map(|id| {
+                let it = input.site.items.get(*id)?;
+                let mut whole = blake3::Hasher::new();
+                // The description counts in the language the page shows it in (the English page
+                // of an object whose vi.md changed stays as it is when en.md exists).
+                let bare = Item {
+                    description: Default::default(),
+                    plain: Default::default(),
+                    ..it.clone()
+                };
+                hash_into(&mut whole, &bare);
+                it.images.iter().for_each(|im| media(&mut whole, im));
+                for a in &it.audio {
+                    hash_into(&mut whole, &input.audio.get(&a.path));
+                }
+                let whole = Lang::ALL.map(|lang| {
+                    let mut h = whole.clone();
+                    hash_into(&mut h, &it.description.pick(lang));
+                    h.finalize()
+                });
+                let mut card = blake3::Hasher::new();
+                hash_into(
+                    &mut card,
+                    &(&it.id, &it.title, &it.date.display, &it.kind, it.images.first()),
+                );
+                it.images.first().iter().for_each(|im| media(&mut card, im));
+                Some((*id, (it, whole, card.finalize())))
+            })
+            .collect();
+        ObjectKeys { common, items }
+    }
+
+    /// The key of the page of `id` in `lang`, or None when it is not published.
+    fn page(&self, published: &Published, lang: Lang, id: &str) -> Option<String> {
+        let (item, whole, _) = self.items.get(id)?;
+        let card = |h: &mut blake3::Hasher, id: Option<&str>| {
+            match id.and_then(|id| self.items.get(id)) {
+                Some((_, _, c)) => h.update(c.as_bytes()),
+                None => h.update(b"-"),
+            };
+        };
+        let mut h = blake3::Hasher::new();
+        h.update(self.common.as_bytes());
+        h.update(lang.code().as_bytes());
+        h.update(whole[Lang::ALL.iter().position(|l| *l == lang)?].as_bytes());
+        if let Some(ex) = published.home.get(id) {
+            hash_into(&mut h, &("home", &ex.slug, &ex.title));
+            let walk = published.walk_of(&ex.slug);
+            let at = walk.iter().position(|x| *x == id);
+            card(&mut h, at.and_then(|i| i.checked_sub(1)).map(|j| walk[j]));
+            card(&mut h, at.and_then(|i| walk.get(i + 1)).copied());
+        }
+        h.update(b"related\0");
+        for (r, _) in &item.related {
+            // Only published ones are shown (`item_view`): the others hash as "-".
+            card(&mut h, Some(r.as_str()));
+        }
+        h.update(b"shown\0");
+        for ex in published.shown_in.get(id).into_iter().flatten() {
+            hash_into(&mut h, &(&ex.slug, &ex.title));
+        }
+        Some(h.finalize().to_hex()[..20].to_string())
+    }
 }
 
 /// A page whose data is made only when it is rendered (section pages and label sheets of a large
@@ -1150,9 +1288,20 @@ fn render_page(
             body: Body::Known,
         });
     }
+    render_body(env, spec, &base, path, key)
+}
+
+/// The HTML of a page whose key is known not to be the live site's.
+fn render_body(
+    env: &Environment,
+    spec: &PageSpec,
+    base: &Base,
+    path: String,
+    key: String,
+) -> Result<Planned, RenderError> {
     let html = env
         .get_template(spec.template)
-        .and_then(|t| t.render(context! { page => spec.data.clone(), ..Value::from(Serde(&base)) }))
+        .and_then(|t| t.render(context! { page => spec.data.clone(), ..Value::from(Serde(base)) }))
         .map_err(|source| RenderError::Page {
             page: path.clone(),
             source,

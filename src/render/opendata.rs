@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use super::{OutFile, RenderInput, abs, markdown};
+use super::{OutFile, RenderInput, abs};
 use crate::content::{Exhibit, Item, Lang, Localized, Programme, Site};
 use crate::media::Derived;
 
@@ -116,10 +116,7 @@ pub fn item_jsonld(
         .filter_map(|im| media.get(&im.path))
         .map(|d| abs(site, &d.largest().url))
         .collect();
-    let desc = it
-        .description
-        .pick(lang)
-        .map(|(t, _)| crate::text::excerpt(&markdown::to_plain(t), 300));
+    let desc = it.plain.pick(lang).map(|(t, _)| crate::text::excerpt(t, 300));
     let keywords = it.keywords.get(lang).join(", ");
     let part_of = home.map(|e| {
         json!({
@@ -377,12 +374,7 @@ fn dublin_core_csv(input: &RenderInput, visible: &BTreeSet<&str>) -> Vec<u8> {
     let both = |l: &Localized| [l.vi.clone().unwrap_or_default(), l.en.clone().unwrap_or_default()];
     for id in visible {
         let Some(it) = site.items.get(*id) else { continue };
-        let desc = |lang: Lang| {
-            it.description
-                .get(lang)
-                .map(markdown::to_plain)
-                .unwrap_or_default()
-        };
+        let desc = |lang: Lang| it.plain.get(lang).unwrap_or_default().to_string();
         let mut row: Vec<String> = vec![it.id.clone()];
         row.extend(both(&it.title));
         row.extend(both(&it.kind));

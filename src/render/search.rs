@@ -191,7 +191,7 @@ fn collect_docs(input: &RenderInput, published: &Published, lang: Lang) -> (Vec<
         let Some(it) = input.site.items.get(*id) else {
             continue;
         };
-        let desc = markdown::to_plain(pick(&it.description, lang));
+        let desc = pick(&it.plain, lang);
         let kw = it.keywords.get(lang).join(" ");
         let labels = [
             pick(&it.kind, lang),
@@ -218,7 +218,7 @@ fn collect_docs(input: &RenderInput, published: &Published, lang: Lang) -> (Vec<
         }
         docs.push(Doc {
             shown,
-            words: vocabulary.field_words([&[pick(&it.title, lang), it.id.as_str()], &labels, &[&desc]]),
+            words: vocabulary.field_words([&[pick(&it.title, lang), it.id.as_str()], &labels, &[desc]]),
         });
     }
     // Title order, word by word as a dictionary does ("Cố đô" before "Cột"), then URL for equal

@@ -13,6 +13,12 @@ use crate::support::*;
 enum Edit {
     Title(u8, String),
     Description(u8, String),
+    /// en.md written: the English page stops showing the Vietnamese text.
+    English(u8, String),
+    /// The kind and date, which the cards of the previous, next and related objects show.
+    Card(u8, String),
+    /// The exhibition's title, in every object page's breadcrumbs.
+    ExhibitTitle(String),
     Add(u8),
     Delete(u8),
     Move(u8),
@@ -27,6 +33,9 @@ fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<u8>(), word).prop_map(|(i, w)| Edit::Title(i, w)),
         (any::<u8>(), word).prop_map(|(i, w)| Edit::Description(i, w)),
+        (any::<u8>(), word).prop_map(|(i, w)| Edit::English(i, w)),
+        (any::<u8>(), word).prop_map(|(i, w)| Edit::Card(i, w)),
+        word.prop_map(Edit::ExhibitTitle),
         any::<u8>().prop_map(Edit::Add),
         any::<u8>().prop_map(Edit::Delete),
         any::<u8>().prop_map(Edit::Move),
@@ -90,12 +99,35 @@ fn set_title(root: &Path, id: &str, title: &str) {
     std::fs::write(&p, doc.to_string()).unwrap();
 }
 
+fn edit_toml(p: &Path, change: impl FnOnce(&mut toml_edit::DocumentMut)) {
+    let text = std::fs::read_to_string(p).unwrap();
+    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+    change(&mut doc);
+    std::fs::write(p, doc.to_string()).unwrap();
+}
+
 fn apply(root: &Path, e: &Edit, photo_seed: &mut u32) {
     let objs = objects(root);
     let pick = |i: u8| objs[i as usize % objs.len()].clone();
     let dir = |id: &str| root.join("exhibits/kho-bau/objects").join(id);
     match e {
         Edit::Title(i, w) => set_title(root, &pick(*i), &format!("Hiện vật {w}")),
+        Edit::English(i, w) => {
+            std::fs::write(dir(&pick(*i)).join("en.md"), format!("About *{w}*.\n")).unwrap()
+        }
+        Edit::Card(i, w) => edit_toml(&dir(&pick(*i)).join("object.toml"), |doc| {
+            doc["kind"] = toml_edit::value(toml_edit::InlineTable::from_iter([("vi", format!("Loại {w}"))]));
+            doc["date"] = toml_edit::value(toml_edit::InlineTable::from_iter([(
+                "display",
+                toml_edit::Value::InlineTable(toml_edit::InlineTable::from_iter([(
+                    "vi",
+                    format!("Năm {w}"),
+                )])),
+            )]));
+        }),
+        Edit::ExhibitTitle(w) => edit_toml(&exhibit_toml(root), |doc| {
+            doc["title"]["vi"] = toml_edit::value(format!("Kho báu {w}"));
+        }),
         Edit::Description(i, w) => {
             std::fs::write(dir(&pick(*i)).join("vi.md"), format!("Mô tả *{w}*.\n")).unwrap()
         }
@@ -201,7 +233,7 @@ fn options(root: &Path, dir: &Path) -> BuildOptions {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 6, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 8, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn an_incremental_build_equals_a_clean_build_after_every_edit(edits in prop::collection::vec(edit(), 1..6)) {
@@ -257,7 +289,10 @@ fn a_rebuild_of_unchanged_content_writes_nothing_and_then_reads_no_content() {
     assert!(!fourth.unchanged);
     let changed: Vec<&str> = fourth.changes.changed.iter().map(String::as_str).collect();
     assert!(changed.contains(&"o/T-001/index.html") && changed.contains(&"O/T-001/index.html"));
-    assert!(!changed.contains(&"o/T-002/index.html") && !changed.contains(&"en/o/T-001/index.html"));
+    assert!(
+        !changed.contains(&"o/T-002/index.html") && !changed.contains(&"en/o/T-001/index.html"),
+        "{changed:?}"
+    );
     assert!(fourth.written < fourth.files / 4, "{changed:?}");
     let page = std::fs::read_to_string(o.out.join("o/T-001/index.html")).unwrap();
     assert!(page.contains("Một mô tả khác."));
