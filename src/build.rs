@@ -180,6 +180,7 @@ pub fn build_site(opts: &BuildOptions) -> Result<BuildReport, BuildError> {
             unchanged: true,
         });
     }
+    mark("compare inputs", &mut t);
     let (loaded, diags) = check(&opts.root);
     mark("load and check", &mut t);
     let Some((site, theme)) = loaded.filter(|_| !diags.has_errors()) else {

@@ -31,16 +31,27 @@ pub fn fold(s: &str) -> String {
 /// Words of a text: runs of letters and digits after NFC and lower-casing. Never stemmed, never
 /// trimmed: Vietnamese syllables are short and each one matters.
 pub fn words(s: &str) -> Vec<String> {
-    let lower: String = if is_nfc(s) {
-        s.chars().flat_map(char::to_lowercase).collect()
+    let mut out = Vec::new();
+    each_word(s, &mut String::new(), |w| out.push(w.to_owned()));
+    out
+}
+
+/// The words of `s`, as `words` makes them, given one by one and made in `buffer` (a search
+/// index of thousands of documents makes no string for a word it has seen before).
+pub fn each_word(s: &str, buffer: &mut String, mut each: impl FnMut(&str)) {
+    buffer.clear();
+    if s.is_ascii() {
+        buffer.push_str(s);
+        buffer.make_ascii_lowercase();
+    } else if is_nfc(s) {
+        buffer.extend(s.chars().flat_map(char::to_lowercase));
     } else {
-        s.nfc().flat_map(char::to_lowercase).collect()
-    };
-    lower
+        buffer.extend(s.nfc().flat_map(char::to_lowercase));
+    }
+    buffer
         .split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
         .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
+        .for_each(&mut each);
 }
 
 /// Position of a base letter in the Vietnamese alphabet (a ă â b c d đ e ê g h i k l m n o ô ơ p q
@@ -275,6 +286,15 @@ mod tests {
             words("Cố đô Hoa Lư (968–1009)"),
             ["cố", "đô", "hoa", "lư", "968", "1009"]
         );
+        assert_eq!(words("Bronze DRUM, HL-001"), ["bronze", "drum", "hl", "001"]);
+        // Combining marks (not NFC) give the same words as precomposed letters.
+        assert_eq!(words("Ho\u{302}\u{300}ng"), words("Hồng"));
+        // One buffer serves text after text.
+        let mut buffer = String::new();
+        let mut seen = Vec::new();
+        each_word("Trống ĐỒNG", &mut buffer, |w| seen.push(w.to_string()));
+        each_word("gốm", &mut buffer, |w| seen.push(w.to_string()));
+        assert_eq!(seen, ["trống", "đồng", "gốm"]);
     }
 
     #[test]

@@ -54,13 +54,13 @@ struct Vocabulary {
 }
 
 impl Vocabulary {
-    fn number(&mut self, w: String) -> u32 {
-        if let Some(&n) = self.numbers.get(&w) {
+    fn number(&mut self, w: &str) -> u32 {
+        if let Some(&n) = self.numbers.get(w) {
             return n;
         }
         let n = self.words.len() as u32;
-        self.words.push(w.clone());
-        self.numbers.insert(w, n);
+        self.words.push(w.to_owned());
+        self.numbers.insert(w.to_owned(), n);
         n
     }
 
@@ -68,15 +68,16 @@ impl Vocabulary {
     /// occurs in.
     fn field_words(&mut self, fields: [&[&str]; 3]) -> [Vec<u32>; 3] {
         let mut seen = HashSet::new();
+        let mut buffer = String::new();
         fields.map(|texts| {
             let mut out = Vec::new();
             for t in texts {
-                for w in words(t) {
+                crate::text::each_word(t, &mut buffer, |w| {
                     let n = self.number(w);
                     if seen.insert(n) {
                         out.push(n);
                     }
-                }
+                });
             }
             out
         })
