@@ -286,7 +286,9 @@ mod tests {
     #[test]
     fn characters_taken_as_nfc_without_the_tables_are_nfc() {
         use unicode_normalization::{IsNormalized, is_nfc_quick};
-        let all = (0..=0x10FFFFu32).filter_map(char::from_u32).filter(|c| surely_nfc(*c));
+        let all = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|c| surely_nfc(*c));
         let mut n = 0;
         for c in all {
             // Alone, after a letter and before one: the quick check says Yes.
