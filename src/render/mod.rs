@@ -673,11 +673,21 @@ impl<'a> ObjectKeys<'a> {
                 let mut whole = blake3::Hasher::new();
                 // The description counts in the language the page shows it in (the English page
                 // of an object whose vi.md changed stays as it is when en.md exists).
-                let bare = Item {
+                let mut bare = Item {
                     description: Default::default(),
                     plain: Default::default(),
                     ..it.clone()
                 };
+                // Files count by their place in the museum, not on this disk: a publication
+                // builds from a new snapshot folder each time, and pages name no folder.
+                let rel = |p: &mut PathBuf| {
+                    if let Ok(r) = p.strip_prefix(&input.site.root) {
+                        *p = r.to_path_buf();
+                    }
+                };
+                rel(&mut bare.dir);
+                bare.images.iter_mut().for_each(|im| rel(&mut im.path));
+                bare.audio.iter_mut().for_each(|a| rel(&mut a.path));
                 hash_into(&mut whole, &bare);
                 it.images.iter().for_each(|im| media(&mut whole, im));
                 for a in &it.audio {
@@ -691,7 +701,7 @@ impl<'a> ObjectKeys<'a> {
                 let mut card = blake3::Hasher::new();
                 hash_into(
                     &mut card,
-                    &(&it.id, &it.title, &it.date.display, &it.kind, it.images.first()),
+                    &(&it.id, &it.title, &it.date.display, &it.kind, bare.images.first()),
                 );
                 it.images.first().iter().for_each(|im| media(&mut card, im));
                 Some((*id, (it, whole, card.finalize())))

@@ -299,6 +299,26 @@ fn a_rebuild_of_unchanged_content_writes_nothing_and_then_reads_no_content() {
 }
 
 #[test]
+fn the_same_content_in_another_folder_makes_no_object_page_again() {
+    // A publication builds from a new snapshot folder every time, into the same site.
+    let (tmp, root) = copy_fixture("tiny");
+    let o = options(&root, tmp.path());
+    build_site(&o).unwrap();
+    let elsewhere = tmp.path().join("snapshot-2");
+    copy_dir(&root, &elsewhere);
+    let again = build_site(&options(&elsewhere, tmp.path())).unwrap();
+    assert!(!again.unchanged, "another folder is another input");
+    let pages: Vec<&String> = again
+        .changes
+        .changed
+        .iter()
+        .filter(|p| p.contains("o/T-"))
+        .collect();
+    assert!(pages.is_empty(), "object pages made again: {pages:?}");
+    assert!(o.out.join("o/T-001/index.html").is_file());
+}
+
+#[test]
 fn the_qr_address_of_an_object_is_the_same_file_as_its_page() {
     use std::os::unix::fs::MetadataExt;
     let (tmp, root) = copy_fixture("tiny");
