@@ -634,15 +634,19 @@ fn hash_into(h: &mut blake3::Hasher, v: &impl std::hash::Hash) {
 /// data: making the data of 10,000 pages (Markdown to HTML, cards, JSON-LD) only to find that
 /// two changed cost more than the rest of a one-object rebuild. An object page is a function of
 /// (see `object_spec`, `item_view`, `base_for`, `opendata::item_jsonld`):
-/// - the templates, UI strings, assets and Vitrine's version (`global_key`), the settings and the
-///   year of the build;
+/// - the templates, UI strings, assets and Vitrine's version (`global_key`), the settings pages
+///   read (`base_url` and `[museum]`: the header, footer, breadcrumbs and JSON-LD) and the year of
+///   the build;
 /// - the object itself, all of it, with its photos' derivatives and its audio files' addresses;
 /// - its exhibition (slug and title), the exhibitions showing it;
 /// - the cards of its previous and next objects on the walk and of its related objects (ID,
 ///   title, date, kind, first photo), and which of those are published.
 ///
-/// Objects, photos and derivatives are hashed whole (their `Hash`, every field); the settings
-/// from their `Debug` form, once a build. A field added to a card or a view must be added here; the incremental property test (`tests/it/incremental.rs`)
+/// Objects, photos and derivatives are hashed whole (their `Hash`, every field, with file paths
+/// made relative to the museum); the settings from their `Debug` form, once a build. Other
+/// settings are left out on purpose: some name files on this disk (`ca_file`), which differ in
+/// every snapshot a publication builds from. A setting, field or card part that an object page
+/// starts to show must be added here; the incremental property test (`tests/it/incremental.rs`)
 /// compares rebuilt sites with clean builds byte for byte.
 struct ObjectKeys<'a> {
     common: blake3::Hash,
@@ -657,8 +661,9 @@ impl<'a> ObjectKeys<'a> {
         let mut h = blake3::Hasher::new();
         let _ = write!(
             HashWriter(&mut h),
-            "object.html\0{global}\0{:?}\0{}",
-            input.site.config,
+            "object.html\0{global}\0{:?}\0{:?}\0{}",
+            input.site.config.base_url,
+            input.site.config.museum,
             input.today.year
         );
         let common = h.finalize();

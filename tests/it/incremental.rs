@@ -302,6 +302,13 @@ fn a_rebuild_of_unchanged_content_writes_nothing_and_then_reads_no_content() {
 fn the_same_content_in_another_folder_makes_no_object_page_again() {
     // A publication builds from a new snapshot folder every time, into the same site.
     let (tmp, root) = copy_fixture("tiny");
+    // A setting naming a file: it is read from the snapshot, so its full path differs each time.
+    let certs = root.join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    crate::mail::certificates(&certs);
+    edit_toml(&root.join("vitrine.toml"), |doc| {
+        doc["server"]["ca_file"] = toml_edit::value("certs/ca.pem");
+    });
     let o = options(&root, tmp.path());
     build_site(&o).unwrap();
     let elsewhere = tmp.path().join("snapshot-2");
