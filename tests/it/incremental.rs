@@ -93,10 +93,7 @@ fn objects(root: &Path) -> Vec<String> {
 
 fn set_title(root: &Path, id: &str, title: &str) {
     let p = root.join("exhibits/kho-bau/objects").join(id).join("object.toml");
-    let text = std::fs::read_to_string(&p).unwrap();
-    let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
-    doc["title"]["vi"] = toml_edit::value(title);
-    std::fs::write(&p, doc.to_string()).unwrap();
+    edit_toml(&p, |doc| doc["title"]["vi"] = toml_edit::value(title));
 }
 
 fn edit_toml(p: &Path, change: impl FnOnce(&mut toml_edit::DocumentMut)) {
@@ -215,13 +212,9 @@ fn apply(root: &Path, e: &Edit, photo_seed: &mut u32) {
             )
             .unwrap();
         }
-        Edit::Config(w) => {
-            let p = root.join("vitrine.toml");
-            let text = std::fs::read_to_string(&p).unwrap();
-            let mut doc: toml_edit::DocumentMut = text.parse().unwrap();
+        Edit::Config(w) => edit_toml(&root.join("vitrine.toml"), |doc| {
             doc["museum"]["tagline"]["vi"] = toml_edit::value(format!("Bảo tàng {w}"));
-            std::fs::write(&p, doc.to_string()).unwrap();
-        }
+        }),
     }
 }
 
