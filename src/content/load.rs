@@ -1302,12 +1302,6 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
     if !ok {
         return None;
     }
-    let description = markdown_pair(root, dir, "", diags);
-    let plain = Localized {
-        vi: description.vi.as_deref().map(crate::text::plain_of_markdown),
-        en: description.en.as_deref().map(crate::text::plain_of_markdown),
-        pos: None,
-    };
     Some(Item {
         id,
         exhibit: exhibit.to_string(),
@@ -1351,8 +1345,8 @@ fn load_item(root: &Path, dir: &Path, exhibit: &str, diags: &mut Diagnostics) ->
             .map(|n| (*n.get_ref(), src.pos(n.span()))),
         images,
         audio,
-        description,
-        plain,
+        description: markdown_pair(root, dir, "", diags),
+        plain: Default::default(),
     })
 }
 

@@ -381,9 +381,30 @@ pub struct Item {
     pub audio: Vec<AudioRef>,
     /// Markdown source of vi.md / en.md.
     pub description: Localized,
-    /// The words of `description` without markup (in the same languages), made once at load:
-    /// the page description, the search index and the open data all read it.
-    pub plain: Localized,
+    /// The words of `description` without markup: see `Item::plain`.
+    pub plain: PlainText,
+}
+
+/// The words of a description without markup, made the first time a build asks for them (the
+/// page description, the JSON-LD, the search index and the open data all read them), never by
+/// `vitrine check` or the editor, which do not.
+#[derive(Debug, Clone, Default)]
+pub struct PlainText(std::sync::OnceLock<Localized>);
+
+/// Made from the description, which is hashed: nothing to add.
+impl std::hash::Hash for PlainText {
+    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
+}
+
+impl Item {
+    /// The description without markup, in the same languages.
+    pub fn plain(&self) -> &Localized {
+        self.plain.0.get_or_init(|| Localized {
+            vi: self.description.vi.as_deref().map(crate::text::plain_of_markdown),
+            en: self.description.en.as_deref().map(crate::text::plain_of_markdown),
+            pos: None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Hash)]

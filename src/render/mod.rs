@@ -578,7 +578,7 @@ fn object_spec(input: &RenderInput, lang: Lang, published: &Published, id: &str)
         crumbs.push((e.title.clone(), e.url.clone()));
     }
     let description = match &view.description {
-        Some(_) => crate::text::excerpt(it.plain.pick(lang).map_or("", |p| p.0), 200),
+        Some(_) => crate::text::excerpt(it.plain().pick(lang).map_or("", |p| p.0), 200),
         None => plain(&view.title),
     };
     Some(PageSpec {

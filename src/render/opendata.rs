@@ -116,7 +116,7 @@ pub fn item_jsonld(
         .filter_map(|im| media.get(&im.path))
         .map(|d| abs(site, &d.largest().url))
         .collect();
-    let desc = it.plain.pick(lang).map(|(t, _)| crate::text::excerpt(t, 300));
+    let desc = it.plain().pick(lang).map(|(t, _)| crate::text::excerpt(t, 300));
     let keywords = it.keywords.get(lang).join(", ");
     let part_of = home.map(|e| {
         json!({
@@ -374,7 +374,7 @@ fn dublin_core_csv(input: &RenderInput, visible: &BTreeSet<&str>) -> Vec<u8> {
     let both = |l: &Localized| [l.vi.clone().unwrap_or_default(), l.en.clone().unwrap_or_default()];
     for id in visible {
         let Some(it) = site.items.get(*id) else { continue };
-        let desc = |lang: Lang| it.plain.get(lang).unwrap_or_default().to_string();
+        let desc = |lang: Lang| it.plain().get(lang).unwrap_or_default().to_string();
         let mut row: Vec<String> = vec![it.id.clone()];
         row.extend(both(&it.title));
         row.extend(both(&it.kind));

@@ -192,7 +192,7 @@ fn collect_docs(input: &RenderInput, published: &Published, lang: Lang) -> (Vec<
         let Some(it) = input.site.items.get(*id) else {
             continue;
         };
-        let desc = pick(&it.plain, lang);
+        let desc = pick(it.plain(), lang);
         let kw = it.keywords.get(lang).join(" ");
         let labels = [
             pick(&it.kind, lang),
